@@ -1,0 +1,125 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "SkillPulse",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ingest", targets: ["ingest"]),
+        .executable(name: "analytics", targets: ["analytics"]),
+        .executable(name: "realtime-gateway", targets: ["realtime-gateway"]),
+        .executable(name: "metrics-exporter", targets: ["metrics-exporter"]),
+        .executable(name: "skillpulse", targets: ["skillpulse"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+    ],
+    targets: [
+        // libsystemd: sd_notify, sd_watchdog_enabled, sd_listen_fds_with_names.
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        .target(
+            name: "SkillPulseCore",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "SkillPulseStore",
+            dependencies: [
+                "SkillPulseCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            plugins: ["EmbedMigrations"]
+        ),
+        .target(
+            name: "SkillPulseWire",
+            dependencies: [
+                "SkillPulseCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "SkillPulseAnalytics"),
+        .target(
+            name: "SkillPulseDaemon",
+            dependencies: [
+                "CSystemd",
+                "SkillPulseCore",
+                "SkillPulseStore",
+                "SkillPulseWire",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "SkillPulseIngest",
+            dependencies: [
+                "SkillPulseCore",
+                "SkillPulseStore",
+                "SkillPulseWire",
+                "SkillPulseDaemon",
+                "SkillPulseAnalytics",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "ingest", dependencies: ["SkillPulseIngest", "SkillPulseDaemon"]),
+        .executableTarget(name: "analytics", dependencies: ["SkillPulseDaemon"]),
+        .executableTarget(name: "realtime-gateway", dependencies: ["SkillPulseDaemon"]),
+        .executableTarget(name: "metrics-exporter", dependencies: ["SkillPulseDaemon"]),
+        .executableTarget(
+            name: "skillpulse",
+            dependencies: [
+                "SkillPulseCore",
+                "SkillPulseStore",
+                "SkillPulseWire",
+                "SkillPulseAnalytics",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Build-time tool: turns Migrations/*.sql into Swift string literals so no binary reads SQL from disk.
+        .executableTarget(name: "MigrationEmbedder"),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["MigrationEmbedder"]
+        ),
+        .testTarget(name: "SkillPulseCoreTests", dependencies: ["SkillPulseCore"]),
+        .testTarget(
+            name: "SkillPulseStoreTests",
+            dependencies: ["SkillPulseStore", .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "SkillPulseWireTests", dependencies: ["SkillPulseWire"]),
+        .testTarget(name: "SkillPulseAnalyticsTests", dependencies: ["SkillPulseAnalytics"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "SkillPulseCore",
+                "SkillPulseWire",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+    ]
+)
