@@ -1,0 +1,98 @@
+import Foundation
+import GRDB
+
+/// The one way every SkillPulse binary opens the database: WAL, synchronous=NORMAL, foreign keys, busy timeout.
+public enum DatabaseOpener {
+    /// How long a connection waits on another process's lock before failing with SQLITE_BUSY.
+    public static let busyTimeout: TimeInterval = 5
+
+    /// A single serialized read-write connection: the CLI and ingest's writer use this.
+    public static func openWriter(path: String, label: String = "skillpulse") throws -> DatabaseQueue {
+        try preflight(path: path, needsWrite: true)
+        return try mapOpenErrors(path: path) {
+            let queue = try DatabaseQueue(path: path, configuration: configuration(label: label, readonly: false))
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            }
+            try probe(queue, path: path)
+            return queue
+        }
+    }
+
+    /// A pool of read connections for daemons that only read (WAL lets them run beside the writer).
+    public static func openReader(path: String, label: String = "skillpulse-reader") throws -> DatabasePool {
+        try preflight(path: path, needsWrite: false)
+        return try mapOpenErrors(path: path) {
+            let pool = try DatabasePool(path: path, configuration: configuration(label: label, readonly: true))
+            try pool.read { db in _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
+            return pool
+        }
+    }
+
+    static func configuration(label: String, readonly: Bool) -> Configuration {
+        var config = Configuration()
+        config.label = label
+        config.readonly = readonly
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(busyTimeout)
+        config.journalMode = readonly ? .default : .wal
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+        }
+        return config
+    }
+
+    /// Checks that need no SQLite: a missing directory or a read-only file must not turn into a new empty file
+    /// or a confusing SQLITE_READONLY later.
+    static func preflight(path: String, needsWrite: Bool) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        if !directory.isEmpty,
+           !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            throw StoreError.directoryMissing(path: path)
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
+            if needsWrite { return }
+            throw StoreError.cannotOpen(path: path, detail: "no such file; start ingest or run `skillpulse migrate` first")
+        }
+        if needsWrite {
+            // Mode bits, not access(2): root passes access() even for a 0444 file, yet a 0444 database
+            // is an operator's statement that it must not change.
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            if let mode = attributes?[.posixPermissions] as? Int, mode & 0o200 == 0 {
+                throw StoreError.readOnly(path: path)
+            }
+            if access(path, W_OK) != 0 { throw StoreError.readOnly(path: path) }
+        }
+        if let handle = FileHandle(forReadingAtPath: path) {
+            defer { try? handle.close() }
+            let header = (try? handle.read(upToCount: 16)) ?? Data()
+            if !header.isEmpty, header != Data("SQLite format 3\u{0}".utf8) {
+                throw StoreError.notADatabase(path: path)
+            }
+        }
+    }
+
+    /// Touches the schema so that a damaged file fails here, with a clear message, and not mid-request.
+    static func probe(_ writer: some DatabaseWriter, path: String) throws {
+        try writer.read { db in
+            _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")
+        }
+    }
+
+    static func mapOpenErrors<T>(path: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_NOTADB: throw StoreError.notADatabase(path: path)
+            case .SQLITE_CORRUPT: throw StoreError.corrupt(path: path, detail: error.message ?? "database disk image is malformed")
+            case .SQLITE_READONLY, .SQLITE_PERM: throw StoreError.readOnly(path: path)
+            case .SQLITE_CANTOPEN: throw StoreError.cannotOpen(path: path, detail: error.message ?? "unable to open")
+            default: throw StoreError.cannotOpen(path: path, detail: error.message ?? "\(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,440 @@
+import Foundation
+import GRDB
+import SkillPulseCore
+
+/// Executes group-commit batches for `ingest`: one IMMEDIATE transaction per batch, one savepoint per command,
+/// and every rollup the readers need updated set-wise before the commit.
+///
+/// Not thread-safe by design: the writer thread is its only user.
+public final class InvocationBatchStore {
+    private let queue: DatabaseQueue
+    /// session_id → user_id (or nil) of sessions known to exist; ingest is the only writer of sessions.
+    private var knownSessions: [String: String?] = [:]
+
+    public init(queue: DatabaseQueue) {
+        self.queue = queue
+    }
+
+    /// Runs `commands` in one transaction. `windowFigures` receives the newly inserted invocations and returns
+    /// the windowed cache figures of the skills they touch.
+    ///
+    /// Commands check before they write, so a rejection (conflict, not found) never leaves partial rows and no
+    /// savepoints are needed (they would copy every touched page). If the shared transaction fails anyway, each
+    /// command is retried in a transaction of its own, so one poisonous request cannot fail its neighbours.
+    public func write(
+        _ commands: [WriteCommand],
+        now: UTCTimestamp,
+        windowFigures: ([CommittedInvocation]) -> [String: CacheWindowFigures]
+    ) -> BatchResult {
+        do {
+            return try writeTransaction(commands, now: now, windowFigures: windowFigures)
+        } catch {
+            guard commands.count > 1 else {
+                return BatchResult(outcomes: [Self.failure(error)], invocations: [], sessions: [])
+            }
+            var merged = BatchResult(outcomes: [], invocations: [], sessions: [])
+            for command in commands {
+                let single = write([command], now: now, windowFigures: windowFigures)
+                merged.outcomes += single.outcomes
+                merged.invocations += single.invocations
+                merged.sessions += single.sessions
+            }
+            return merged
+        }
+    }
+
+    static func failure(_ error: any Error) -> WriteOutcome {
+        guard let error = error as? DatabaseError else {
+            return .failed(message: "\(error)", retryable: false)
+        }
+        let retryable: [ResultCode] = [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_NOMEM]
+        return .failed(message: error.message ?? "\(error)", retryable: retryable.contains(error.resultCode))
+    }
+
+    private func writeTransaction(
+        _ commands: [WriteCommand],
+        now: UTCTimestamp,
+        windowFigures: ([CommittedInvocation]) -> [String: CacheWindowFigures]
+    ) throws -> BatchResult {
+        var result = BatchResult(outcomes: [], invocations: [], sessions: [])
+        let sessionsBefore = knownSessions
+        do {
+            try queue.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    // Tells the V5 triggers that this transaction maintains the rollups itself.
+                    try db.execute(sql: "INSERT INTO ingest_batch_marker(token) VALUES (1)")
+                    var aggregates = BatchAggregates()
+                    var staging = InvocationStaging()
+                    let createdAt = now.normalized
+                    var staged: [StagedOutcome] = []
+                    for command in commands {
+                        staged.append(try execute(command, db: db, into: &result, staging: &staging))
+                    }
+                    let ids = try flush(staging, db: db, createdAt: createdAt)
+                    for (index, row) in staging.rows.enumerated() {
+                        aggregates.add(row.input, at: row.normalized)
+                        result.invocations.append(CommittedInvocation(id: ids[index], input: row.input, userID: row.userID,
+                                                                      createdAt: createdAt))
+                    }
+                    result.outcomes = staged.map { $0.resolve(ids) }
+                    try writeRollups(aggregates, interactions: result.invocations, db: db, now: createdAt)
+                    try writeCache(aggregates, figures: windowFigures(result.invocations), db: db, now: createdAt)
+                    try db.execute(sql: "DELETE FROM ingest_batch_marker")
+                    return .commit
+                }
+            }
+        } catch {
+            knownSessions = sessionsBefore
+            throw error
+        }
+        return result
+    }
+
+    private func execute(
+        _ command: WriteCommand, db: Database, into result: inout BatchResult, staging: inout InvocationStaging
+    ) throws -> StagedOutcome {
+        switch command {
+        case .createSession(let input):
+            if try sessionExists(input.sessionID, db: db) {
+                return .done(.rejected(WriteRejection(kind: .conflict, message: "session \(input.sessionID) already exists")))
+            }
+            let record = SessionRecord(sessionID: input.sessionID, userID: input.userID,
+                                       projectPath: input.projectPath, startedAt: input.startedAt.normalized)
+            try insertSession(record, db: db)
+            result.sessions.append(SessionChange(kind: .started, session: record, implicit: false))
+            return .done(.sessionCreated(record))
+
+        case .endSession(let sessionID, let endedAt):
+            guard let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT user_id, project_path, started_at, ended_at FROM sessions WHERE session_id = ?"),
+                arguments: [sessionID])
+            else {
+                return .done(.rejected(WriteRejection(kind: .notFound, message: "no session \(sessionID)")))
+            }
+            var record = SessionRecord(sessionID: sessionID, userID: row["user_id"], projectPath: row["project_path"],
+                                       startedAt: row["started_at"], endedAt: row["ended_at"])
+            if record.endedAt != nil { return .done(.sessionEnded(record, alreadyEnded: true)) }
+            record.endedAt = max(endedAt.normalized, record.startedAt)
+            try db.cachedStatement(sql: "UPDATE sessions SET ended_at = ? WHERE session_id = ?")
+                .execute(arguments: [record.endedAt, sessionID])
+            result.sessions.append(SessionChange(kind: .ended, session: record, implicit: false))
+            return .done(.sessionEnded(record, alreadyEnded: false))
+
+        case .invocations(let list):
+            var references: [StagedOutcome.Reference] = []
+            references.reserveCapacity(list.count)
+            for invocation in list {
+                if let key = invocation.idempotencyKey {
+                    if let slot = staging.slotsByKey[key] {
+                        references.append(.sameAs(slot))
+                        continue
+                    }
+                    if let existing = try Int64.fetchOne(
+                        db.cachedStatement(sql: "SELECT id FROM skill_invocation WHERE idempotency_key = ?"),
+                        arguments: [key])
+                    {
+                        references.append(.existing(existing))
+                        continue
+                    }
+                }
+                let sessionUser = try ensureSession(for: invocation, db: db, into: &result)
+                let slot = staging.stage(invocation, userID: invocation.userID ?? sessionUser)
+                references.append(.staged(slot))
+            }
+            return .invocations(references)
+        }
+    }
+
+    private func sessionExists(_ sessionID: String, db: Database) throws -> Bool {
+        if knownSessions[sessionID] != nil { return true }
+        return try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM sessions WHERE session_id = ?)"),
+            arguments: [sessionID]) ?? false
+    }
+
+    /// Returns the session's user, creating the session on the fly when this is its first invocation.
+    private func ensureSession(for invocation: InvocationInput, db: Database, into result: inout BatchResult) throws
+        -> String?
+    {
+        if let known = knownSessions[invocation.sessionID] { return known }
+        if let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT user_id FROM sessions WHERE session_id = ?"),
+            arguments: [invocation.sessionID])
+        {
+            let user: String? = row["user_id"]
+            remember(invocation.sessionID, user: user)
+            return user
+        }
+        let record = SessionRecord(sessionID: invocation.sessionID, userID: invocation.userID, projectPath: nil,
+                                   startedAt: invocation.invokedAt.normalized)
+        try insertSession(record, db: db)
+        result.sessions.append(SessionChange(kind: .started, session: record, implicit: true))
+        return invocation.userID
+    }
+
+    private func insertSession(_ record: SessionRecord, db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO sessions (session_id, user_id, project_path, started_at, ended_at) VALUES (?, ?, ?, ?, NULL)
+            """).execute(arguments: [record.sessionID, record.userID, record.projectPath, record.startedAt])
+        remember(record.sessionID, user: record.userID)
+    }
+
+    private func remember(_ sessionID: String, user: String?) {
+        if knownSessions.count > 200_000 { knownSessions.removeAll(keepingCapacity: true) }
+        knownSessions[sessionID] = .some(user)
+    }
+
+    /// Inserts every staged row with multi-row statements and returns their ids in staging order.
+    ///
+    /// Per-row statements pay SQLite's trigger set-up (7 guarded triggers) on every execution; one
+    /// statement of 64 rows pays it once. With a single writer inside one transaction the ids of a
+    /// multi-row INSERT are consecutive, ending at `lastInsertedRowID`.
+    private func flush(_ staging: InvocationStaging, db: Database, createdAt: String) throws -> [Int64] {
+        var ids: [Int64] = []
+        ids.reserveCapacity(staging.rows.count)
+        for chunk in staging.rows.chunked(by: Self.rowsPerStatement) {
+            var values: [(any DatabaseValueConvertible)?] = []
+            values.reserveCapacity(chunk.count * 16)
+            for row in chunk {
+                let invocation = row.input
+                values += [
+                    invocation.skillName, row.normalized, invocation.sessionID, invocation.workflowPath,
+                    invocation.completed, invocation.durationSeconds, invocation.userQuery,
+                    Self.jsonList(invocation.alternativesConsidered), invocation.selectionRank,
+                    Self.jsonList(invocation.followUpActions), invocation.errorType, createdAt,
+                    invocation.workflowPhase?.rawValue, invocation.workflowStepID, row.userID,
+                    invocation.idempotencyKey,
+                ]
+            }
+            try db.cachedStatement(sql: Self.multiRowSQL(
+                prefix: """
+                    INSERT INTO skill_invocation (skill_name, invoked_at, session_id, workflow_path, completed,
+                        duration_seconds, user_query, alternatives_considered, selection_rank, follow_up_actions,
+                        error_type, created_at, workflow_phase, workflow_step_id, user_id, idempotency_key)
+                    VALUES
+                    """, columns: 16, rows: chunk.count))
+                .execute(arguments: StatementArguments(values))
+            let last = db.lastInsertedRowID
+            ids += (0..<Int64(chunk.count)).map { last - Int64(chunk.count) + 1 + $0 }
+        }
+        return ids
+    }
+
+    static let rowsPerStatement = 64
+
+    /// `prefix (?, …), (?, …) suffix` for `rows` rows of `columns` placeholders.
+    static func multiRowSQL(prefix: String, columns: Int, rows: Int, suffix: String = "") -> String {
+        let tuple = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        return prefix + " " + Array(repeating: tuple, count: rows).joined(separator: ", ") + " " + suffix
+    }
+
+    private func writeRollups(_ aggregates: BatchAggregates, interactions: [CommittedInvocation], db: Database,
+                              now: String) throws
+    {
+        let readMetrics = try db.cachedStatement(sql: """
+            SELECT total_invocations, completed_invocations, total_duration_seconds, workflow_paths, common_errors,
+                   follow_up_actions, first_invoked, last_invoked
+            FROM skill_metrics WHERE skill_name = ?
+            """)
+        let writeMetrics = try db.cachedStatement(sql: """
+            INSERT INTO skill_metrics (skill_name, total_invocations, completed_invocations, abandoned_invocations,
+                total_duration_seconds, workflow_paths, common_errors, follow_up_actions, first_invoked, last_invoked,
+                completion_rate, avg_duration_seconds, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(skill_name) DO UPDATE SET
+                total_invocations = excluded.total_invocations,
+                completed_invocations = excluded.completed_invocations,
+                abandoned_invocations = excluded.abandoned_invocations,
+                total_duration_seconds = excluded.total_duration_seconds,
+                workflow_paths = excluded.workflow_paths,
+                common_errors = excluded.common_errors,
+                follow_up_actions = excluded.follow_up_actions,
+                first_invoked = excluded.first_invoked,
+                last_invoked = excluded.last_invoked,
+                completion_rate = excluded.completion_rate,
+                avg_duration_seconds = excluded.avg_duration_seconds,
+                updated_at = excluded.updated_at
+            """)
+        for skill in aggregates.skillOrder {
+            guard let batch = aggregates.skills[skill] else { continue }
+            let row = try Row.fetchOne(readMetrics, arguments: [skill])
+            let total = (row?["total_invocations"] as Int? ?? 0) + batch.total
+            let completed = (row?["completed_invocations"] as Int? ?? 0) + batch.completed
+            let duration = (row?["total_duration_seconds"] as Double? ?? 0) + batch.completedDuration
+            let first = [row?["first_invoked"] as String?, batch.first].compactMap { $0 }.min()!
+            let last = [row?["last_invoked"] as String?, batch.last].compactMap { $0 }.max()!
+            try writeMetrics.execute(arguments: [
+                skill, total, completed, total - completed, duration,
+                Self.mergeCounts(row?["workflow_paths"], batch.workflowPaths),
+                Self.mergeCounts(row?["common_errors"], batch.errors),
+                Self.mergeCounts(row?["follow_up_actions"], batch.followUps),
+                first, last,
+                // Percent (0–100), as session-buddy's skill_metrics always held it.
+                Double(completed) * 100.0 / Double(total),
+                completed > 0 ? duration / Double(completed) : nil,
+                now,
+            ])
+        }
+
+        let pairs = Array(aggregates.sessionSkills)
+        for chunk in pairs.chunked(by: Self.rowsPerStatement) {
+            try db.cachedStatement(sql: Self.multiRowSQL(
+                prefix: "INSERT INTO session_skills (session_id, skill_name, invocation_count) VALUES",
+                columns: 3, rows: chunk.count,
+                suffix: """
+                    ON CONFLICT(session_id, skill_name)
+                    DO UPDATE SET invocation_count = invocation_count + excluded.invocation_count
+                    """))
+                .execute(arguments: StatementArguments(chunk.flatMap { pair -> [any DatabaseValueConvertible] in
+                    [pair.key.session, pair.key.skill, pair.value]
+                }))
+        }
+
+        let hourSessions = aggregates.hours.flatMap { key, hour in hour.sessions.map { (key, $0) } }
+        for chunk in hourSessions.chunked(by: Self.rowsPerStatement) {
+            try db.cachedStatement(sql: Self.multiRowSQL(
+                prefix: "INSERT OR IGNORE INTO skill_time_series_sessions (skill_name, timestamp, session_id) VALUES",
+                columns: 3, rows: chunk.count))
+                .execute(arguments: StatementArguments(chunk.flatMap { [$0.0.skill, $0.0.hour, $0.1] }))
+        }
+        // unique_sessions is recounted from the (skill, hour, session) set: at most one row per session.
+        let hourRow = try db.cachedStatement(sql: """
+            INSERT INTO skill_time_series (skill_name, timestamp, invocation_count, completed_count,
+                total_duration_seconds, duration_count, unique_sessions, completion_rate, avg_duration_seconds)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+                (SELECT count(*) FROM skill_time_series_sessions WHERE skill_name = ?1 AND timestamp = ?2), ?7, ?8)
+            ON CONFLICT(skill_name, timestamp) DO UPDATE SET
+                invocation_count = invocation_count + excluded.invocation_count,
+                completed_count = completed_count + excluded.completed_count,
+                total_duration_seconds = total_duration_seconds + excluded.total_duration_seconds,
+                duration_count = duration_count + excluded.duration_count,
+                unique_sessions = excluded.unique_sessions,
+                completion_rate = CAST(completed_count + excluded.completed_count AS REAL)
+                    / (invocation_count + excluded.invocation_count),
+                avg_duration_seconds = CASE WHEN duration_count + excluded.duration_count > 0
+                    THEN (total_duration_seconds + excluded.total_duration_seconds)
+                         / (duration_count + excluded.duration_count) END
+            """)
+        for (key, hour) in aggregates.hours {
+            try hourRow.execute(arguments: [
+                key.skill, key.hour, hour.count, hour.completed, hour.durationSum, hour.durationCount,
+                Double(hour.completed) / Double(hour.count),
+                hour.durationCount > 0 ? hour.durationSum / Double(hour.durationCount) : nil,
+            ])
+        }
+
+        let withUser = interactions.filter { $0.userID != nil }
+        for chunk in withUser.chunked(by: Self.rowsPerStatement) {
+            var values: [(any DatabaseValueConvertible)?] = []
+            for committed in chunk {
+                values += [
+                    committed.userID, committed.input.sessionID, committed.input.skillName,
+                    committed.input.invokedAt.normalized, committed.input.completed,
+                    Self.jsonList(committed.input.alternativesConsidered),
+                ]
+            }
+            try db.cachedStatement(sql: Self.multiRowSQL(
+                prefix: """
+                    INSERT INTO skill_user_interactions (user_id, session_id, skill_name, invoked_at, completed,
+                        alternatives_considered) VALUES
+                    """, columns: 6, rows: chunk.count))
+                .execute(arguments: StatementArguments(values))
+        }
+    }
+
+    private func writeCache(_ aggregates: BatchAggregates, figures: [String: CacheWindowFigures], db: Database,
+                            now: String) throws
+    {
+        let upsert = try db.cachedStatement(sql: """
+            INSERT INTO skill_metrics_cache (skill_name, last_invocation_at, invocation_count_1h, invocation_count_24h,
+                avg_completion_rate_24h, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT(skill_name) DO UPDATE SET
+                last_invocation_at = max(last_invocation_at, excluded.last_invocation_at),
+                invocation_count_1h = excluded.invocation_count_1h,
+                invocation_count_24h = excluded.invocation_count_24h,
+                avg_completion_rate_24h = excluded.avg_completion_rate_24h,
+                updated_at = excluded.updated_at
+            """)
+        for skill in aggregates.skillOrder {
+            guard let batch = aggregates.skills[skill] else { continue }
+            let figure = figures[skill] ?? CacheWindowFigures(count1h: 0, count24h: 0, completionRate24h: nil)
+            try upsert.execute(arguments: [
+                skill, batch.last, figure.count1h, figure.count24h, figure.completionRate24h, now,
+            ])
+        }
+    }
+
+    /// Restarts the WAL (checkpointing what is left) once it has grown past `limit` bytes, so it stays bounded
+    /// under sustained load; returns true if it did. A busy checkpointer simply defers it to a later batch.
+    @discardableResult
+    public func restartWALIfLarger(than limit: Int, path: String) -> Bool {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        guard size > limit else { return false }
+        return (try? queue.writeWithoutTransaction { db in try db.checkpoint(.truncate) }) != nil
+    }
+
+    /// Re-writes cache rows whose window figures changed because time passed (windows decay without inserts).
+    public func refreshCache(figures: (String) -> CacheWindowFigures, now: UTCTimestamp) throws -> Int {
+        try queue.write { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT skill_name, invocation_count_1h, invocation_count_24h, avg_completion_rate_24h
+                FROM skill_metrics_cache
+                """)
+            let update = try db.cachedStatement(sql: """
+                UPDATE skill_metrics_cache SET invocation_count_1h = ?, invocation_count_24h = ?,
+                    avg_completion_rate_24h = ?, updated_at = ?
+                WHERE skill_name = ?
+                """)
+            var changed = 0
+            for row in rows {
+                let skill: String = row["skill_name"]
+                let current = CacheWindowFigures(count1h: row["invocation_count_1h"] ?? 0,
+                                                 count24h: row["invocation_count_24h"] ?? 0,
+                                                 completionRate24h: row["avg_completion_rate_24h"])
+                let fresh = figures(skill)
+                if fresh != current {
+                    try update.execute(arguments: [fresh.count1h, fresh.count24h, fresh.completionRate24h,
+                                                   now.normalized, skill])
+                    changed += 1
+                }
+            }
+            return changed
+        }
+    }
+
+    /// Per-skill, per-minute counts of the last 24 hours, to seed ingest's sliding windows at start.
+    public func recentMinuteCounts(since: UTCTimestamp) throws -> [(skill: String, minute: Int64, count: Int, completed: Int)] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT skill_name, substr(invoked_at, 1, 16) AS minute, count(*) AS n, sum(completed) AS c
+                FROM skill_invocation WHERE invoked_at >= ? GROUP BY skill_name, minute
+                """, arguments: [since.normalized])
+            .compactMap { row in
+                let text: String = row["minute"]
+                guard let instant = UTCTimestamp(iso8601: text + ":00Z") else { return nil }
+                return (row["skill_name"], instant.millisecondsSinceEpoch / 60_000, row["n"], row["c"] ?? 0)
+            }
+        }
+    }
+
+    static func jsonList(_ list: [String]?) -> String? {
+        guard let list, !list.isEmpty, let data = try? JSONEncoder().encode(list) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Adds batch counts to a stored JSON object of counts; a stored value that is not such an object restarts.
+    static func mergeCounts(_ stored: String?, _ batch: [String: Int]) -> String {
+        if batch.isEmpty, let stored { return stored }
+        var counts: [String: Int] = [:]
+        if let stored, let data = stored.data(using: .utf8),
+           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            for (key, value) in object {
+                if let number = value as? NSNumber { counts[key] = number.intValue }
+            }
+        }
+        for (key, value) in batch { counts[key, default: 0] += value }
+        let data = (try? JSONSerialization.data(withJSONObject: counts, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import GRDB
+import SkillPulseCore
+
+/// A row of `skill_migrations`, whether SkillPulse or session-buddy wrote it.
+public struct AppliedMigration: Sendable, Equatable {
+    public let version: Int
+    public let identifier: String
+    public let appliedAt: String
+    public let checksum: String?
+    public let appliedBy: String?
+}
+
+/// Where the schema stands relative to the migrations this binary knows.
+public struct MigrationStatus: Sendable {
+    public let current: Int
+    public let latestKnown: Int
+    public let applied: [AppliedMigration]
+    public let pending: [Migration]
+}
+
+/// Applies and rolls back versioned migrations, each in one transaction, ordered by version number.
+///
+/// Unlike session-buddy's manager, order never depends on `applied_at` (1-second ties made it roll back V1),
+/// and a failing script leaves the file exactly as it was because nothing runs in autocommit mode.
+public struct SchemaMigrator: Sendable {
+    public let migrations: [Migration]
+
+    public init(migrations: [Migration] = MigrationCatalog.embedded) {
+        self.migrations = migrations
+    }
+
+    public var latestVersion: Int { migrations.last?.version ?? 0 }
+
+    public func status(_ db: Database) throws -> MigrationStatus {
+        let applied = try appliedMigrations(db)
+        let appliedVersions = Set(applied.map(\.version))
+        return MigrationStatus(
+            current: applied.last?.version ?? 0,
+            latestKnown: latestVersion,
+            applied: applied,
+            pending: migrations.filter { !appliedVersions.contains($0.version) }
+        )
+    }
+
+    /// Applied rows ordered by version number; rows that are not `V{n}__…` are not migrations of ours.
+    public func appliedMigrations(_ db: Database) throws -> [AppliedMigration] {
+        guard try db.tableExists("skill_migrations") else { return [] }
+        let columns = Set(try db.columns(in: "skill_migrations").map(\.name))
+        let appliedBy = columns.contains("applied_by") ? "applied_by" : "NULL"
+        let checksum = columns.contains("checksum") ? "checksum" : "NULL"
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT version, applied_at, \(checksum) AS checksum, \(appliedBy) AS applied_by FROM skill_migrations")
+        return rows.compactMap { row -> AppliedMigration? in
+            let identifier: String = row["version"]
+            guard let version = Migration.version(ofIdentifier: identifier) else { return nil }
+            return AppliedMigration(
+                version: version, identifier: identifier, appliedAt: row["applied_at"] ?? "",
+                checksum: row["checksum"], appliedBy: row["applied_by"])
+        }
+        .sorted { $0.version < $1.version }
+    }
+
+    /// Refuses a database this binary must not touch: newer than it knows, or with an edited migration.
+    public func validate(_ db: Database, path: String) throws {
+        let applied = try appliedMigrations(db)
+        if let newest = applied.last, newest.version > latestVersion {
+            throw StoreError.schemaAhead(path: path, current: newest.version, known: latestVersion)
+        }
+        for row in applied {
+            // session-buddy never wrote checksums: its rows are adopted as applied without one.
+            guard let recorded = row.checksum, let migration = migrations.first(where: { $0.version == row.version })
+            else { continue }
+            if recorded != migration.checksum {
+                throw StoreError.checksumMismatch(version: row.identifier, recorded: recorded, embedded: migration.checksum)
+            }
+        }
+    }
+
+    /// The migrations `migrate(to:)` would apply, in order.
+    public func plan(_ db: Database, path: String, to target: Int? = nil) throws -> [Migration] {
+        try validate(db, path: path)
+        let target = target ?? latestVersion
+        guard target >= 0, target <= latestVersion else {
+            throw StoreError.unknownTarget(version: target, known: latestVersion)
+        }
+        let applied = Set(try appliedMigrations(db).map(\.version))
+        return migrations.filter { $0.version <= target && !applied.contains($0.version) }
+    }
+
+    /// Applies pending migrations up to `target` (default: all), each in its own IMMEDIATE transaction.
+    @discardableResult
+    public func migrate(_ writer: some DatabaseWriter, path: String, to target: Int? = nil, dryRun: Bool = false)
+        throws -> [Migration]
+    {
+        let pending = try writer.read { db in try plan(db, path: path, to: target) }
+        if dryRun { return pending }
+        for migration in pending {
+            try run(writer, migration: migration, direction: "up") { db in
+                try Self.ensureBookkeeping(db)
+                try db.execute(sql: migration.up)
+                try db.execute(
+                    sql: """
+                        INSERT OR REPLACE INTO skill_migrations
+                            (version, applied_at, description, checksum, applied_by, success)
+                        VALUES (?, ?, ?, ?, 'skillpulse', 1)
+                        """,
+                    arguments: [migration.identifier, UTCTimestamp.now().normalized, migration.summary,
+                                migration.checksum])
+            }
+        }
+        return pending
+    }
+
+    /// The applied migrations a rollback would undo, newest first.
+    public func rollbackPlan(_ db: Database, path: String, to target: Int? = nil, steps: Int? = nil) throws
+        -> [AppliedMigration]
+    {
+        try validate(db, path: path)
+        let applied = try appliedMigrations(db).reversed()
+        if let target {
+            guard target >= 0, target <= latestVersion else {
+                throw StoreError.unknownTarget(version: target, known: latestVersion)
+            }
+            return applied.filter { $0.version > target }
+        }
+        return Array(applied.prefix(max(steps ?? 1, 0)))
+    }
+
+    /// Rolls back newest-first, down to `target` or by `steps` (default one step), each in one transaction.
+    @discardableResult
+    public func rollback(
+        _ writer: some DatabaseWriter, path: String, to target: Int? = nil, steps: Int? = nil, dryRun: Bool = false
+    ) throws -> [AppliedMigration] {
+        let plan = try writer.read { db in try rollbackPlan(db, path: path, to: target, steps: steps) }
+        if dryRun { return plan }
+        for applied in plan {
+            guard let migration = migrations.first(where: { $0.version == applied.version }) else {
+                throw StoreError.unknownTarget(version: applied.version, known: latestVersion)
+            }
+            try run(writer, migration: migration, direction: "down") { db in
+                try db.execute(sql: migration.down)
+                try db.execute(sql: "DELETE FROM skill_migrations WHERE version = ?", arguments: [applied.identifier])
+            }
+        }
+        return plan
+    }
+
+    private func run(
+        _ writer: some DatabaseWriter, migration: Migration, direction: String, body: (Database) throws -> Void
+    ) throws {
+        do {
+            try writer.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    try body(db)
+                    return .commit
+                }
+            }
+        } catch let error as DatabaseError {
+            throw StoreError.migrationFailed(
+                version: migration.identifier, direction: direction, detail: error.message ?? "\(error)")
+        }
+    }
+
+    /// The bookkeeping table as session-buddy defined it, so either tool can read the other's rows.
+    static func ensureBookkeeping(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE IF NOT EXISTS skill_migrations (
+                version TEXT PRIMARY KEY,
+                applied_at TEXT NOT NULL,
+                description TEXT,
+                rollback_sql TEXT,
+                checksum TEXT,
+                applied_by TEXT DEFAULT 'session-buddy',
+                success BOOLEAN NOT NULL DEFAULT 1
+            );
+            CREATE INDEX IF NOT EXISTS idx_migrations_applied_at ON skill_migrations(applied_at DESC);
+            """)
+    }
+}

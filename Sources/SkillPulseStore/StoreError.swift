@@ -1,0 +1,44 @@
+/// Why the database could not be opened, migrated or used; `description` is the message an operator sees.
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+    case directoryMissing(path: String)
+    case notADatabase(path: String)
+    case readOnly(path: String)
+    case corrupt(path: String, detail: String)
+    case cannotOpen(path: String, detail: String)
+    case schemaBehind(path: String, current: Int, required: Int)
+    case schemaAhead(path: String, current: Int, known: Int)
+    case checksumMismatch(version: String, recorded: String, embedded: String)
+    case unknownTarget(version: Int, known: Int)
+    case migrationFailed(version: String, direction: String, detail: String)
+    case databaseInUse(path: String, detail: String)
+
+    public var description: String {
+        switch self {
+        case .directoryMissing(let path):
+            return "the directory of \(path) does not exist: create it, or pass --db with another path"
+        case .notADatabase(let path):
+            return "\(path) is not a SQLite database (wrong file header); refusing to touch it"
+        case .readOnly(let path):
+            return "\(path) is read-only; SkillPulse needs write access (check the file mode and owner)"
+        case .corrupt(let path, let detail):
+            return "\(path) is corrupt (\(detail)); restore it with `skillpulse restore BACKUP`"
+        case .cannotOpen(let path, let detail):
+            return "cannot open \(path): \(detail)"
+        case .schemaBehind(let path, let current, let required):
+            return "\(path) has schema version \(current) but this binary needs \(required): "
+                + "run `skillpulse migrate --db \(path)`"
+        case .schemaAhead(let path, let current, let known):
+            return "\(path) has schema version \(current), newer than this binary knows (\(known)): "
+                + "upgrade SkillPulse, or roll the database back with the newer binary"
+        case .checksumMismatch(let version, let recorded, let embedded):
+            return "applied migration \(version) has checksum \(recorded) but this binary's file has \(embedded): "
+                + "the migration was edited after it was applied; refusing to continue"
+        case .unknownTarget(let version, let known):
+            return "there is no migration V\(version); this binary knows V1…V\(known)"
+        case .migrationFailed(let version, let direction, let detail):
+            return "migration \(version) (\(direction)) failed and was rolled back, the database is unchanged: \(detail)"
+        case .databaseInUse(let path, let detail):
+            return "\(path) is in use (\(detail)); stop the SkillPulse daemons first"
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import SkillPulseCore
+
+/// One client request as the writer executes it; each runs in its own savepoint inside a batch transaction.
+public enum WriteCommand: Sendable {
+    case createSession(SessionInput)
+    case endSession(sessionID: String, endedAt: UTCTimestamp)
+    /// One or more invocations stored all or nothing (`track_invocation` is a batch of one).
+    case invocations([InvocationInput])
+
+    /// How many rows the command may insert; bounds the writer's queue.
+    public var weight: Int {
+        if case .invocations(let list) = self { return max(list.count, 1) }
+        return 1
+    }
+}
+
+/// A session row as stored.
+public struct SessionRecord: Sendable, Equatable {
+    public var sessionID: String
+    public var userID: String?
+    public var projectPath: String?
+    public var startedAt: String
+    public var endedAt: String?
+}
+
+/// The result of one command.
+public enum WriteOutcome: Sendable, Equatable {
+    case sessionCreated(SessionRecord)
+    case sessionEnded(SessionRecord, alreadyEnded: Bool)
+    /// Ids in request order; `inserted` counts rows that were new (the rest were idempotent retries).
+    case invocationsStored(ids: [Int64], inserted: Int)
+    case rejected(WriteRejection)
+    /// The database failed this command even when it ran alone; `retryable` for I/O and lock errors.
+    case failed(message: String, retryable: Bool)
+}
+
+/// A command refused for a reason the client can act on.
+public struct WriteRejection: Error, Sendable, Equatable {
+    public enum Kind: Sendable, Equatable { case conflict, notFound }
+    public let kind: Kind
+    public let message: String
+}
+
+/// An invocation as committed, for the event stream.
+public struct CommittedInvocation: Sendable {
+    public let id: Int64
+    public let input: InvocationInput
+    public let userID: String?
+    public let createdAt: String
+}
+
+/// A session change as committed, for the event stream.
+public struct SessionChange: Sendable {
+    public enum Kind: String, Sendable { case started, ended }
+    public let kind: Kind
+    public let session: SessionRecord
+    /// True when the session was created on the fly by its first invocation.
+    public let implicit: Bool
+}
+
+/// Everything one committed batch produced, in commit order.
+public struct BatchResult: Sendable {
+    public var outcomes: [WriteOutcome]
+    public var invocations: [CommittedInvocation]
+    public var sessions: [SessionChange]
+}
+
+/// The windowed figures of `skill_metrics_cache` for one skill.
+public struct CacheWindowFigures: Sendable, Equatable {
+    public var count1h: Int
+    public var count24h: Int
+    public var completionRate24h: Double?
+
+    public init(count1h: Int, count24h: Int, completionRate24h: Double?) {
+        self.count1h = count1h
+        self.count24h = count24h
+        self.completionRate24h = completionRate24h
+    }
+}
