@@ -1,0 +1,26 @@
+import NIOCore
+
+/// What a handler answers: a result, an error, or a result followed by a stream of event frames.
+public enum WireOutcome: Sendable {
+    case result(any Encodable & Sendable)
+    case failure(WireError)
+    /// The reply is sent first; then every frame of `events` until the stream ends or the peer leaves.
+    case stream(result: any Encodable & Sendable, events: AsyncStream<ByteBuffer>)
+}
+
+/// A reply that is ready now or will be once some work (a commit, a query) finishes.
+public enum PendingOutcome: Sendable {
+    case ready(WireOutcome)
+    case later(@Sendable () async -> WireOutcome)
+}
+
+/// A daemon's request handling.
+///
+/// `handle` is called synchronously, in request order, for each request of a connection: whatever it starts
+/// (e.g. queueing a write) therefore starts in the order the client sent it. It must not block; slow work
+/// goes into `.later`, which the server awaits concurrently while it keeps reading, and replies are
+/// written in request order.
+public protocol WireHandler: Sendable {
+    associatedtype Operation: WireOperation
+    func handle(_ operation: Operation) -> PendingOutcome
+}

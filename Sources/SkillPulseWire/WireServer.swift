@@ -1,0 +1,249 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOPosix
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Limits that protect a server from its peers.
+public struct WireServerConfiguration: Sendable {
+    public var maxFrameLength: Int
+    /// Requests one connection may have decoded but not yet answered; past it the socket is not read.
+    public var maxInFlightPerConnection: Int
+    /// How long draining may wait for peers that do not read their replies before they are cut off.
+    public var drainTimeout: Duration
+
+    public init(
+        maxFrameLength: Int = WireFrame.defaultMaxLength,
+        maxInFlightPerConnection: Int = 4096,
+        drainTimeout: Duration = .seconds(10)
+    ) {
+        self.maxFrameLength = maxFrameLength
+        self.maxInFlightPerConnection = maxInFlightPerConnection
+        self.drainTimeout = drainTimeout
+    }
+}
+
+/// Counters a server keeps about its peers, reported by `health`.
+public final class WireServerCounters: Sendable {
+    let accepted = Atomic<Int>(0)
+    let active = Atomic<Int>(0)
+    let requests = Atomic<Int>(0)
+    let errors = Atomic<Int>(0)
+
+    public init() {}
+
+    public var connectionsAccepted: Int { accepted.load(ordering: .relaxed) }
+    public var activeConnections: Int { active.load(ordering: .relaxed) }
+    public var requestsHandled: Int { requests.load(ordering: .relaxed) }
+    public var errorReplies: Int { errors.load(ordering: .relaxed) }
+}
+
+/// Serves the length-prefixed JSON protocol on a Unix socket.
+///
+/// Each connection reads frames as they come, hands every request to the handler at once (so pipelined
+/// requests share work, e.g. one group commit), and writes replies strictly in request order.
+public final class WireServer<Handler: WireHandler>: Sendable {
+    public let listener: WireListener
+    public let handler: Handler
+    public let configuration: WireServerConfiguration
+    public let counters: WireServerCounters
+    private let logger: Logger
+    private let drainSignal = OneShotSignal()
+    private let listening = OneShotSignal()
+
+    public init(listener: WireListener, handler: Handler, configuration: WireServerConfiguration = .init(),
+                counters: WireServerCounters = WireServerCounters(), logger: Logger) {
+        self.listener = listener
+        self.counters = counters
+        self.handler = handler
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Returns once the socket accepts connections (or `run` failed before that).
+    public func waitUntilListening() async {
+        await listening.wait()
+    }
+
+    /// Stops accepting, stops reading new requests, answers every request already read, then `run` returns.
+    public func beginDraining() {
+        drainSignal.fire()
+    }
+
+    public func run() async throws {
+        defer { listening.fire() }
+        let maxFrameLength = configuration.maxFrameLength
+        let serverChannel: NIOAsyncChannel<NIOAsyncChannel<InboundFrame, ByteBuffer>, Never>
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        let initializer: @Sendable (Channel) -> EventLoopFuture<NIOAsyncChannel<InboundFrame, ByteBuffer>> = { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(
+                    ByteToMessageHandler(FrameDecoder(maxFrameLength: maxFrameLength)))
+                return try NIOAsyncChannel<InboundFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
+            }
+        }
+        var boundSocket: UnixSocketPath.Identity?
+        switch listener {
+        case .path(let path, let mode):
+            try UnixSocketPath.removeIfStale(path)
+            serverChannel = try await bootstrap.bind(unixDomainSocketPath: path, childChannelInitializer: initializer)
+            chmod(path, mode)
+            boundSocket = UnixSocketPath.identity(of: path)
+        case .inherited(let descriptor, _):
+            serverChannel = try await bootstrap.bind(descriptor, childChannelInitializer: initializer)
+        }
+        defer {
+            // A successor may already have replaced our (then stale) file while we drained: only remove ours.
+            if let boundSocket { UnixSocketPath.remove(boundSocket) }
+        }
+        logger.info("listening", metadata: ["socket": "\(listener)"])
+        listening.fire()
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withDiscardingTaskGroup { connectionTasks in
+                    try? await serverChannel.executeThenClose { connections in
+                        for try await connection in connections {
+                            connectionTasks.addTask { await self.serve(connection) }
+                        }
+                    }
+                }
+            }
+            group.addTask {
+                await self.drainSignal.wait()
+                try? await serverChannel.channel.close()
+                // Connections drain on their own; a peer that never reads its replies must not hold the
+                // process past the drain timeout.
+                try await Task.sleep(for: self.configuration.drainTimeout)
+                self.logger.warning("drain timed out; closing the remaining connections")
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private struct ReplyFrame: Sendable {
+        var frame: ByteBuffer
+        var closeAfter = false
+        var events: AsyncStream<ByteBuffer>?
+    }
+
+    /// A reply in the connection's queue: ready, or still being worked on.
+    private enum QueuedReply: Sendable {
+        case ready(ReplyFrame)
+        case waiting(Task<ReplyFrame, Never>)
+
+        var frame: ReplyFrame {
+            get async {
+                switch self {
+                case .ready(let frame): return frame
+                case .waiting(let task): return await task.value
+                }
+            }
+        }
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<InboundFrame, ByteBuffer>) async {
+        counters.accepted.add(1, ordering: .relaxed)
+        counters.active.add(1, ordering: .relaxed)
+        defer { counters.active.subtract(1, ordering: .relaxed) }
+        let permits = AsyncSemaphore(permits: configuration.maxInFlightPerConnection)
+        try? await connection.executeThenClose { inbound, outbound in
+            let (replies, replySink) = AsyncStream.makeStream(of: QueuedReply.self)
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    await self.readRequests(inbound, into: replySink, permits: permits)
+                }
+                for await pending in replies {
+                    let reply = await pending.frame
+                    permits.release()
+                    do {
+                        try await outbound.write(reply.frame)
+                    } catch {
+                        break
+                    }
+                    if reply.closeAfter { break }
+                    if let events = reply.events {
+                        group.addTask {
+                            for await frame in events {
+                                do { try await outbound.write(frame) } catch { return }
+                            }
+                        }
+                    }
+                }
+                // Every reply owed is written (or the peer is gone): end the reader and any event streams.
+                group.cancelAll()
+            }
+        }
+    }
+
+    private func readRequests(
+        _ inbound: NIOAsyncChannelInboundStream<InboundFrame>,
+        into replies: AsyncStream<QueuedReply>.Continuation,
+        permits: AsyncSemaphore
+    ) async {
+        defer { replies.finish() }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await self.drainSignal.wait()
+            }
+            group.addTask {
+                do {
+                    for try await frame in inbound {
+                        guard await permits.acquire() else { return }
+                        switch frame {
+                        case .payload(let payload):
+                            replies.yield(self.process(payload))
+                        case .invalid(let error):
+                            self.counters.errors.add(1, ordering: .relaxed)
+                            let frame = WireReply.failure(id: .null, error: error)
+                            replies.yield(.ready(ReplyFrame(frame: frame, closeAfter: true)))
+                            return
+                        }
+                    }
+                } catch {
+                    // A reset connection ends the read side like EOF does.
+                }
+            }
+            // Whichever ends first (drain, EOF, a bad frame) stops the other.
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Decodes and starts one request on the reader, so requests start in the order they arrived.
+    private func process(_ payload: ByteBuffer) -> QueuedReply {
+        counters.requests.add(1, ordering: .relaxed)
+        let request = WireRequest<Handler.Operation>.decode(Data(buffer: payload, byteTransferStrategy: .noCopy))
+        let id = request.id
+        switch request.operation {
+        case .failure(let error):
+            return .ready(reply(id: id, outcome: .failure(error)))
+        case .success(let operation):
+            switch handler.handle(operation) {
+            case .ready(let outcome):
+                return .ready(reply(id: id, outcome: outcome))
+            case .later(let work):
+                return .waiting(Task { self.reply(id: id, outcome: await work()) })
+            }
+        }
+    }
+
+    private func reply(id: RequestID, outcome: WireOutcome) -> ReplyFrame {
+        switch outcome {
+        case .result(let result):
+            return ReplyFrame(frame: WireReply.success(id: id, result: result))
+        case .failure(let error):
+            counters.errors.add(1, ordering: .relaxed)
+            return ReplyFrame(frame: WireReply.failure(id: id, error: error))
+        case .stream(let result, let events):
+            return ReplyFrame(frame: WireReply.success(id: id, result: result), events: events)
+        }
+    }
+}
