@@ -1,0 +1,40 @@
+import ArgumentParser
+import Logging
+import SkillPulseCore
+
+/// Flags every daemon accepts; environment variables fill what the flags leave out.
+public struct DaemonOptions: ParsableArguments, Sendable {
+    @Option(name: .long, help: "SQLite database path (env SKILLPULSE_DB; default $STATE_DIRECTORY/skillpulse.db, else ./.skillpulse/skillpulse.db).")
+    public var db: String?
+
+    @Option(name: .customLong("runtime-dir"), help: "Directory for the Unix sockets (env SKILLPULSE_RUNTIME_DIR; default $RUNTIME_DIRECTORY, else ./.skillpulse/run).")
+    public var runtimeDir: String?
+
+    @Option(name: .long, help: "Explicit socket path to listen on (default: <runtime-dir>/<service>.sock).")
+    public var listen: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env SKILLPULSE_LOG_LEVEL).")
+    public var logLevel: String?
+
+    @Option(name: .customLong("max-frame-bytes"), help: "Largest frame accepted on the socket.")
+    public var maxFrameBytes: Int = 1 << 20
+
+    public init() {}
+
+    public func paths(environment: [String: String]) -> SkillPulsePaths {
+        SkillPulsePaths.resolve(database: db, runtimeDirectory: runtimeDir, environment: environment)
+    }
+
+    public func resolvedLogLevel(environment: [String: String]) -> Logger.Level {
+        (logLevel ?? environment["SKILLPULSE_LOG_LEVEL"]).flatMap(Logger.Level.init(rawValue:)) ?? .info
+    }
+
+    public func validate() throws {
+        guard maxFrameBytes >= 64, maxFrameBytes <= Int(UInt32.max) else {
+            throw ValidationError("--max-frame-bytes must be between 64 and \(UInt32.max)")
+        }
+        if let logLevel, Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+}
