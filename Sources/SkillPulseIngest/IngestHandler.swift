@@ -1,0 +1,170 @@
+import Foundation
+import SkillPulseCore
+import SkillPulseDaemon
+import SkillPulseStore
+import SkillPulseWire
+
+/// Answers `ingest`'s ops: validates, queues writes in request order, and serves subscriptions.
+public struct IngestHandler: WireHandler {
+    let writer: InvocationBatchWriter
+    let broadcaster: EventBroadcaster
+    let context: DaemonContext
+    let counters: WireServerCounters
+    let walEnabled: Bool
+    let policy: GroupCommitPolicy
+
+    public func handle(_ operation: IngestOperation) -> PendingOutcome {
+        let now = UTCTimestamp.now()
+        do {
+            switch operation {
+            case .createSession(let params):
+                let input = try validate { () throws(FieldError) in
+                    try params.validated(now: now, newID: { UUID().uuidString.lowercased() })
+                }
+                return awaitCommit(.createSession(input)) { outcome in
+                    guard case .sessionCreated(let record) = outcome else { return nil }
+                    return .result(["session_id": record.sessionID, "started_at": record.startedAt])
+                }
+
+            case .endSession(let params):
+                let sessionID = try validate { () throws(FieldError) in
+                    try FieldRules.name(params.sessionID, field: "session_id", limit: FieldRules.maxIdentifierLength)
+                }
+                let endedAt = try validate { () throws(FieldError) in
+                    try FieldRules.timestamp(params.endedAt, field: "ended_at", now: now)
+                }
+                return awaitCommit(.endSession(sessionID: sessionID, endedAt: endedAt)) { outcome in
+                    guard case .sessionEnded(let record, let alreadyEnded) = outcome else { return nil }
+                    return .result(SessionEndedResult(sessionID: record.sessionID, endedAt: record.endedAt ?? "",
+                                                      alreadyEnded: alreadyEnded))
+                }
+
+            case .trackInvocation(let params):
+                let input = try validate { () throws(FieldError) in try params.validated(now: now) }
+                return awaitCommit(.invocations([input])) { outcome in
+                    guard case .invocationsStored(let ids, let inserted) = outcome else { return nil }
+                    return .result(TrackResult(invocationID: ids[0], duplicate: inserted == 0))
+                }
+
+            case .trackBatch(let params):
+                guard !params.invocations.isEmpty else { throw WireError.badRequest("invocations must not be empty") }
+                guard params.invocations.count <= TrackBatchParams.maxInvocations else {
+                    throw WireError.badRequest(
+                        "invocations holds \(params.invocations.count) items; at most \(TrackBatchParams.maxInvocations)")
+                }
+                var inputs: [InvocationInput] = []
+                inputs.reserveCapacity(params.invocations.count)
+                for (index, item) in params.invocations.enumerated() {
+                    inputs.append(try validate { () throws(FieldError) in
+                        try item.validated(now: now, fieldPrefix: "invocations[\(index)].")
+                    })
+                }
+                return awaitCommit(.invocations(inputs)) { outcome in
+                    guard case .invocationsStored(let ids, let inserted) = outcome else { return nil }
+                    return .result(TrackBatchResult(invocationIDs: ids, inserted: inserted))
+                }
+
+            case .subscribe(let params):
+                let topics = Set(params.topics)
+                guard !topics.isEmpty else {
+                    throw WireError.badRequest("topics must name at least one of invocation, session")
+                }
+                if let unknown = topics.subtracting(SubscribeParams.knownTopics).first {
+                    throw WireError.badRequest("topics: unknown topic \"\(unknown.prefix(64))\"; known: invocation, session")
+                }
+                return .ready(.stream(result: ["topics": topics.sorted()], events: broadcaster.subscribe(topics: topics)))
+
+            case .stats:
+                return .ready(.result(statsFigures()))
+
+            case .health:
+                return .ready(.result(context.healthReport(status: healthStatus(), walEnabled: walEnabled,
+                                                           figures: statsFigures())))
+            }
+        } catch let error as WireError {
+            return .ready(.failure(error))
+        } catch {
+            return .ready(.failure(WireError(.internal, "\(error)")))
+        }
+    }
+
+    /// Queues `command` now; the reply waits for its commit. `success` maps the expected outcome.
+    private func awaitCommit(_ command: WriteCommand, success: @escaping @Sendable (WriteOutcome) -> WireOutcome?)
+        -> PendingOutcome
+    {
+        let ticket = writer.enqueue(command)
+        return .later {
+            switch await ticket.value {
+            case .failure(let error):
+                return .failure(error)
+            case .success(.rejected(let rejection)):
+                return .failure(Self.wireError(rejection))
+            case .success(let outcome):
+                return success(outcome) ?? .failure(WireError(.internal, "unexpected writer outcome \(outcome)"))
+            }
+        }
+    }
+
+    private func validate<T>(_ body: () throws(FieldError) -> T) throws(WireError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw WireError.badRequest(error.description)
+        }
+    }
+
+    private func healthStatus() -> String {
+        let figures = writer.currentFigures
+        if figures.lastBatchFailed { return "unhealthy" }
+        if figures.queuedRows * 5 >= policy.queueCapacity * 4 || figures.failedBatches > 0 { return "degraded" }
+        return "healthy"
+    }
+
+    static func wireError(_ rejection: WriteRejection) -> WireError {
+        switch rejection.kind {
+        case .conflict: return WireError(.conflict, rejection.message)
+        case .notFound: return WireError(.notFound, rejection.message)
+        }
+    }
+
+    func statsFigures() -> [String: JSONValue] {
+        let figures = writer.currentFigures
+        return [
+            "invocations_committed": .integer(Int64(figures.committedInvocations)),
+            "transactions_committed": .integer(Int64(figures.committedBatches)),
+            "commands_committed": .integer(Int64(figures.committedCommands)),
+            "batches_failed": .integer(Int64(figures.failedBatches)),
+            "writer_busy_seconds": .number(figures.busySeconds),
+            "rejected_queue_full": .integer(Int64(figures.rejectedFull)),
+            "queue_rows": .integer(Int64(figures.queuedRows)),
+            "queue_capacity": .integer(Int64(policy.queueCapacity)),
+            "batch_max_rows": .integer(Int64(policy.maxRows)),
+            "batch_max_delay_ms": .number(policy.maxDelay.seconds * 1000),
+            "subscribers": .integer(Int64(broadcaster.subscriberCount)),
+            "connections_active": .integer(Int64(counters.activeConnections)),
+            "connections_accepted": .integer(Int64(counters.connectionsAccepted)),
+            "requests_handled": .integer(Int64(counters.requestsHandled)),
+            "error_replies": .integer(Int64(counters.errorReplies)),
+            "last_error": figures.lastError.map(JSONValue.string) ?? .null,
+        ]
+    }
+}
+
+struct TrackResult: Encodable, Sendable {
+    let invocationID: Int64
+    let duplicate: Bool
+    enum CodingKeys: String, CodingKey { case invocationID = "invocation_id", duplicate }
+}
+
+struct TrackBatchResult: Encodable, Sendable {
+    let invocationIDs: [Int64]
+    let inserted: Int
+    enum CodingKeys: String, CodingKey { case invocationIDs = "invocation_ids", inserted }
+}
+
+struct SessionEndedResult: Encodable, Sendable {
+    let sessionID: String
+    let endedAt: String
+    let alreadyEnded: Bool
+    enum CodingKeys: String, CodingKey { case sessionID = "session_id", endedAt = "ended_at", alreadyEnded = "already_ended" }
+}

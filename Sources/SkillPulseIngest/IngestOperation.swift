@@ -1,0 +1,127 @@
+import SkillPulseCore
+import SkillPulseWire
+
+/// Every op `ingest` answers, decoded with its params.
+public enum IngestOperation: WireOperation {
+    case createSession(CreateSessionParams)
+    case endSession(EndSessionParams)
+    case trackInvocation(TrackInvocationParams)
+    case trackBatch(TrackBatchParams)
+    case subscribe(SubscribeParams)
+    case stats
+    case health
+
+    public static let names = ["create_session", "end_session", "track_invocation", "track_batch", "subscribe",
+                               "stats", "health"]
+
+    public init(op: String, params: WireParams) throws {
+        switch op {
+        case "create_session": self = .createSession(try params.decode())
+        case "end_session": self = .endSession(try params.decode())
+        case "track_invocation": self = .trackInvocation(try params.decode())
+        case "track_batch": self = .trackBatch(try params.decode())
+        case "subscribe": self = .subscribe(try params.decode())
+        case "stats": _ = try params.decode(NoParams.self); self = .stats
+        case "health": _ = try params.decode(NoParams.self); self = .health
+        default:
+            throw WireError(.unknownOp, "unknown op \"\(op.prefix(64))\"; ingest answers \(Self.names.joined(separator: ", "))")
+        }
+    }
+}
+
+/// `create_session` params.
+public struct CreateSessionParams: Decodable, Sendable {
+    public var projectPath: String
+    public var userID: String?
+    public var sessionID: String?
+    public var startedAt: String?
+
+    enum CodingKeys: String, CodingKey {
+        case projectPath = "project_path", userID = "user_id", sessionID = "session_id", startedAt = "started_at"
+    }
+
+    func validated(now: UTCTimestamp, newID: () -> String) throws(FieldError) -> SessionInput {
+        SessionInput(
+            sessionID: try FieldRules.optionalName(sessionID, field: "session_id", limit: FieldRules.maxIdentifierLength)
+                ?? newID(),
+            projectPath: try FieldRules.name(projectPath, field: "project_path", limit: FieldRules.maxPathLength),
+            userID: try FieldRules.optionalName(userID, field: "user_id", limit: FieldRules.maxIdentifierLength),
+            startedAt: try FieldRules.timestamp(startedAt, field: "started_at", now: now))
+    }
+}
+
+/// `end_session` params.
+public struct EndSessionParams: Decodable, Sendable {
+    public var sessionID: String
+    public var endedAt: String?
+
+    enum CodingKeys: String, CodingKey {
+        case sessionID = "session_id", endedAt = "ended_at"
+    }
+}
+
+/// `track_invocation` params; also one element of `track_batch`.
+public struct TrackInvocationParams: Decodable, Sendable {
+    public var sessionID: String
+    public var skillName: String
+    public var completed: Bool
+    public var durationSeconds: Double?
+    public var invokedAt: String?
+    public var userQuery: String?
+    public var workflowPath: String?
+    public var workflowPhase: String?
+    public var workflowStepID: String?
+    public var errorType: String?
+    public var alternativesConsidered: [String]?
+    public var selectionRank: Int?
+    public var followUpActions: [String]?
+    public var userID: String?
+    public var idempotencyKey: String?
+
+    enum CodingKeys: String, CodingKey {
+        case sessionID = "session_id", skillName = "skill_name", completed
+        case durationSeconds = "duration_seconds", invokedAt = "invoked_at", userQuery = "user_query"
+        case workflowPath = "workflow_path", workflowPhase = "workflow_phase", workflowStepID = "workflow_step_id"
+        case errorType = "error_type", alternativesConsidered = "alternatives_considered"
+        case selectionRank = "selection_rank", followUpActions = "follow_up_actions", userID = "user_id"
+        case idempotencyKey = "idempotency_key"
+    }
+
+    func validated(now: UTCTimestamp, fieldPrefix: String = "") throws(FieldError) -> InvocationInput {
+        do {
+            return InvocationInput(
+                sessionID: try FieldRules.name(sessionID, field: "session_id", limit: FieldRules.maxIdentifierLength),
+                skillName: try FieldRules.name(skillName, field: "skill_name"),
+                completed: completed,
+                durationSeconds: try FieldRules.duration(durationSeconds),
+                invokedAt: try FieldRules.timestamp(invokedAt, field: "invoked_at", now: now),
+                userQuery: try FieldRules.text(userQuery, field: "user_query", limit: FieldRules.maxQueryLength),
+                workflowPath: try FieldRules.optionalName(workflowPath, field: "workflow_path"),
+                workflowPhase: try FieldRules.phase(workflowPhase),
+                workflowStepID: try FieldRules.optionalName(workflowStepID, field: "workflow_step_id"),
+                errorType: try FieldRules.optionalName(errorType, field: "error_type"),
+                alternativesConsidered: try FieldRules.list(alternativesConsidered, field: "alternatives_considered"),
+                selectionRank: try FieldRules.rank(selectionRank),
+                followUpActions: try FieldRules.list(followUpActions, field: "follow_up_actions"),
+                userID: try FieldRules.optionalName(userID, field: "user_id", limit: FieldRules.maxIdentifierLength),
+                idempotencyKey: try FieldRules.optionalName(
+                    idempotencyKey, field: "idempotency_key", limit: FieldRules.maxIdentifierLength))
+        } catch {
+            throw FieldError(fieldPrefix + error.field, error.message)
+        }
+    }
+}
+
+/// `track_batch` params: stored all or nothing.
+public struct TrackBatchParams: Decodable, Sendable {
+    public var invocations: [TrackInvocationParams]
+
+    public static let maxInvocations = 10_000
+}
+
+/// `subscribe` params.
+public struct SubscribeParams: Decodable, Sendable {
+    public var topics: [String]
+
+    public static let knownTopics: Set<String> = ["invocation", "session"]
+}

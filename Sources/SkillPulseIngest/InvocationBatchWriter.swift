@@ -1,0 +1,266 @@
+import Foundation
+import Logging
+import SkillPulseAnalytics
+import SkillPulseCore
+import SkillPulseStore
+import SkillPulseWire
+import Synchronization
+
+/// The only writer of invocation data: queues commands from every connection and commits them in groups on
+/// one dedicated thread, answering each request only after its batch committed.
+///
+/// SQLite calls block, so they run on a thread of their own rather than on the cooperative pool.
+public final class InvocationBatchWriter: Sendable {
+    /// What a queued command's requester awaits.
+    public typealias Ticket = AsyncPromise<Result<WriteOutcome, WireError>>
+
+    private struct Pending {
+        let command: WriteCommand
+        let ticket: Ticket
+    }
+
+    private struct QueueState {
+        var pending: [Pending] = []
+        var queuedRows = 0
+        var accepting = true
+        var stopped = false
+    }
+
+    /// Figures for `stats`, `health` and the systemd STATUS line.
+    public struct Figures: Sendable {
+        public var committedInvocations: Int
+        public var committedBatches: Int
+        public var committedCommands: Int
+        public var rejectedFull: Int
+        public var failedBatches: Int
+        public var queuedRows: Int
+        public var lastError: String?
+        /// True from a failed batch until the next one commits.
+        public var lastBatchFailed: Bool
+        /// Time the writer thread spent inside batch transactions: near wall-clock time means it is saturated.
+        public var busySeconds: Double = 0
+    }
+
+    // Only the writer thread (and start-up seeding, before the thread exists) touches the store.
+    private let store: Mutex<InvocationBatchStore>
+    private let policy: GroupCommitPolicy
+    private let broadcaster: EventBroadcaster
+    private let logger: Logger
+    // NSCondition guards `queueBox`; it is the one lock both submitters and the writer thread take.
+    private let condition = NSCondition()
+    private let queueBox: QueueBox
+    private let windows = Mutex(SlidingWindowCounts<String>(windowMinutes: [60, 1440]))
+    private let figures = Mutex(Figures(committedInvocations: 0, committedBatches: 0, committedCommands: 0,
+                                        rejectedFull: 0, failedBatches: 0, queuedRows: 0, lastError: nil,
+                                        lastBatchFailed: false))
+    private let finished = OneShotSignal()
+    private let cacheRefreshInterval: Duration
+    private let databasePath: String
+    /// The WAL size past which the writer restarts it after a commit.
+    private let walLimitBytes = 64 << 20
+
+    /// Mutable queue state, touched only while holding `condition` (see `withQueue`).
+    private final class QueueBox: @unchecked Sendable {
+        var state = QueueState()
+    }
+
+    public init(store: sending InvocationBatchStore, databasePath: String, policy: GroupCommitPolicy,
+                broadcaster: EventBroadcaster, logger: Logger, cacheRefreshInterval: Duration = .seconds(30)) {
+        self.databasePath = databasePath
+        self.store = Mutex(store)
+        self.policy = policy
+        self.broadcaster = broadcaster
+        self.logger = logger
+        self.queueBox = QueueBox()
+        self.cacheRefreshInterval = cacheRefreshInterval
+    }
+
+    private func withQueue<T>(_ body: (inout QueueState) -> T) -> T {
+        condition.lock()
+        defer { condition.unlock() }
+        return body(&queueBox.state)
+    }
+
+    public var currentFigures: Figures {
+        var snapshot = figures.withLock { $0 }
+        snapshot.queuedRows = withQueue { $0.queuedRows }
+        return snapshot
+    }
+
+    /// Loads the last 24 h of per-minute counts so the cache's windows are exact from the first batch.
+    public func seedWindows(now: UTCTimestamp) throws {
+        let since = now.adding(milliseconds: -86_400_000)
+        let nowMinute = now.millisecondsSinceEpoch / 60_000
+        let rows = try store.withLock { try $0.recentMinuteCounts(since: since) }
+        windows.withLock { windows in
+            for row in rows {
+                windows.record(row.skill, minute: row.minute, count: row.count, completed: row.completed, now: nowMinute)
+            }
+        }
+    }
+
+    /// Queues `command` now (callers rely on queue order being request order) and returns the ticket that
+    /// resolves once the batch holding it has committed, or at once if the queue refuses it.
+    public func enqueue(_ command: WriteCommand) -> Ticket {
+        let ticket = Ticket()
+        let refusal: WireError? = withQueue { state in
+            guard state.accepting else {
+                return WireError.unavailable("ingest is draining for shutdown; retry against the next instance")
+            }
+            guard state.queuedRows + command.weight <= policy.queueCapacity || state.queuedRows == 0 else {
+                return WireError.unavailable(
+                    "write queue is full (\(state.queuedRows) rows waiting); retry after a short pause")
+            }
+            state.pending.append(Pending(command: command, ticket: ticket))
+            state.queuedRows += command.weight
+            if state.pending.count == 1 || state.queuedRows >= policy.maxRows { condition.signal() }
+            return nil
+        }
+        if let refusal {
+            if refusal.message.hasPrefix("write queue") {
+                figures.withLock { $0.rejectedFull += 1 }
+            }
+            ticket.resolve(.failure(refusal))
+        }
+        return ticket
+    }
+
+    /// Starts the writer thread; `drain()` makes it commit what is queued and stop.
+    public func start() {
+        let thread = Thread { [self] in
+            self.loop()
+            self.finished.fire()
+        }
+        thread.name = "ingest-writer"
+        thread.start()
+    }
+
+    /// Refuses new commands, commits everything queued, then returns once the thread has stopped.
+    public func drain() async {
+        withQueue { state in
+            state.accepting = false
+            condition.signal()
+        }
+        await finished.wait()
+    }
+
+    private func loop() {
+        var nextRefresh = ContinuousClock.now + cacheRefreshInterval
+        while true {
+            guard let batch = nextBatch() else { break }
+            if !batch.isEmpty {
+                commit(batch)
+                store.withLock { _ = $0.restartWALIfLarger(than: walLimitBytes, path: databasePath) }
+            }
+            if ContinuousClock.now >= nextRefresh {
+                refreshCache()
+                nextRefresh = ContinuousClock.now + cacheRefreshInterval
+            }
+        }
+        withQueue { $0.stopped = true }
+        logger.info("writer stopped; every queued command was committed or answered")
+    }
+
+    /// Waits for work and takes the next group-commit batch; nil once draining has emptied the queue.
+    ///
+    /// Every read of the queue goes through `queueBox` after each wait: waiting inside an `inout` access
+    /// would let the optimiser keep a stale copy while other threads append.
+    private func nextBatch() -> [Pending]? {
+        condition.lock()
+        defer { condition.unlock() }
+        let idleDeadline = Date(timeIntervalSinceNow: cacheRefreshInterval.seconds)
+        while queueBox.state.pending.isEmpty && queueBox.state.accepting {
+            if !condition.wait(until: idleDeadline) { return [] }
+        }
+        if queueBox.state.pending.isEmpty { return nil }
+        // Group commit: give concurrent requests up to maxDelay to join this batch.
+        let deadline = Date(timeIntervalSinceNow: policy.maxDelay.seconds)
+        while queueBox.state.queuedRows < policy.maxRows && queueBox.state.accepting {
+            if !condition.wait(until: deadline) { break }
+        }
+        var rows = 0
+        var count = 0
+        let pending = queueBox.state.pending
+        while count < pending.count && (count == 0 || rows + pending[count].command.weight <= policy.maxRows) {
+            rows += pending[count].command.weight
+            count += 1
+        }
+        queueBox.state.pending.removeFirst(count)
+        queueBox.state.queuedRows -= rows
+        return Array(pending.prefix(count))
+    }
+
+    private func commit(_ batch: [Pending]) {
+        let now = UTCTimestamp.now()
+        let nowMinute = now.millisecondsSinceEpoch / 60_000
+        let started = ContinuousClock.now
+        defer {
+            let busy = (ContinuousClock.now - started).seconds
+            figures.withLock { $0.busySeconds += busy }
+        }
+        // Windows count rows before the commit; if a command later fails alone they over-count until the
+        // next start re-seeds them from the table.
+        let result = store.withLock { store in store.write(batch.map(\.command), now: now) { inserted in
+            windows.withLock { windows in
+                var touched: Set<String> = []
+                for invocation in inserted {
+                    windows.record(invocation.input.skillName,
+                                   minute: invocation.input.invokedAt.millisecondsSinceEpoch / 60_000,
+                                   count: 1, completed: invocation.input.completed ? 1 : 0, now: nowMinute)
+                    touched.insert(invocation.input.skillName)
+                }
+                var figures: [String: CacheWindowFigures] = [:]
+                for skill in touched {
+                    figures[skill] = Self.cacheFigures(windows.totals(skill, now: nowMinute))
+                }
+                return figures
+            }
+        } }
+        figures.withLock { figures in
+            figures.committedInvocations += result.invocations.count
+            figures.committedBatches += 1
+            figures.committedCommands += batch.count
+            figures.lastBatchFailed = false
+        }
+        // Only this thread publishes, so subscribers see events strictly in commit order.
+        broadcaster.publish(result)
+        var failures = 0
+        for (pending, outcome) in zip(batch, result.outcomes) {
+            if case .failed(let message, let retryable) = outcome {
+                failures += 1
+                let code: WireErrorCode = retryable ? .unavailable : .internal
+                pending.ticket.resolve(.failure(WireError(code, "database write failed: \(message)")))
+            } else {
+                pending.ticket.resolve(.success(outcome))
+            }
+        }
+        if failures > 0 {
+            logger.error("commands failed even when run alone", metadata: ["count": "\(failures)"])
+            figures.withLock {
+                $0.failedBatches += 1
+                $0.lastBatchFailed = failures == batch.count
+                $0.lastError = result.outcomes.lazy.compactMap { outcome -> String? in
+                    if case .failed(let message, _) = outcome { return message }
+                    return nil
+                }.first
+            }
+        }
+    }
+
+    private func refreshCache() {
+        let nowMinute = UTCTimestamp.now().millisecondsSinceEpoch / 60_000
+        do {
+            let changed = try store.withLock { store in try store.refreshCache(figures: { skill in
+                windows.withLock { Self.cacheFigures($0.totals(skill, now: nowMinute)) }
+            }, now: .now()) }
+            if changed > 0 { logger.debug("cache windows refreshed", metadata: ["rows": "\(changed)"]) }
+        } catch {
+            logger.warning("cache refresh failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    static func cacheFigures(_ totals: SlidingWindowCounts<String>.Totals) -> CacheWindowFigures {
+        CacheWindowFigures(count1h: totals.count[0], count24h: totals.count[1],
+                           completionRate24h: totals.completionRate(1))
+    }
+}

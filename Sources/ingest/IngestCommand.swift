@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import SkillPulseDaemon
+import SkillPulseIngest
+
+/// `ingest`: the only writer of invocation data.
+@main
+struct IngestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Accepts sessions and invocations on ingest.sock and commits them in groups.")
+
+    @OptionGroup var options: DaemonOptions
+
+    @Option(name: .customLong("batch-max-rows"), help: "A group-commit batch closes at this many rows.")
+    var batchMaxRows: Int = GroupCommitPolicy().maxRows
+
+    @Option(name: .customLong("batch-max-delay-ms"), help: "…or this many milliseconds after its first request.")
+    var batchMaxDelayMs: Double = 2
+
+    @Option(name: .customLong("queue-capacity"), help: "Rows that may wait for a batch before requests get `unavailable`.")
+    var queueCapacity: Int = GroupCommitPolicy().queueCapacity
+
+    @Option(name: .customLong("subscriber-buffer"), help: "Events buffered per subscriber before it is told it lagged.")
+    var subscriberBuffer: Int = 10_000
+
+    func validate() throws {
+        guard batchMaxRows >= 1 else { throw ValidationError("--batch-max-rows must be at least 1") }
+        guard batchMaxDelayMs >= 0, batchMaxDelayMs <= 1000 else {
+            throw ValidationError("--batch-max-delay-ms must be between 0 and 1000")
+        }
+        guard queueCapacity >= batchMaxRows else { throw ValidationError("--queue-capacity must be ≥ --batch-max-rows") }
+        guard subscriberBuffer >= 1 else { throw ValidationError("--subscriber-buffer must be at least 1") }
+    }
+
+    func run() async throws {
+        let policy = GroupCommitPolicy(maxRows: batchMaxRows, maxDelay: .microseconds(Int64(batchMaxDelayMs * 1000)),
+                                       queueCapacity: queueCapacity)
+        do {
+            try await IngestDaemon.run(options: options, policy: policy, subscriberBuffer: subscriberBuffer)
+        } catch let error as DaemonStartupError {
+            FileHandle.standardError.write(Data("ingest: \(error.description)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
