@@ -1,0 +1,203 @@
+import ArgumentParser
+import Foundation
+import SkillPulseAnalytics
+import SkillPulseCore
+import SkillPulseWire
+import Synchronization
+
+/// `skillpulse bench …`
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Measure a running daemon.", subcommands: [BenchIngestCommand.self])
+}
+
+/// `skillpulse bench ingest`: drives a running ingest and prints throughput and ack latency.
+struct BenchIngestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Send N events from C pipelining clients; print events/s and p50/p99/max ack latency.")
+
+    @OptionGroup var options: CLIOptions
+    @Option(help: "Concurrent client connections.") var clients = 4
+    @Option(help: "Events to send in total.") var events = 100_000
+    @Option(help: "Events per request: 1 sends track_invocation, more sends track_batch.") var batch = 1
+    @Option(help: "Requests each client keeps in flight (pipelining depth).") var pipeline = 64
+    @Option(help: "Target events/s across all clients (default: as fast as possible).") var rate: Double?
+    @Option(help: "Distinct skills in the generated events.") var skills = 100
+    @Option(help: "Distinct sessions in the generated events.") var sessions = 50
+    @Flag(help: "Also print the figures as one JSON object.") var json = false
+
+    func validate() throws {
+        guard clients >= 1, events >= 1, batch >= 1, pipeline >= 1, skills >= 1, sessions >= 1 else {
+            throw ValidationError("--clients, --events, --batch, --pipeline, --skills and --sessions must be ≥ 1")
+        }
+        guard batch <= 10_000 else { throw ValidationError("--batch must be at most 10000 (track_batch's limit)") }
+        if let rate, rate <= 0 { throw ValidationError("--rate must be > 0") }
+    }
+
+    func run() async throws {
+        let connections = try await withThrowingTaskGroup(of: WireClient.self) { group in
+            for _ in 0..<clients { group.addTask { try await DaemonConnection.connect(options) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let before = try DaemonConnection.result(try await connections[0].call("stats"))
+        let requests = makeRequests()
+        let perClient = (0..<clients).map { client in
+            stride(from: client, to: requests.count, by: clients).map { requests[$0] }
+        }
+        print("bench ingest: \(events) events, \(requests.count) requests (\(batch == 1 ? "track_invocation" : "track_batch of \(batch)")), "
+              + "\(clients) clients × \(pipeline) in flight" + (rate.map { String(format: ", steady %.0f events/s", $0) } ?? ""))
+
+        let start = ContinuousClock.now
+        let requestInterval = rate.map { Duration.seconds(Double(batch) / $0) }
+        let outcome = await withTaskGroup(of: WorkerTally.self) { group in
+            for (client, list) in perClient.enumerated() {
+                let shared = RequestCursor(list: list)
+                for _ in 0..<pipeline {
+                    group.addTask {
+                        await worker(connections[client], shared: shared, clientIndex: client,
+                                     start: start, interval: requestInterval)
+                    }
+                }
+            }
+            return await group.reduce(into: WorkerTally()) { $0.merge($1) }
+        }
+        let elapsed = (ContinuousClock.now - start)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let after = try DaemonConnection.result(try await connections[0].call("stats"))
+        for connection in connections { await connection.close() }
+
+        let latency = LatencySummary(samples: outcome.latenciesMs)
+        let eventsPerSecond = Double(outcome.ackedEvents) / seconds
+        let transactions = (after["transactions_committed"]?.intValue ?? 0) - (before["transactions_committed"]?.intValue ?? 0)
+        print(String(format: "acknowledged: %d events in %.3f s = %.0f events/s (%.0f requests/s)",
+                     outcome.ackedEvents, seconds, eventsPerSecond, Double(outcome.ackedRequests) / seconds))
+        print(String(format: "ack latency ms: p50 %.3f  p90 %.3f  p99 %.3f  max %.3f  mean %.3f",
+                     latency.p50, latency.p90, latency.p99, latency.max, latency.mean))
+        let busy = (after["writer_busy_seconds"]?.doubleValue ?? 0) - (before["writer_busy_seconds"]?.doubleValue ?? 0)
+        print(String(format: "server writer busy: %.2f s of %.2f s (%.0f%%)", busy, seconds, 100 * busy / seconds))
+        print("server transactions: \(transactions)"
+              + (transactions > 0 ? String(format: " (%.1f events per commit)", Double(outcome.ackedEvents) / Double(transactions)) : ""))
+        if outcome.errors > 0 {
+            print("errors: \(outcome.errors) requests failed; first: \(outcome.firstError ?? "")")
+        }
+        if json {
+            DaemonConnection.printJSON(.object([
+                "events": .integer(Int64(outcome.ackedEvents)), "seconds": .number(seconds),
+                "events_per_second": .number(eventsPerSecond),
+                "p50_ms": .number(latency.p50), "p99_ms": .number(latency.p99), "max_ms": .number(latency.max),
+                "errors": .integer(Int64(outcome.errors)), "transactions": .integer(transactions),
+            ]))
+        }
+        if outcome.errors > 0 { throw ExitCode(1) }
+    }
+
+    /// Pre-encodes every request so the timed part measures the daemon, not our JSON encoder.
+    private func makeRequests() -> [BenchRequest] {
+        let runID = UInt64(UTCTimestamp.now().millisecondsSinceEpoch)
+        var generator = SplitMix64(seed: runID)
+        var requests: [BenchRequest] = []
+        var produced = 0
+        var index = 0
+        while produced < events {
+            let count = min(batch, events - produced)
+            var items: [String] = []
+            items.reserveCapacity(count)
+            for _ in 0..<count {
+                let skill = Int(generator.next() % UInt64(skills))
+                let session = Int(generator.next() % UInt64(sessions))
+                let completed = generator.next() % 10 < 8
+                let duration = Double(generator.next() % 5000) / 1000
+                items.append(#"{"session_id":"bench-\#(runID)-\#(session)","skill_name":"bench-skill-\#(skill)","completed":\#(completed),"duration_seconds":\#(duration),"workflow_phase":"execution","user_id":"bench-user-\#(session % 7)"}"#)
+                produced += 1
+            }
+            let payload = batch == 1
+                ? #"{"id":\#(index),"op":"track_invocation","params":\#(items[0])}"#
+                : #"{"id":\#(index),"op":"track_batch","params":{"invocations":[\#(items.joined(separator: ","))]}}"#
+            requests.append(BenchRequest(payload: Array(payload.utf8), events: count, sequence: index))
+            index += 1
+        }
+        return requests
+    }
+}
+
+struct BenchRequest: Sendable {
+    let payload: [UInt8]
+    let events: Int
+    let sequence: Int
+}
+
+/// One client's request list and its cursor, shared by that client's in-flight workers.
+final class RequestCursor: Sendable {
+    let list: [BenchRequest]
+    let next = Atomic<Int>(0)
+
+    init(list: [BenchRequest]) {
+        self.list = list
+    }
+}
+
+struct WorkerTally: Sendable {
+    var ackedEvents = 0
+    var ackedRequests = 0
+    var errors = 0
+    var firstError: String?
+    var latenciesMs: [Double] = []
+
+    mutating func merge(_ other: WorkerTally) {
+        ackedEvents += other.ackedEvents
+        ackedRequests += other.ackedRequests
+        errors += other.errors
+        firstError = firstError ?? other.firstError
+        latenciesMs.append(contentsOf: other.latenciesMs)
+    }
+}
+
+private func worker(_ client: WireClient, shared: RequestCursor, clientIndex: Int, start: ContinuousClock.Instant,
+                    interval: Duration?) async -> WorkerTally {
+    var tally = WorkerTally()
+    while true {
+        let index = shared.next.add(1, ordering: .relaxed).oldValue
+        guard index < shared.list.count else { break }
+        let request = shared.list[index]
+        var sentAt = ContinuousClock.now
+        if let interval {
+            // Steady rate: latency counts from the scheduled send time, so a stalled server cannot hide
+            // its delay by slowing the senders down (no coordinated omission).
+            let scheduled = start + interval * request.sequence
+            if scheduled > sentAt { try? await Task.sleep(until: scheduled, clock: .continuous) }
+            sentAt = scheduled
+        }
+        do {
+            let response = try await client.send(payload: request.payload)
+            let elapsed = ContinuousClock.now - sentAt
+            tally.latenciesMs.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+            switch response.result {
+            case .success:
+                tally.ackedEvents += request.events
+                tally.ackedRequests += 1
+            case .failure(let error):
+                tally.errors += 1
+                tally.firstError = tally.firstError ?? error.description
+            }
+        } catch {
+            tally.errors += 1
+            tally.firstError = tally.firstError ?? "\(error)"
+        }
+    }
+    return tally
+}
+
+/// A small deterministic generator for reproducible synthetic traffic.
+struct SplitMix64 {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import SkillPulseCore
+import SkillPulseStore
+
+/// `--db` and `--runtime-dir`, resolved exactly as the daemons resolve them.
+struct CLIOptions: ParsableArguments {
+    @Option(name: .long, help: "SQLite database path (env SKILLPULSE_DB; default $STATE_DIRECTORY/skillpulse.db, else ./.skillpulse/skillpulse.db).")
+    var db: String?
+
+    @Option(name: .customLong("runtime-dir"), help: "Directory of the daemons' Unix sockets (env SKILLPULSE_RUNTIME_DIR; default $RUNTIME_DIRECTORY, else ./.skillpulse/run).")
+    var runtimeDir: String?
+
+    var paths: SkillPulsePaths {
+        SkillPulsePaths.resolve(database: db, runtimeDirectory: runtimeDir,
+                                environment: ProcessInfo.processInfo.environment)
+    }
+
+    func socketPath(_ service: String) -> String { paths.socketPath(for: service) }
+}
+
+/// Prints a failure the way every command does: one line on stderr, non-zero exit.
+struct CLIFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum CLI {
+    static func fail(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("skillpulse: \(message)\n".utf8))
+        return ExitCode(1)
+    }
+
+    /// Runs `body`, turning store errors into a one-line message and exit status 1.
+    static func run<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as StoreError {
+            throw fail(error.description)
+        } catch let error as CLIFailure {
+            throw fail(error.description)
+        }
+    }
+
+    /// Creates the database's directory only when asked to create the database itself.
+    static func ensureDirectory(for path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        guard !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) else { return }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+}
