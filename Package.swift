@@ -80,10 +80,25 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(name: "ingest", dependencies: ["SkillPulseIngest", "SkillPulseDaemon"]),
-        .executableTarget(name: "analytics", dependencies: ["SkillPulseDaemon"]),
-        .executableTarget(name: "realtime-gateway", dependencies: ["SkillPulseDaemon"]),
-        .executableTarget(name: "metrics-exporter", dependencies: ["SkillPulseDaemon"]),
+        .executableTarget(
+            name: "ingest",
+            dependencies: [
+                "SkillPulseIngest", "SkillPulseDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "analytics",
+            dependencies: ["SkillPulseDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "realtime-gateway",
+            dependencies: ["SkillPulseDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "metrics-exporter",
+            dependencies: ["SkillPulseDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(
             name: "skillpulse",
             dependencies: [
