@@ -1,0 +1,120 @@
+import Foundation
+import SkillPulseWire
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real daemon process on a migrated database in a temporary directory.
+final class DaemonProcess: @unchecked Sendable {
+    // @unchecked: `process` is created in init and only read afterwards; Foundation.Process is thread-safe
+    // for terminate/wait, and tests call these methods from one task at a time.
+    let name: String
+    let directory: TemporaryDirectory
+    let databasePath: String
+    let runtimeDirectory: String
+    private(set) var process: Process
+    let arguments: [String]
+    let environment: [String: String]
+    let logPath: String
+
+    var socketPath: String { runtimeDirectory + "/\(name).sock" }
+    var pid: Int32 { process.processIdentifier }
+
+    /// Migrates a new database (unless `migrate` is false) and starts `name` on it; returns once it serves.
+    init(_ name: String = "ingest", arguments: [String] = [], environment: [String: String] = [:],
+         migrate: Bool = true, directory: TemporaryDirectory? = nil, waitUntilReady: Bool = true) async throws {
+        self.name = name
+        self.directory = try directory ?? TemporaryDirectory(name)
+        databasePath = self.directory.path("skillpulse.db")
+        runtimeDirectory = self.directory.path("run")
+        logPath = self.directory.path("\(name)-\(UUID().uuidString.prefix(4)).log")
+        self.arguments = arguments
+        self.environment = environment
+        if migrate, !FileManager.default.fileExists(atPath: databasePath) {
+            let result = try Binaries.skillpulse(["migrate", "--db", databasePath])
+            try #require(result.status == 0, "migrate failed: \(result.stderr)")
+        }
+        process = Process()
+        try launch()
+        if waitUntilReady { try await self.waitUntilReady() }
+    }
+
+    private func launch() throws {
+        process = Process()
+        process.executableURL = Binaries.url(name)
+        process.arguments = ["--db", databasePath, "--runtime-dir", runtimeDirectory] + arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "NOTIFY_SOCKET")
+        env.removeValue(forKey: "LISTEN_FDS")
+        env.removeValue(forKey: "LISTEN_PID")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        log.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// Starts the same daemon again on the same files (after a crash or a clean stop).
+    func restart() async throws {
+        try launch()
+        try await waitUntilReady()
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Polls until the socket accepts a connection that answers `health`.
+    func waitUntilReady(timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            guard process.isRunning else {
+                Issue.record("\(name) exited with \(process.terminationStatus) before serving:\n\(log)")
+                throw DaemonProcessError.exited(process.terminationStatus)
+            }
+            if let client = try? await WireClient.connect(path: socketPath) {
+                let healthy = (try? await client.call("health"))?.result != nil
+                await client.close()
+                if healthy { return }
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("\(name) did not become ready:\n\(log)")
+        throw DaemonProcessError.notReady
+    }
+
+    func client() async throws -> WireClient {
+        try await WireClient.connect(path: socketPath)
+    }
+
+    /// Sends `signal` and waits for the exit status (nil on timeout).
+    @discardableResult
+    func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) async -> Int32? {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return nil
+        }
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
+
+enum DaemonProcessError: Error {
+    case exited(Int32)
+    case notReady
+}
