@@ -10,6 +10,8 @@ public final class InvocationBatchStore {
     private let queue: DatabaseQueue
     /// session_id → user_id (or nil) of sessions known to exist; ingest is the only writer of sessions.
     private var knownSessions: [String: String?] = [:]
+    /// skill_name → its skill_metrics row, read once; updated only after a batch commits.
+    private var skillMetrics: [String: SkillMetricsState] = [:]
 
     public init(queue: DatabaseQueue) {
         self.queue = queue
@@ -58,6 +60,7 @@ public final class InvocationBatchStore {
     ) throws -> BatchResult {
         var result = BatchResult(outcomes: [], invocations: [], sessions: [])
         let sessionsBefore = knownSessions
+        var updatedMetrics: [String: SkillMetricsState] = [:]
         do {
             try queue.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
@@ -77,7 +80,7 @@ public final class InvocationBatchStore {
                                                                       createdAt: createdAt))
                     }
                     result.outcomes = staged.map { $0.resolve(ids) }
-                    try writeRollups(aggregates, interactions: result.invocations, db: db, now: createdAt)
+                    updatedMetrics = try writeRollups(aggregates, interactions: result.invocations, db: db, now: createdAt)
                     try writeCache(aggregates, figures: windowFigures(result.invocations), db: db, now: createdAt)
                     try db.execute(sql: "DELETE FROM ingest_batch_marker")
                     return .commit
@@ -87,6 +90,7 @@ public final class InvocationBatchStore {
             knownSessions = sessionsBefore
             throw error
         }
+        skillMetrics.merge(updatedMetrics) { _, new in new }
         return result
     }
 
@@ -228,52 +232,56 @@ public final class InvocationBatchStore {
         return prefix + " " + Array(repeating: tuple, count: rows).joined(separator: ", ") + " " + suffix
     }
 
+    /// Writes every rollup of the batch with multi-row statements; returns the new skill_metrics states,
+    /// which the caller keeps only once the transaction has committed.
     private func writeRollups(_ aggregates: BatchAggregates, interactions: [CommittedInvocation], db: Database,
-                              now: String) throws
+                              now: String) throws -> [String: SkillMetricsState]
     {
-        let readMetrics = try db.cachedStatement(sql: """
-            SELECT total_invocations, completed_invocations, total_duration_seconds, workflow_paths, common_errors,
-                   follow_up_actions, first_invoked, last_invoked
-            FROM skill_metrics WHERE skill_name = ?
-            """)
-        let writeMetrics = try db.cachedStatement(sql: """
-            INSERT INTO skill_metrics (skill_name, total_invocations, completed_invocations, abandoned_invocations,
-                total_duration_seconds, workflow_paths, common_errors, follow_up_actions, first_invoked, last_invoked,
-                completion_rate, avg_duration_seconds, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(skill_name) DO UPDATE SET
-                total_invocations = excluded.total_invocations,
-                completed_invocations = excluded.completed_invocations,
-                abandoned_invocations = excluded.abandoned_invocations,
-                total_duration_seconds = excluded.total_duration_seconds,
-                workflow_paths = excluded.workflow_paths,
-                common_errors = excluded.common_errors,
-                follow_up_actions = excluded.follow_up_actions,
-                first_invoked = excluded.first_invoked,
-                last_invoked = excluded.last_invoked,
-                completion_rate = excluded.completion_rate,
-                avg_duration_seconds = excluded.avg_duration_seconds,
-                updated_at = excluded.updated_at
-            """)
+        let unknown = aggregates.skillOrder.filter { skillMetrics[$0] == nil }
+        var loaded: [String: SkillMetricsState] = [:]
+        for chunk in unknown.chunked(by: 500) {
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            for row in try Row.fetchAll(db, sql: """
+                SELECT skill_name, total_invocations, completed_invocations, total_duration_seconds, workflow_paths,
+                       common_errors, follow_up_actions, first_invoked, last_invoked
+                FROM skill_metrics WHERE skill_name IN (\(placeholders))
+                """, arguments: StatementArguments(Array(chunk)))
+            {
+                loaded[row["skill_name"]] = SkillMetricsState(row: row)
+            }
+        }
+        var updated: [String: SkillMetricsState] = [:]
         for skill in aggregates.skillOrder {
             guard let batch = aggregates.skills[skill] else { continue }
-            let row = try Row.fetchOne(readMetrics, arguments: [skill])
-            let total = (row?["total_invocations"] as Int? ?? 0) + batch.total
-            let completed = (row?["completed_invocations"] as Int? ?? 0) + batch.completed
-            let duration = (row?["total_duration_seconds"] as Double? ?? 0) + batch.completedDuration
-            let first = [row?["first_invoked"] as String?, batch.first].compactMap { $0 }.min()!
-            let last = [row?["last_invoked"] as String?, batch.last].compactMap { $0 }.max()!
-            try writeMetrics.execute(arguments: [
-                skill, total, completed, total - completed, duration,
-                Self.mergeCounts(row?["workflow_paths"], batch.workflowPaths),
-                Self.mergeCounts(row?["common_errors"], batch.errors),
-                Self.mergeCounts(row?["follow_up_actions"], batch.followUps),
-                first, last,
-                // Percent (0–100), as session-buddy's skill_metrics always held it.
-                Double(completed) * 100.0 / Double(total),
-                completed > 0 ? duration / Double(completed) : nil,
-                now,
-            ])
+            var state = skillMetrics[skill] ?? loaded[skill] ?? .empty
+            state.add(batch)
+            updated[skill] = state
+        }
+        for chunk in aggregates.skillOrder.chunked(by: Self.rowsPerStatement) {
+            var values: [(any DatabaseValueConvertible)?] = []
+            for skill in chunk { values += [skill] + updated[skill]!.columns(now: now) }
+            try db.cachedStatement(sql: Self.multiRowSQL(
+                prefix: """
+                    INSERT INTO skill_metrics (skill_name, total_invocations, completed_invocations,
+                        abandoned_invocations, total_duration_seconds, workflow_paths, common_errors, follow_up_actions,
+                        first_invoked, last_invoked, completion_rate, avg_duration_seconds, updated_at) VALUES
+                    """, columns: 13, rows: chunk.count,
+                suffix: """
+                    ON CONFLICT(skill_name) DO UPDATE SET
+                        total_invocations = excluded.total_invocations,
+                        completed_invocations = excluded.completed_invocations,
+                        abandoned_invocations = excluded.abandoned_invocations,
+                        total_duration_seconds = excluded.total_duration_seconds,
+                        workflow_paths = excluded.workflow_paths,
+                        common_errors = excluded.common_errors,
+                        follow_up_actions = excluded.follow_up_actions,
+                        first_invoked = excluded.first_invoked,
+                        last_invoked = excluded.last_invoked,
+                        completion_rate = excluded.completion_rate,
+                        avg_duration_seconds = excluded.avg_duration_seconds,
+                        updated_at = excluded.updated_at
+                    """))
+                .execute(arguments: StatementArguments(values))
         }
 
         let pairs = Array(aggregates.sessionSkills)
@@ -297,30 +305,47 @@ public final class InvocationBatchStore {
                 columns: 3, rows: chunk.count))
                 .execute(arguments: StatementArguments(chunk.flatMap { [$0.0.skill, $0.0.hour, $0.1] }))
         }
-        // unique_sessions is recounted from the (skill, hour, session) set: at most one row per session.
-        let hourRow = try db.cachedStatement(sql: """
-            INSERT INTO skill_time_series (skill_name, timestamp, invocation_count, completed_count,
-                total_duration_seconds, duration_count, unique_sessions, completion_rate, avg_duration_seconds)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6,
-                (SELECT count(*) FROM skill_time_series_sessions WHERE skill_name = ?1 AND timestamp = ?2), ?7, ?8)
-            ON CONFLICT(skill_name, timestamp) DO UPDATE SET
-                invocation_count = invocation_count + excluded.invocation_count,
-                completed_count = completed_count + excluded.completed_count,
-                total_duration_seconds = total_duration_seconds + excluded.total_duration_seconds,
-                duration_count = duration_count + excluded.duration_count,
-                unique_sessions = excluded.unique_sessions,
-                completion_rate = CAST(completed_count + excluded.completed_count AS REAL)
-                    / (invocation_count + excluded.invocation_count),
-                avg_duration_seconds = CASE WHEN duration_count + excluded.duration_count > 0
-                    THEN (total_duration_seconds + excluded.total_duration_seconds)
-                         / (duration_count + excluded.duration_count) END
-            """)
-        for (key, hour) in aggregates.hours {
-            try hourRow.execute(arguments: [
-                key.skill, key.hour, hour.count, hour.completed, hour.durationSum, hour.durationCount,
-                Double(hour.completed) / Double(hour.count),
-                hour.durationCount > 0 ? hour.durationSum / Double(hour.durationCount) : nil,
-            ])
+        let hours = Array(aggregates.hours)
+        for chunk in hours.chunked(by: Self.rowsPerStatement) {
+            var values: [(any DatabaseValueConvertible)?] = []
+            for (key, hour) in chunk {
+                values += [
+                    key.skill, key.hour, hour.count, hour.completed, hour.durationSum, hour.durationCount,
+                    Double(hour.completed) / Double(hour.count),
+                    hour.durationCount > 0 ? hour.durationSum / Double(hour.durationCount) : nil,
+                ]
+            }
+            try db.cachedStatement(sql: Self.multiRowSQL(
+                prefix: """
+                    INSERT INTO skill_time_series (skill_name, timestamp, invocation_count, completed_count,
+                        total_duration_seconds, duration_count, completion_rate, avg_duration_seconds) VALUES
+                    """, columns: 8, rows: chunk.count,
+                suffix: """
+                    ON CONFLICT(skill_name, timestamp) DO UPDATE SET
+                        invocation_count = invocation_count + excluded.invocation_count,
+                        completed_count = completed_count + excluded.completed_count,
+                        total_duration_seconds = total_duration_seconds + excluded.total_duration_seconds,
+                        duration_count = duration_count + excluded.duration_count,
+                        completion_rate = CAST(completed_count + excluded.completed_count AS REAL)
+                            / (invocation_count + excluded.invocation_count),
+                        avg_duration_seconds = CASE WHEN duration_count + excluded.duration_count > 0
+                            THEN (total_duration_seconds + excluded.total_duration_seconds)
+                                 / (duration_count + excluded.duration_count) END
+                    """))
+                .execute(arguments: StatementArguments(values))
+            // unique_sessions is recounted from the (skill, hour, session) set, one indexed prefix each.
+            try db.cachedStatement(sql: Self.multiRowSQL(
+                prefix: """
+                    WITH touched(skill_name, timestamp) AS (VALUES
+                    """, columns: 2, rows: chunk.count,
+                suffix: """
+                    )
+                    UPDATE skill_time_series SET unique_sessions = (
+                        SELECT count(*) FROM skill_time_series_sessions s
+                        WHERE s.skill_name = skill_time_series.skill_name AND s.timestamp = skill_time_series.timestamp)
+                    WHERE (skill_name, timestamp) IN (SELECT skill_name, timestamp FROM touched)
+                    """))
+                .execute(arguments: StatementArguments(chunk.flatMap { [$0.key.skill, $0.key.hour] }))
         }
 
         let withUser = interactions.filter { $0.userID != nil }
@@ -340,28 +365,33 @@ public final class InvocationBatchStore {
                     """, columns: 6, rows: chunk.count))
                 .execute(arguments: StatementArguments(values))
         }
+        return updated
     }
 
     private func writeCache(_ aggregates: BatchAggregates, figures: [String: CacheWindowFigures], db: Database,
                             now: String) throws
     {
-        let upsert = try db.cachedStatement(sql: """
-            INSERT INTO skill_metrics_cache (skill_name, last_invocation_at, invocation_count_1h, invocation_count_24h,
-                avg_completion_rate_24h, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT(skill_name) DO UPDATE SET
-                last_invocation_at = max(last_invocation_at, excluded.last_invocation_at),
-                invocation_count_1h = excluded.invocation_count_1h,
-                invocation_count_24h = excluded.invocation_count_24h,
-                avg_completion_rate_24h = excluded.avg_completion_rate_24h,
-                updated_at = excluded.updated_at
-            """)
-        for skill in aggregates.skillOrder {
-            guard let batch = aggregates.skills[skill] else { continue }
-            let figure = figures[skill] ?? CacheWindowFigures(count1h: 0, count24h: 0, completionRate24h: nil)
-            try upsert.execute(arguments: [
-                skill, batch.last, figure.count1h, figure.count24h, figure.completionRate24h, now,
-            ])
+        for chunk in aggregates.skillOrder.chunked(by: Self.rowsPerStatement) {
+            var values: [(any DatabaseValueConvertible)?] = []
+            for skill in chunk {
+                let figure = figures[skill] ?? CacheWindowFigures(count1h: 0, count24h: 0, completionRate24h: nil)
+                values += [skill, aggregates.skills[skill]?.last, figure.count1h, figure.count24h,
+                           figure.completionRate24h, now]
+            }
+            try db.cachedStatement(sql: Self.multiRowSQL(
+                prefix: """
+                    INSERT INTO skill_metrics_cache (skill_name, last_invocation_at, invocation_count_1h,
+                        invocation_count_24h, avg_completion_rate_24h, updated_at) VALUES
+                    """, columns: 6, rows: chunk.count,
+                suffix: """
+                    ON CONFLICT(skill_name) DO UPDATE SET
+                        last_invocation_at = max(last_invocation_at, excluded.last_invocation_at),
+                        invocation_count_1h = excluded.invocation_count_1h,
+                        invocation_count_24h = excluded.invocation_count_24h,
+                        avg_completion_rate_24h = excluded.avg_completion_rate_24h,
+                        updated_at = excluded.updated_at
+                    """))
+                .execute(arguments: StatementArguments(values))
         }
     }
 
@@ -420,21 +450,6 @@ public final class InvocationBatchStore {
 
     static func jsonList(_ list: [String]?) -> String? {
         guard let list, !list.isEmpty, let data = try? JSONEncoder().encode(list) else { return nil }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    /// Adds batch counts to a stored JSON object of counts; a stored value that is not such an object restarts.
-    static func mergeCounts(_ stored: String?, _ batch: [String: Int]) -> String {
-        if batch.isEmpty, let stored { return stored }
-        var counts: [String: Int] = [:]
-        if let stored, let data = stored.data(using: .utf8),
-           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-            for (key, value) in object {
-                if let number = value as? NSNumber { counts[key] = number.intValue }
-            }
-        }
-        for (key, value) in batch { counts[key, default: 0] += value }
-        let data = (try? JSONSerialization.data(withJSONObject: counts, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }
 }

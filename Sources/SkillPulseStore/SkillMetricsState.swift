@@ -1,0 +1,81 @@
+import Foundation
+import GRDB
+
+/// One `skill_metrics` row as ingest keeps it in memory: ingest is the only writer of invocations, so after
+/// the first read it can compute each new row without reading it back (one SELECT per skill per batch saved).
+struct SkillMetricsState {
+    var total: Int
+    var completed: Int
+    var completedDuration: Double
+    var workflowPaths: [String: Int]
+    var errors: [String: Int]
+    var followUps: [String: Int]
+    var first: String?
+    var last: String?
+
+    static let empty = SkillMetricsState(total: 0, completed: 0, completedDuration: 0, workflowPaths: [:],
+                                         errors: [:], followUps: [:], first: nil, last: nil)
+
+    init(total: Int, completed: Int, completedDuration: Double, workflowPaths: [String: Int],
+         errors: [String: Int], followUps: [String: Int], first: String?, last: String?) {
+        self.total = total
+        self.completed = completed
+        self.completedDuration = completedDuration
+        self.workflowPaths = workflowPaths
+        self.errors = errors
+        self.followUps = followUps
+        self.first = first
+        self.last = last
+    }
+
+    init(row: Row) {
+        total = row["total_invocations"] ?? 0
+        completed = row["completed_invocations"] ?? 0
+        completedDuration = row["total_duration_seconds"] ?? 0
+        workflowPaths = Self.counts(row["workflow_paths"])
+        errors = Self.counts(row["common_errors"])
+        followUps = Self.counts(row["follow_up_actions"])
+        first = row["first_invoked"]
+        last = row["last_invoked"]
+    }
+
+    mutating func add(_ batch: BatchAggregates.SkillTotals) {
+        total += batch.total
+        completed += batch.completed
+        completedDuration += batch.completedDuration
+        for (key, value) in batch.workflowPaths { workflowPaths[key, default: 0] += value }
+        for (key, value) in batch.errors { errors[key, default: 0] += value }
+        for (key, value) in batch.followUps { followUps[key, default: 0] += value }
+        first = [first, batch.first].compactMap { $0 }.min()
+        last = [last, batch.last].compactMap { $0 }.max()
+    }
+
+    /// The row's values in `skill_metrics` column order after `skill_name`.
+    func columns(now: String) -> [(any DatabaseValueConvertible)?] {
+        [
+            total, completed, total - completed, completedDuration,
+            Self.json(workflowPaths), Self.json(errors), Self.json(followUps), first, last,
+            // Percent (0–100), as session-buddy's skill_metrics always held it.
+            total > 0 ? Double(completed) * 100.0 / Double(total) : 0.0,
+            completed > 0 ? completedDuration / Double(completed) : nil,
+            now,
+        ]
+    }
+
+    /// A stored JSON object of counts; anything else (session-buddy's nested keys) restarts from what parses.
+    static func counts(_ stored: String?) -> [String: Int] {
+        guard let stored, let data = stored.data(using: .utf8),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+        var counts: [String: Int] = [:]
+        for (key, value) in object {
+            if let number = value as? NSNumber { counts[key] = number.intValue }
+        }
+        return counts
+    }
+
+    static func json(_ counts: [String: Int]) -> String {
+        guard !counts.isEmpty else { return "{}" }
+        let data = (try? JSONSerialization.data(withJSONObject: counts, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}
