@@ -125,7 +125,14 @@ let package = Package(
             dependencies: ["SkillPulseStore", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "SkillPulseWireTests", dependencies: ["SkillPulseWire"]),
+        .testTarget(
+            name: "SkillPulseWireTests",
+            dependencies: [
+                "SkillPulseWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "SkillPulseAnalyticsTests", dependencies: ["SkillPulseAnalytics"]),
         .testTarget(
             name: "IntegrationTests",
