@@ -9,6 +9,7 @@ struct SkillPulseCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             MigrateCommand.self, RollbackCommand.self, StatusCommand.self,
+            TaxonomyCommand.self, BackupCommand.self, VerifyCommand.self, RestoreCommand.self,
             TrackCommand.self, SessionsCommand.self, TailCommand.self, DemoCommand.self, BenchCommand.self,
         ])
 }

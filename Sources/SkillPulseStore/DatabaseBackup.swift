@@ -1,0 +1,106 @@
+import Foundation
+import GRDB
+
+/// A backup that was written and then checked: integrity_check passed and these are its row counts.
+public struct BackupReport: Sendable {
+    public let destination: String
+    public let bytes: Int
+    public let rowCounts: [TableCount]
+}
+
+/// Online backup through SQLite's backup API.
+///
+/// The copy is one consistent snapshot even while another process commits: GRDB runs the whole backup in one
+/// `sqlite3_backup_step(-1)` inside one read transaction on the source, and WAL lets writers continue meanwhile.
+public enum DatabaseBackup {
+    /// Copies `source` to `destination` (a standalone rollback-journal file), verifies the copy, and only then
+    /// moves it into place, so a failed backup never replaces an older one.
+    public static func backup(from source: some DatabaseReader, to destination: String, overwrite: Bool) throws
+        -> BackupReport
+    {
+        try checkDestination(destination, source: source.path, overwrite: overwrite)
+        let directory = (destination as NSString).deletingLastPathComponent
+        let name = (destination as NSString).lastPathComponent
+        let partial = (directory.isEmpty ? "" : directory + "/") + ".\(name).partial-\(getpid())"
+        let discardPartial = {
+            try? FileManager.default.removeItem(atPath: partial)
+            DatabaseInspection.removeSidecars(of: partial)
+        }
+        discardPartial()
+        defer { discardPartial() }
+        let copy = try DatabaseOpener.mapOpenErrors(path: destination) { try DatabaseQueue(path: partial) }
+        do {
+            try source.backup(to: copy)
+            try copy.close()
+        } catch let error as DatabaseError {
+            try? copy.close()
+            throw StoreError.cannotOpen(path: destination, detail: "the backup failed: \(error.message ?? "\(error)")")
+        }
+        let counts = try DatabaseOpener.mapOpenErrors(path: destination) {
+            try standalone(partial, destination: destination, source: source.path)
+        }
+        if overwrite { DatabaseInspection.removeSidecars(of: destination) }
+        guard rename(partial, destination) == 0 else {
+            throw StoreError.cannotOpen(path: destination, detail: String(cString: strerror(errno)))
+        }
+        syncDirectory(of: destination)
+        let size = (try? FileManager.default.attributesOfItem(atPath: destination)[.size] as? Int) ?? 0
+        return BackupReport(destination: destination, bytes: size, rowCounts: counts)
+    }
+
+    /// The copy's pages are synced by SQLite; the rename is durable only once its directory is.
+    static func syncDirectory(of path: String) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let fd = open(directory.isEmpty ? "." : directory, O_RDONLY)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        _ = close(fd)
+    }
+
+    static func checkDestination(_ destination: String, source: String, overwrite: Bool) throws {
+        // Also the source's sidecars: replacing its -wal with a copy would lose committed rows.
+        let sourceFiles = ["", "-wal", "-shm", "-journal"].map { source + $0 }
+        if sourceFiles.contains(where: { DatabaseInspection.sameFile(destination, $0)
+                                         || DatabaseInspection.samePath(destination, $0) }) {
+            throw StoreError.cannotOpen(path: destination, detail: "it is the database being backed up")
+        }
+        let directory = (destination as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        if !directory.isEmpty,
+           !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            throw StoreError.cannotOpen(path: destination, detail: "its directory \(directory) does not exist")
+        }
+        guard FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory) else {
+            if FileManager.default.fileExists(atPath: destination + "-wal") {
+                throw StoreError.cannotOpen(
+                    path: destination, detail: "a stray \(destination)-wal exists; remove it or choose another name")
+            }
+            return
+        }
+        if isDirectory.boolValue {
+            throw StoreError.cannotOpen(path: destination, detail: "it is a directory; give a file name")
+        }
+        guard overwrite else {
+            throw StoreError.cannotOpen(path: destination, detail: "it already exists; pass --force to replace it")
+        }
+    }
+
+    /// Leaves WAL mode (the backup copied the source's WAL header flag) so the copy is one self-contained
+    /// file, then verifies it. Returns its row counts.
+    static func standalone(_ path: String, destination: String, source: String) throws -> [TableCount] {
+        let copy = try DatabaseQueue(path: path)
+        defer { try? copy.close() }
+        let mode = try copy.writeWithoutTransaction { db in try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE") }
+        guard mode?.lowercased() == "delete" else {
+            throw StoreError.cannotOpen(path: destination, detail: "could not switch the copy to journal_mode=DELETE")
+        }
+        return try copy.read { db in
+            let problems = try DatabaseInspection.integrity(db)
+            guard problems == ["ok"] else {
+                throw StoreError.corrupt(
+                    path: source, detail: "its copy failed integrity_check: " + problems.prefix(3).joined(separator: "; "))
+            }
+            return try DatabaseInspection.rowCounts(db)
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import GRDB
+
+/// A backup that passed the checks `restore` makes before touching anything.
+public struct RestoreSource: Sendable {
+    public let path: String
+    public let schemaVersion: Int
+    public let rowCounts: [TableCount]
+}
+
+/// What `restore` left at the target.
+public struct RestoreReport: Sendable {
+    public let source: RestoreSource
+    public let target: String
+    public let rowCounts: [TableCount]
+}
+
+/// Replaces a database with a backup, but only while nothing holds the database.
+public enum DatabaseRestorer {
+    /// The sockets whose daemons keep the database open.
+    public static let daemonNames = ["ingest", "analytics", "realtime-gateway", "metrics-exporter"]
+
+    /// Checks `source`: a SQLite file, intact, with a SkillPulse schema this binary knows and unedited migrations.
+    public static func checkSource(_ source: String, migrator: SchemaMigrator = SchemaMigrator()) throws
+        -> RestoreSource
+    {
+        try DatabaseOpener.preflight(path: source, needsWrite: false)
+        var configuration = Configuration()
+        configuration.readonly = true
+        return try DatabaseOpener.mapOpenErrors(path: source) {
+            let queue = try DatabaseQueue(path: source, configuration: configuration)
+            defer { try? queue.close() }
+            return try queue.read { db in
+                let problems = try DatabaseInspection.integrity(db)
+                guard problems == ["ok"] else {
+                    throw StoreError.corrupt(path: source, detail: problems.prefix(3).joined(separator: "; "))
+                }
+                try migrator.validate(db, path: source)
+                let version = try migrator.status(db).current
+                guard version > 0 else {
+                    throw StoreError.cannotOpen(
+                        path: source, detail: "it holds no SkillPulse schema (no applied migrations); not a backup")
+                }
+                return RestoreSource(path: source, schemaVersion: version, rowCounts: try DatabaseInspection.rowCounts(db))
+            }
+        }
+    }
+
+    /// Throws `databaseInUse` naming the first socket in `sockets` that accepts a connection.
+    public static func refuseIfDaemonListens(_ sockets: [String], target: String) throws {
+        for socket in sockets where acceptsConnections(socket) {
+            let daemon = ((socket as NSString).lastPathComponent as NSString).deletingPathExtension
+            throw StoreError.databaseInUse(path: target, detail: "\(daemon) is listening on \(socket)")
+        }
+    }
+
+    /// Copies `source` over `target` after checking the source, the daemons' `sockets` and file-level access.
+    ///
+    /// Exclusive access is proven by leaving WAL mode: SQLite refuses that (SQLITE_BUSY) while any other
+    /// connection, in any process, has the WAL database open. The copy then goes through the backup API into
+    /// that connection, so SQLite's own locking and journal keep the target consistent; WAL is restored last.
+    public static func restore(source: String, target: String, daemonSockets sockets: [String],
+                               migrator: SchemaMigrator = SchemaMigrator()) throws -> RestoreReport {
+        if DatabaseInspection.sameFile(source, target) || DatabaseInspection.samePath(source, target) {
+            throw StoreError.cannotOpen(path: source, detail: "it is the database being restored")
+        }
+        let checked = try checkSource(source, migrator: migrator)
+        try refuseIfDaemonListens(sockets, target: target)
+        try DatabaseOpener.preflight(path: target, needsWrite: true)
+
+        var configuration = Configuration()
+        configuration.readonly = true
+        let backup = try DatabaseOpener.mapOpenErrors(path: source) {
+            try DatabaseQueue(path: source, configuration: configuration)
+        }
+        defer { try? backup.close() }
+        let counts = try DatabaseOpener.mapOpenErrors(path: target) { () throws -> [TableCount] in
+            var exclusive = Configuration()
+            exclusive.busyMode = .immediateError
+            let destination = try DatabaseQueue(path: target, configuration: exclusive)
+            defer { try? destination.close() }
+            return try destination.writeWithoutTransaction { db in
+                try takeExclusiveAccess(db, target: target)
+                do {
+                    try backup.read { source in try source.backup(to: db) }
+                } catch let error as DatabaseError where isBusy(error) {
+                    throw StoreError.databaseInUse(path: target, detail: "another process opened it during the restore")
+                }
+                let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+                guard mode?.lowercased() == "wal" else {
+                    throw StoreError.cannotOpen(path: target, detail: "restored, but could not switch back to WAL")
+                }
+                let problems = try DatabaseInspection.integrity(db)
+                guard problems == ["ok"] else {
+                    throw StoreError.corrupt(path: target, detail: problems.prefix(3).joined(separator: "; "))
+                }
+                return try DatabaseInspection.rowCounts(db)
+            }
+        }
+        return RestoreReport(source: checked, target: target, rowCounts: counts)
+    }
+
+    /// Leaves WAL mode, which needs every other connection gone; a rollback-journal file (no persistent
+    /// locks to test) must at least have no transaction open.
+    static func takeExclusiveAccess(_ db: Database, target: String) throws {
+        do {
+            let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE")
+            guard mode?.lowercased() == "delete" else {
+                throw StoreError.databaseInUse(path: target, detail: "it stayed in \(mode ?? "?") mode")
+            }
+            try db.execute(sql: "BEGIN EXCLUSIVE; COMMIT")
+        } catch let error as DatabaseError where isBusy(error) {
+            throw StoreError.databaseInUse(path: target, detail: "another process has it open")
+        }
+    }
+
+    static func isBusy(_ error: DatabaseError) -> Bool {
+        error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+    }
+
+    /// True when something accepts connections on the Unix socket at `path`: a running daemon.
+    static func acceptsConnections(_ path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        return result == 0
+    }
+}

@@ -1,0 +1,62 @@
+import GRDB
+
+/// One row of `PRAGMA foreign_key_check`: a child row whose parent row is missing.
+public struct ForeignKeyViolation: Sendable, Equatable, CustomStringConvertible {
+    public let table: String
+    public let rowid: Int64?
+    public let parent: String
+
+    public var description: String {
+        "\(table) row \(rowid.map(String.init) ?? "(without rowid)") references a missing \(parent) row"
+    }
+}
+
+/// What `skillpulse verify` found; `problems` lists every finding an operator has to act on.
+public struct VerificationReport: Sendable {
+    public let path: String
+    public let integrity: [String]
+    public let foreignKeyViolations: [ForeignKeyViolation]
+    /// Why `SchemaMigrator.validate` refused the file (edited migration, newer schema), if it did.
+    public let migrationProblem: String?
+    public let schemaVersion: Int
+    public let latestKnownVersion: Int
+    public let rowCounts: [TableCount]
+
+    public var integrityOK: Bool { integrity == ["ok"] }
+    public var isHealthy: Bool { integrityOK && foreignKeyViolations.isEmpty && migrationProblem == nil }
+
+    public var problems: [String] {
+        (integrityOK ? [] : integrity.map { "integrity_check: \($0)" })
+            + foreignKeyViolations.map { "foreign_key_check: \($0)" }
+            + (migrationProblem.map { ["migrations: \($0)"] } ?? [])
+    }
+}
+
+/// integrity_check, foreign_key_check and the migration checksum check, all in one read transaction.
+public enum DatabaseVerifier {
+    public static func verify(_ reader: some DatabaseReader, path: String, migrator: SchemaMigrator = SchemaMigrator())
+        throws -> VerificationReport
+    {
+        try DatabaseOpener.mapOpenErrors(path: path) {
+            try reader.read { db in
+                var migrationProblem: String?
+                do {
+                    try migrator.validate(db, path: path)
+                } catch let error as StoreError {
+                    migrationProblem = error.description
+                }
+                let violations = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row in
+                    ForeignKeyViolation(table: row[0], rowid: row[1], parent: row[2])
+                }
+                return VerificationReport(
+                    path: path,
+                    integrity: try DatabaseInspection.integrity(db),
+                    foreignKeyViolations: violations,
+                    migrationProblem: migrationProblem,
+                    schemaVersion: try migrator.status(db).current,
+                    latestKnownVersion: migrator.latestVersion,
+                    rowCounts: try DatabaseInspection.rowCounts(db))
+            }
+        }
+    }
+}

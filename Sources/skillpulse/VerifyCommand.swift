@@ -1,0 +1,32 @@
+import ArgumentParser
+import SkillPulseStore
+
+/// `skillpulse verify`
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check the database: integrity_check, foreign_key_check and the migration checksums.",
+        discussion: "Exits 1 when any check fails, after printing each problem.")
+
+    @OptionGroup var options: CLIOptions
+
+    /// Enough lines to see the pattern without flooding a terminal.
+    static let shownProblems = 50
+
+    func run() throws {
+        let path = options.paths.databasePath
+        let report = try CLI.run {
+            try DatabaseVerifier.verify(try DatabaseOpener.openReader(path: path), path: path)
+        }
+        print("database: \(path) (schema V\(report.schemaVersion), this binary knows V\(report.latestKnownVersion))")
+        print("integrity_check: " + (report.integrityOK ? "ok" : "FAILED"))
+        let violations = report.foreignKeyViolations.count
+        print("foreign_key_check: " + (violations == 0 ? "ok" : "\(violations) violation(s)"))
+        print("migration checksums: " + (report.migrationProblem == nil ? "ok" : "FAILED"))
+        print("rows: " + DatabaseInspection.summary(report.rowCounts))
+        let problems = report.problems
+        for problem in problems.prefix(Self.shownProblems) { print("  problem: \(problem)") }
+        if problems.count > Self.shownProblems { print("  … and \(problems.count - Self.shownProblems) more") }
+        if !report.isHealthy { throw CLI.fail("\(path) failed verification (\(problems.count) problem(s))") }
+    }
+}
