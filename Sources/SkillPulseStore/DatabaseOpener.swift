@@ -35,7 +35,9 @@ public enum DatabaseOpener {
         config.readonly = readonly
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(busyTimeout)
-        config.journalMode = readonly ? .default : .wal
+        // WAL is set by `openWriter` with a plain PRAGMA: GRDB's own WAL set-up writes a dummy transaction
+        // whenever the -wal file is empty, which would touch files we are about to refuse.
+        config.journalMode = .default
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")

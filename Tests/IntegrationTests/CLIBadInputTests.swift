@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+
+/// The CLI on wrong database paths: one clear line, a non-zero exit, and the file untouched.
+@Suite(.serialized)
+struct CLIBadInputTests {
+    static func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
+
+    @Test func notADatabaseIsRefusedAndLeftAlone() throws {
+        let directory = try TemporaryDirectory("cli-bad")
+        let path = directory.path("notes.db")
+        try Data(String(repeating: "not sqlite\n", count: 400).utf8).write(to: URL(fileURLWithPath: path))
+        let before = Self.bytes(path)
+        let result = try Binaries.skillpulse(["migrate", "--db", path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("not a SQLite database"), "\(result.stderr)")
+        #expect(Self.bytes(path) == before)
+    }
+
+    @Test func readOnlyFileIsRefusedAndLeftAlone() throws {
+        let directory = try TemporaryDirectory("cli-ro")
+        let path = directory.path("ro.db")
+        try #require(try Binaries.skillpulse(["migrate", "--db", path, "--to", "3"]).status == 0)
+        chmod(path, 0o444)
+        let before = Self.bytes(path)
+        let result = try Binaries.skillpulse(["migrate", "--db", path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("read-only"), "\(result.stderr)")
+        #expect(Self.bytes(path) == before)
+    }
+
+    @Test func missingDirectoryIsNamedAndNothingIsCreated() throws {
+        let directory = try TemporaryDirectory("cli-missing")
+        let path = directory.path("nope/deeper/skillpulse.db")
+        let result = try Binaries.skillpulse(["migrate", "--db", path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("directory"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("nope")))
+    }
+
+    @Test func newerSchemaIsRefused() throws {
+        let directory = try TemporaryDirectory("cli-newer")
+        let path = directory.path("skillpulse.db")
+        try #require(try Binaries.skillpulse(["migrate", "--db", path]).status == 0)
+        try Binaries.runProcess(URL(fileURLWithPath: "/usr/bin/sqlite3"), [
+            path, "INSERT INTO skill_migrations(version, applied_at, applied_by) VALUES ('V9__future', '2030-01-01', 'x');"
+                + "PRAGMA wal_checkpoint(TRUNCATE);",
+        ])
+        let before = Self.bytes(path)
+        for command in [["migrate"], ["rollback"], ["status"]] {
+            let result = try Binaries.skillpulse(command + ["--db", path])
+            #expect(result.status != 0, "\(command)")
+            #expect(result.stderr.contains("newer than this binary"), "\(command): \(result.stderr)")
+        }
+        #expect(Self.bytes(path) == before)
+    }
+
+    @Test func corruptFileIsReported() throws {
+        let directory = try TemporaryDirectory("cli-corrupt")
+        let path = directory.path("skillpulse.db")
+        try #require(try Binaries.skillpulse(["migrate", "--db", path]).status == 0)
+        // Keep the header, destroy the pages behind it.
+        var data = try #require(Self.bytes(path))
+        for index in 100..<data.count { data[index] = UInt8(truncatingIfNeeded: index &* 31) }
+        try data.write(to: URL(fileURLWithPath: path))
+        let result = try Binaries.skillpulse(["status", "--db", path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("corrupt") || result.stderr.contains("not a SQLite database"), "\(result.stderr)")
+    }
+
+    @Test func dryRunChangesNothingAndRollbackFlagsAreExclusive() throws {
+        let directory = try TemporaryDirectory("cli-dry")
+        let path = directory.path("skillpulse.db")
+        let dry = try Binaries.skillpulse(["migrate", "--db", path, "--dry-run"])
+        #expect(dry.status == 0)
+        #expect(dry.stdout.contains("would apply V1__initial_schema") && dry.stdout.contains("would apply V5__skillpulse_core"))
+        #expect(try Binaries.skillpulse(["status", "--db", path]).stdout.contains("current:  V0"))
+        try #require(try Binaries.skillpulse(["migrate", "--db", path]).status == 0)
+        let rolled = try Binaries.skillpulse(["rollback", "--db", path, "--steps", "2"])
+        #expect(rolled.stdout.contains("rolled back V5__skillpulse_core") && rolled.stdout.contains("schema is at V3"))
+        let again = try Binaries.skillpulse(["migrate", "--db", path])
+        #expect(again.stdout.contains("applied V4__phase4_extensions") && again.stdout.contains("applied V5__skillpulse_core"))
+        let both = try Binaries.skillpulse(["rollback", "--db", path, "--to", "3", "--steps", "1"])
+        #expect(both.status != 0 && both.stderr.contains("not both"))
+    }
+}
