@@ -15,7 +15,7 @@ public struct WireParams {
         if container.contains(.params), !(try container.decodeNil(forKey: .params)) {
             return try container.decode(T.self, forKey: .params)
         }
-        return try JSONDecoder().decode(T.self, from: Data("{}".utf8))
+        return try JSONDecoder().decode([String: T].self, from: Data(#"{"params":{}}"#.utf8))["params"]!
     }
 }
 
@@ -30,6 +30,10 @@ public struct WireRequest<Operation: WireOperation>: Sendable {
 
     /// Decodes one frame payload. Never throws: every failure becomes the error its reply must carry.
     public static func decode(_ payload: Data) -> WireRequest {
+        // JSONDecoder checks UTF-8 only inside the strings it decodes; an ignored field could smuggle bytes in.
+        guard String(validating: payload, as: UTF8.self) != nil else {
+            return WireRequest(id: .null, operation: .failure(WireError(.badJSON, "payload is not valid UTF-8")))
+        }
         do {
             return try JSONDecoder().decode(Decoded.self, from: payload).request
         } catch let error as DecodingError {
@@ -70,6 +74,10 @@ public struct WireRequest<Operation: WireOperation>: Sendable {
                 request = WireRequest(id: id, operation: .failure(error))
             } catch let error as DecodingError {
                 request = WireRequest(id: id, operation: .failure(.badRequest(DecodingErrorDescription.describe(error))))
+            } catch {
+                // Foundation throws its own JSONError (no coding path) for e.g. 1.5 or 1e400 where an Int is expected.
+                let why = "params hold a value that does not fit its field: \(error)"
+                request = WireRequest(id: id, operation: .failure(.badRequest(why)))
             }
         }
     }
