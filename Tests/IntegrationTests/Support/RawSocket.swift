@@ -1,4 +1,5 @@
 import Foundation
+import SkillPulseCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,18 +11,7 @@ final class RawSocket: Sendable {
     init(path: String, receiveTimeout: TimeInterval = 10) throws {
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw RawSocketError.system("socket", errno) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
+        let connected = UnixSocketAddress.withAddress(path) { connect(fd, $0, $1) } ?? -1
         guard connected == 0 else {
             let code = errno
             close(fd)
