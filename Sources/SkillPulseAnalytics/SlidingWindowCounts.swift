@@ -1,7 +1,8 @@
 /// Exact per-key counts over sliding windows (e.g. the last 60 and 1,440 minutes) at one-minute resolution.
 ///
 /// Buckets are kept in time order, each window keeps the index of its oldest live bucket and a running total,
-/// so recording and reading cost O(1) amortised. A window of W minutes covers the minutes (now − W, now].
+/// so recording and reading cost O(1) amortised. A window of W minutes covers the minutes after now − W; minutes
+/// ahead of `now` (clients' clocks run a little ahead) count at once, as the start-up seeding query counts them.
 /// No I/O: the caller feeds it events and persists what it reads.
 public struct SlidingWindowCounts<Key: Hashable & Sendable>: Sendable {
     /// Totals of one key, one entry per configured window.

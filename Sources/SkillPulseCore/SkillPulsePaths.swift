@@ -17,10 +17,10 @@ public struct SkillPulsePaths: Sendable, Equatable {
         environment: [String: String]
     ) -> SkillPulsePaths {
         SkillPulsePaths(
-            databasePath: database ?? environment["SKILLPULSE_DB"]
+            databasePath: database ?? nonEmpty(environment["SKILLPULSE_DB"])
                 ?? firstDirectory(environment["STATE_DIRECTORY"]).map { $0 + "/skillpulse.db" }
                 ?? "./.skillpulse/skillpulse.db",
-            runtimeDirectory: runtimeDirectory ?? environment["SKILLPULSE_RUNTIME_DIR"]
+            runtimeDirectory: runtimeDirectory ?? nonEmpty(environment["SKILLPULSE_RUNTIME_DIR"])
                 ?? firstDirectory(environment["RUNTIME_DIRECTORY"])
                 ?? "./.skillpulse/run"
         )
@@ -29,6 +29,12 @@ public struct SkillPulsePaths: Sendable, Equatable {
     /// The socket path of a daemon, e.g. `ingest.sock`.
     public func socketPath(for service: String) -> String {
         runtimeDirectory + "/" + service + ".sock"
+    }
+
+    // An exported-but-empty variable means "unset", not "the current directory's nameless file".
+    private static func nonEmpty(_ value: String?) -> String? {
+        guard let value, !value.isEmpty else { return nil }
+        return value
     }
 
     // systemd passes a colon-separated list when a unit names several directories; the first is ours.

@@ -68,6 +68,8 @@ public final class WireClient: Sendable {
             .connect(unixDomainSocketPath: path).get()
         let client = WireClient(channel: channel, events: events, eventSink: sink)
         router.client.withLock { $0 = client }
+        // The server may have closed before the router knew its client: then nobody would fail later calls.
+        if !channel.isActive { client.failAll(WireClientError.connectionClosed) }
         return client
     }
 

@@ -57,7 +57,7 @@ public struct WireRequest<Operation: WireOperation>: Sendable {
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: EnvelopeKey.self)
-            guard container.contains(.id), let id = try? container.decode(RequestID.self, forKey: .id) else {
+            guard container.contains(.id), let id = try? container.decode(RequestID.self, forKey: .id), id != .null else {
                 let why = container.contains(.id) ? "id must be a string or an integer" : "id is missing"
                 request = WireRequest(id: .null, operation: .failure(.badRequest(why)))
                 return

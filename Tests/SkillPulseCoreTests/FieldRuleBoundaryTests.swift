@@ -49,5 +49,8 @@ struct FieldRuleBoundaryTests {
         #expect(flag == SkillPulsePaths(databasePath: "/flag.db", runtimeDirectory: "/r"))
         #expect(SkillPulsePaths.resolve(database: nil, runtimeDirectory: nil, environment: [:]).databasePath
                 == "./.skillpulse/skillpulse.db")
+        let empty = SkillPulsePaths.resolve(database: nil, runtimeDirectory: nil,
+                                            environment: ["SKILLPULSE_DB": "", "SKILLPULSE_RUNTIME_DIR": ""])
+        #expect(empty == SkillPulsePaths(databasePath: "./.skillpulse/skillpulse.db", runtimeDirectory: "./.skillpulse/run"))
     }
 }

@@ -45,7 +45,7 @@ struct RequestDecodingTests {
         (#"{"op":"ping"}"#, .badRequest), (#"{"id":true,"op":"ping"}"#, .badRequest),
         (#"{"id":1}"#, .badRequest), (#"{"id":1,"op":5}"#, .badRequest),
         (#"{"id":1,"op":"nope"}"#, .unknownOp), (#"{"id":1,"op":"echo","params":{"text":3}}"#, .badRequest),
-        (#"{"id":1,"op":"echo"}"#, .badRequest),
+        (#"{"id":1,"op":"echo"}"#, .badRequest), (#"{"id":null,"op":"ping"}"#, .badRequest),
     ])
     func mapsFailuresToTheirCodes(payload: String, code: WireErrorCode) {
         #expect(Self.failure(Self.decode(payload))?.code == code)
