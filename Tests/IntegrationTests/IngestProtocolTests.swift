@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SkillPulseWire
 import Testing
 
@@ -205,6 +206,31 @@ struct IngestProtocolTests {
         }
         #expect(missed > 0, "after \(events) events no lagged event arrived")
         await writer.close()
+    }
+
+    @Test func metricsCacheCountsTrueOneAndTwentyFourHourWindows() async throws {
+        let daemon = try await DaemonProcess()
+        let client = try await daemon.client()
+        let now = Date()
+        func stamp(_ secondsAgo: Double) -> JSONValue {
+            .string(ISO8601DateFormatter().string(from: now.addingTimeInterval(-secondsAgo)))
+        }
+        let ages: [Double] = [30, 600, 7200, 20 * 3600, 30 * 3600]
+        for secondsAgo in ages {
+            _ = try await client.call("track_invocation", params: IngestTraffic.invocation(
+                session: "w", skill: "windowed", extra: ["invoked_at": stamp(secondsAgo)])).get()
+        }
+        let row = try IngestTraffic.database(daemon.databasePath).read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT invocation_count_1h, invocation_count_24h FROM skill_metrics_cache WHERE skill_name = 'windowed'
+                """)
+        }
+        #expect(row?["invocation_count_1h"] as Int? == 2)
+        #expect(row?["invocation_count_24h"] as Int? == 4)
+        let total = try IngestTraffic.count(daemon.databasePath,
+                                            "SELECT total_invocations FROM skill_metrics WHERE skill_name = 'windowed'")
+        #expect(total == 5)
+        await client.close()
     }
 
     @Test func fullQueueAnswersUnavailable() async throws {
