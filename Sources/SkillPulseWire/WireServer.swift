@@ -77,15 +77,20 @@ public final class WireServer<Handler: WireHandler>: Sendable {
     public func run() async throws {
         defer { listening.fire() }
         let maxFrameLength = configuration.maxFrameLength
-        let serverChannel: NIOAsyncChannel<NIOAsyncChannel<InboundFrame, ByteBuffer>, Never>
+        let serverChannel: NIOAsyncChannel<any Channel, Never>
+        // Accepted connections reach the accept loop as plain channels that do not read yet; `serve` wraps each
+        // in its NIOAsyncChannel and only then starts reading. A NIOAsyncChannel made here instead would trap
+        // ("Deinited NIOAsyncWriter without calling finish()", swift-nio #2637) whenever the accept loop ends
+        // with connections still buffered, e.g. a client connecting while ingest drains.
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-        let initializer: @Sendable (Channel) -> EventLoopFuture<NIOAsyncChannel<InboundFrame, ByteBuffer>> = { channel in
+            .childChannelOption(.autoRead, value: false)
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<any Channel> = { channel in
             channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandler(
                     ByteToMessageHandler(FrameDecoder(maxFrameLength: maxFrameLength)))
-                return try NIOAsyncChannel<InboundFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
+                return channel
             }
         }
         var boundSocket: UnixSocketPath.Identity?
@@ -149,7 +154,22 @@ public final class WireServer<Handler: WireHandler>: Sendable {
         }
     }
 
-    private func serve(_ connection: NIOAsyncChannel<InboundFrame, ByteBuffer>) async {
+    /// Wraps an accepted channel for async use and starts reading from it; nil if it closed meanwhile.
+    private func wrap(_ channel: any Channel) async -> NIOAsyncChannel<InboundFrame, ByteBuffer>? {
+        do {
+            return try await channel.eventLoop.submit {
+                let connection = try NIOAsyncChannel<InboundFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
+                try channel.syncOptions?.setOption(.autoRead, value: true)
+                return connection
+            }.get()
+        } catch {
+            channel.close(promise: nil)
+            return nil
+        }
+    }
+
+    private func serve(_ channel: any Channel) async {
+        guard let connection = await wrap(channel) else { return }
         counters.accepted.add(1, ordering: .relaxed)
         counters.active.add(1, ordering: .relaxed)
         defer { counters.active.subtract(1, ordering: .relaxed) }

@@ -101,6 +101,47 @@ struct IngestDurabilityTests {
         #expect(!FileManager.default.fileExists(atPath: daemon.socketPath), "the socket file is removed on exit")
     }
 
+    /// Clients that connect while ingest drains (the accept queue still holding them) must get a clean close
+    /// or an answer, never a crashed daemon: several rounds, each with a connect storm across the SIGTERM.
+    @Test func connectionsArrivingDuringDrainNeverCrashTheDaemon() async throws {
+        for round in 0..<4 {
+            let daemon = try await DaemonProcess()
+            let socketPath = daemon.socketPath
+            let storm = ConnectStorm()
+            // A plain thread: blocking connect(2) calls must not occupy the test's cooperative pool.
+            let thread = Thread {
+                var held: [RawSocket] = []
+                while !storm.stopped {
+                    guard let socket = try? RawSocket(path: socketPath, receiveTimeout: 1) else { continue }
+                    socket.sendJSON(#"{"id":1,"op":"health"}"#)
+                    held.append(socket)
+                    if held.count > 64 { held.removeFirst(32) }
+                }
+            }
+            thread.start()
+            try await Task.sleep(for: .milliseconds(50 + 40 * round))
+            let status = await daemon.stop(signal: SIGTERM)
+            storm.stop()
+            #expect(status == 0, "round \(round): ingest must drain and exit 0:\n\(daemon.log)")
+            #expect(!daemon.log.contains("Fatal error"), "round \(round):\n\(daemon.log)")
+        }
+    }
+
+    /// The stop flag of a connect storm running on its own thread.
+    final class ConnectStorm: @unchecked Sendable {
+        // @unchecked: `flag` is only touched under `lock`.
+        private let lock = NSLock()
+        private var flag = false
+        var stopped: Bool {
+            lock.lock(); defer { lock.unlock() }
+            return flag
+        }
+        func stop() {
+            lock.lock(); defer { lock.unlock() }
+            flag = true
+        }
+    }
+
     @Test func refusesUnmigratedAndNewerDatabases() async throws {
         let directory = try TemporaryDirectory("ingest-schema")
         let path = directory.path("fresh.db")
