@@ -26,6 +26,11 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
+        // sqlite3_db_config is variadic, so Swift reaches it through this one C function.
+        .target(
+            name: "CSQLiteSupport",
+            linkerSettings: [.linkedLibrary("sqlite3")]
+        ),
         .target(
             name: "SkillPulseCore",
             dependencies: [.product(name: "Logging", package: "swift-log")]
@@ -34,7 +39,9 @@ let package = Package(
             name: "SkillPulseStore",
             dependencies: [
                 "SkillPulseCore",
+                "CSQLiteSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -117,11 +117,3 @@ public enum DaemonBootstrap {
         (try? reader.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") })?.lowercased() == "wal"
     }
 }
-
-extension Duration {
-    /// This duration in (fractional) seconds.
-    public var seconds: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) / 1e18
-    }
-}

@@ -121,7 +121,7 @@ struct InvocationEvent: Encodable {
         skillName = committed.input.skillName
         completed = committed.input.completed
         durationSeconds = committed.input.durationSeconds
-        invokedAt = committed.input.invokedAt.normalized
+        invokedAt = committed.invokedAt
         workflowPath = committed.input.workflowPath
         workflowPhase = committed.input.workflowPhase?.rawValue
         workflowStepID = committed.input.workflowStepID

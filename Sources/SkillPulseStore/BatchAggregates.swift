@@ -56,7 +56,8 @@ struct BatchAggregates {
 
         sessionSkills[PairKey(session: invocation.sessionID, skill: skill), default: 0] += 1
 
-        let key = HourKey(skill: skill, hour: invocation.invokedAt.hourStart.normalized)
+        // The normalised form is fixed-width, so the hour's start is its first 13 characters plus zeros.
+        let key = HourKey(skill: skill, hour: normalized.prefix(13) + ":00:00.000Z")
         var hour = hours[key] ?? HourTotals()
         hour.count += 1
         if invocation.completed { hour.completed += 1 }

@@ -1,3 +1,4 @@
+import CSQLiteSupport
 import Foundation
 import GRDB
 import SkillPulseCore
@@ -13,8 +14,17 @@ public final class InvocationBatchStore {
     /// skill_name → its skill_metrics row, read once; updated only after a batch commits.
     private var skillMetrics: [String: SkillMetricsState] = [:]
 
+    /// False when SQLite refused to switch this connection's triggers off; each batch then sets the
+    /// `ingest_batch_marker` row that the V5 triggers check instead.
+    private let triggersDisabled: Bool
+
+    /// Takes over `queue` for ingest's writes and switches its triggers off: this store maintains every rollup
+    /// set-wise, and even guarded per-row triggers cost SQLite a subquery per trigger per row. Other
+    /// connections (other writers of the same file) keep their triggers.
     public init(queue: DatabaseQueue) {
         self.queue = queue
+        let state = queue.inDatabase { db in skillpulse_sqlite_set_triggers_enabled(UnsafeMutableRawPointer(db.sqliteConnection), 0) }
+        triggersDisabled = state == 0
     }
 
     /// Runs `commands` in one transaction. `windowFigures` receives the newly inserted invocations and returns
@@ -64,8 +74,10 @@ public final class InvocationBatchStore {
         do {
             try queue.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
-                    // Tells the V5 triggers that this transaction maintains the rollups itself.
-                    try db.execute(sql: "INSERT INTO ingest_batch_marker(token) VALUES (1)")
+                    if !triggersDisabled {
+                        // Tells the V5 triggers that this transaction maintains the rollups itself.
+                        try db.execute(sql: "INSERT INTO ingest_batch_marker(token) VALUES (1)")
+                    }
                     var aggregates = BatchAggregates()
                     var staging = InvocationStaging()
                     let createdAt = now.normalized
@@ -77,12 +89,13 @@ public final class InvocationBatchStore {
                     for (index, row) in staging.rows.enumerated() {
                         aggregates.add(row.input, at: row.normalized)
                         result.invocations.append(CommittedInvocation(id: ids[index], input: row.input, userID: row.userID,
+                                                                      invokedAt: row.normalized,
                                                                       createdAt: createdAt))
                     }
                     result.outcomes = staged.map { $0.resolve(ids) }
                     updatedMetrics = try writeRollups(aggregates, interactions: result.invocations, db: db, now: createdAt)
                     try writeCache(aggregates, figures: windowFigures(result.invocations), db: db, now: createdAt)
-                    try db.execute(sql: "DELETE FROM ingest_batch_marker")
+                    if !triggersDisabled { try db.execute(sql: "DELETE FROM ingest_batch_marker") }
                     return .commit
                 }
             }
@@ -197,27 +210,33 @@ public final class InvocationBatchStore {
         var ids: [Int64] = []
         ids.reserveCapacity(staging.rows.count)
         for chunk in staging.rows.chunked(by: Self.rowsPerStatement) {
-            var values: [(any DatabaseValueConvertible)?] = []
-            values.reserveCapacity(chunk.count * 16)
-            for row in chunk {
-                let invocation = row.input
-                values += [
-                    invocation.skillName, row.normalized, invocation.sessionID, invocation.workflowPath,
-                    invocation.completed, invocation.durationSeconds, invocation.userQuery,
-                    Self.jsonList(invocation.alternativesConsidered), invocation.selectionRank,
-                    Self.jsonList(invocation.followUpActions), invocation.errorType, createdAt,
-                    invocation.workflowPhase?.rawValue, invocation.workflowStepID, row.userID,
-                    invocation.idempotencyKey,
-                ]
-            }
-            try db.cachedStatement(sql: Self.multiRowSQL(
+            var binder = RawStatementBinder(try db.cachedStatement(sql: Self.multiRowSQL(
                 prefix: """
-                    INSERT INTO skill_invocation (skill_name, invoked_at, session_id, workflow_path, completed,
+                    INSERT OR FAIL INTO skill_invocation (skill_name, invoked_at, session_id, workflow_path, completed,
                         duration_seconds, user_query, alternatives_considered, selection_rank, follow_up_actions,
                         error_type, created_at, workflow_phase, workflow_step_id, user_id, idempotency_key)
                     VALUES
-                    """, columns: 16, rows: chunk.count))
-                .execute(arguments: StatementArguments(values))
+                    """, columns: 16, rows: chunk.count)))
+            for row in chunk {
+                let invocation = row.input
+                binder.bind(invocation.skillName)
+                binder.bind(row.normalized)
+                binder.bind(invocation.sessionID)
+                binder.bind(invocation.workflowPath)
+                binder.bind(invocation.completed)
+                binder.bind(invocation.durationSeconds)
+                binder.bind(invocation.userQuery)
+                binder.bind(Self.jsonList(invocation.alternativesConsidered))
+                binder.bind(invocation.selectionRank)
+                binder.bind(Self.jsonList(invocation.followUpActions))
+                binder.bind(invocation.errorType)
+                binder.bind(createdAt)
+                binder.bind(invocation.workflowPhase?.rawValue)
+                binder.bind(invocation.workflowStepID)
+                binder.bind(row.userID)
+                binder.bind(invocation.idempotencyKey)
+            }
+            try binder.run(db)
             let last = db.lastInsertedRowID
             ids += (0..<Int64(chunk.count)).map { last - Int64(chunk.count) + 1 + $0 }
         }
@@ -258,9 +277,7 @@ public final class InvocationBatchStore {
             updated[skill] = state
         }
         for chunk in aggregates.skillOrder.chunked(by: Self.rowsPerStatement) {
-            var values: [(any DatabaseValueConvertible)?] = []
-            for skill in chunk { values += [skill] + updated[skill]!.columns(now: now) }
-            try db.cachedStatement(sql: Self.multiRowSQL(
+            var binder = RawStatementBinder(try db.cachedStatement(sql: Self.multiRowSQL(
                 prefix: """
                     INSERT INTO skill_metrics (skill_name, total_invocations, completed_invocations,
                         abandoned_invocations, total_duration_seconds, workflow_paths, common_errors, follow_up_actions,
@@ -280,42 +297,46 @@ public final class InvocationBatchStore {
                         completion_rate = excluded.completion_rate,
                         avg_duration_seconds = excluded.avg_duration_seconds,
                         updated_at = excluded.updated_at
-                    """))
-                .execute(arguments: StatementArguments(values))
+                    """)))
+            for skill in chunk {
+                binder.bind(skill)
+                updated[skill]!.bindColumns(&binder, now: now)
+            }
+            try binder.run(db)
         }
 
         let pairs = Array(aggregates.sessionSkills)
         for chunk in pairs.chunked(by: Self.rowsPerStatement) {
-            try db.cachedStatement(sql: Self.multiRowSQL(
+            var binder = RawStatementBinder(try db.cachedStatement(sql: Self.multiRowSQL(
                 prefix: "INSERT INTO session_skills (session_id, skill_name, invocation_count) VALUES",
                 columns: 3, rows: chunk.count,
                 suffix: """
                     ON CONFLICT(session_id, skill_name)
                     DO UPDATE SET invocation_count = invocation_count + excluded.invocation_count
-                    """))
-                .execute(arguments: StatementArguments(chunk.flatMap { pair -> [any DatabaseValueConvertible] in
-                    [pair.key.session, pair.key.skill, pair.value]
-                }))
+                    """)))
+            for pair in chunk {
+                binder.bind(pair.key.session)
+                binder.bind(pair.key.skill)
+                binder.bind(pair.value)
+            }
+            try binder.run(db)
         }
 
         let hourSessions = aggregates.hours.flatMap { key, hour in hour.sessions.map { (key, $0) } }
         for chunk in hourSessions.chunked(by: Self.rowsPerStatement) {
-            try db.cachedStatement(sql: Self.multiRowSQL(
+            var binder = RawStatementBinder(try db.cachedStatement(sql: Self.multiRowSQL(
                 prefix: "INSERT OR IGNORE INTO skill_time_series_sessions (skill_name, timestamp, session_id) VALUES",
-                columns: 3, rows: chunk.count))
-                .execute(arguments: StatementArguments(chunk.flatMap { [$0.0.skill, $0.0.hour, $0.1] }))
+                columns: 3, rows: chunk.count)))
+            for (key, session) in chunk {
+                binder.bind(key.skill)
+                binder.bind(key.hour)
+                binder.bind(session)
+            }
+            try binder.run(db)
         }
         let hours = Array(aggregates.hours)
         for chunk in hours.chunked(by: Self.rowsPerStatement) {
-            var values: [(any DatabaseValueConvertible)?] = []
-            for (key, hour) in chunk {
-                values += [
-                    key.skill, key.hour, hour.count, hour.completed, hour.durationSum, hour.durationCount,
-                    Double(hour.completed) / Double(hour.count),
-                    hour.durationCount > 0 ? hour.durationSum / Double(hour.durationCount) : nil,
-                ]
-            }
-            try db.cachedStatement(sql: Self.multiRowSQL(
+            var binder = RawStatementBinder(try db.cachedStatement(sql: Self.multiRowSQL(
                 prefix: """
                     INSERT INTO skill_time_series (skill_name, timestamp, invocation_count, completed_count,
                         total_duration_seconds, duration_count, completion_rate, avg_duration_seconds) VALUES
@@ -331,10 +352,20 @@ public final class InvocationBatchStore {
                         avg_duration_seconds = CASE WHEN duration_count + excluded.duration_count > 0
                             THEN (total_duration_seconds + excluded.total_duration_seconds)
                                  / (duration_count + excluded.duration_count) END
-                    """))
-                .execute(arguments: StatementArguments(values))
+                    """)))
+            for (key, hour) in chunk {
+                binder.bind(key.skill)
+                binder.bind(key.hour)
+                binder.bind(hour.count)
+                binder.bind(hour.completed)
+                binder.bind(hour.durationSum)
+                binder.bind(hour.durationCount)
+                binder.bind(Double(hour.completed) / Double(hour.count))
+                binder.bind(hour.durationCount > 0 ? hour.durationSum / Double(hour.durationCount) : nil)
+            }
+            try binder.run(db)
             // unique_sessions is recounted from the (skill, hour, session) set, one indexed prefix each.
-            try db.cachedStatement(sql: Self.multiRowSQL(
+            var recount = RawStatementBinder(try db.cachedStatement(sql: Self.multiRowSQL(
                 prefix: """
                     WITH touched(skill_name, timestamp) AS (VALUES
                     """, columns: 2, rows: chunk.count,
@@ -344,26 +375,30 @@ public final class InvocationBatchStore {
                         SELECT count(*) FROM skill_time_series_sessions s
                         WHERE s.skill_name = skill_time_series.skill_name AND s.timestamp = skill_time_series.timestamp)
                     WHERE (skill_name, timestamp) IN (SELECT skill_name, timestamp FROM touched)
-                    """))
-                .execute(arguments: StatementArguments(chunk.flatMap { [$0.key.skill, $0.key.hour] }))
+                    """)))
+            for (key, _) in chunk {
+                recount.bind(key.skill)
+                recount.bind(key.hour)
+            }
+            try recount.run(db)
         }
 
         let withUser = interactions.filter { $0.userID != nil }
         for chunk in withUser.chunked(by: Self.rowsPerStatement) {
-            var values: [(any DatabaseValueConvertible)?] = []
-            for committed in chunk {
-                values += [
-                    committed.userID, committed.input.sessionID, committed.input.skillName,
-                    committed.input.invokedAt.normalized, committed.input.completed,
-                    Self.jsonList(committed.input.alternativesConsidered),
-                ]
-            }
-            try db.cachedStatement(sql: Self.multiRowSQL(
+            var binder = RawStatementBinder(try db.cachedStatement(sql: Self.multiRowSQL(
                 prefix: """
-                    INSERT INTO skill_user_interactions (user_id, session_id, skill_name, invoked_at, completed,
+                    INSERT OR FAIL INTO skill_user_interactions (user_id, session_id, skill_name, invoked_at, completed,
                         alternatives_considered) VALUES
-                    """, columns: 6, rows: chunk.count))
-                .execute(arguments: StatementArguments(values))
+                    """, columns: 6, rows: chunk.count)))
+            for committed in chunk {
+                binder.bind(committed.userID)
+                binder.bind(committed.input.sessionID)
+                binder.bind(committed.input.skillName)
+                binder.bind(committed.invokedAt)
+                binder.bind(committed.input.completed)
+                binder.bind(Self.jsonList(committed.input.alternativesConsidered))
+            }
+            try binder.run(db)
         }
         return updated
     }
@@ -372,13 +407,7 @@ public final class InvocationBatchStore {
                             now: String) throws
     {
         for chunk in aggregates.skillOrder.chunked(by: Self.rowsPerStatement) {
-            var values: [(any DatabaseValueConvertible)?] = []
-            for skill in chunk {
-                let figure = figures[skill] ?? CacheWindowFigures(count1h: 0, count24h: 0, completionRate24h: nil)
-                values += [skill, aggregates.skills[skill]?.last, figure.count1h, figure.count24h,
-                           figure.completionRate24h, now]
-            }
-            try db.cachedStatement(sql: Self.multiRowSQL(
+            var binder = RawStatementBinder(try db.cachedStatement(sql: Self.multiRowSQL(
                 prefix: """
                     INSERT INTO skill_metrics_cache (skill_name, last_invocation_at, invocation_count_1h,
                         invocation_count_24h, avg_completion_rate_24h, updated_at) VALUES
@@ -390,8 +419,17 @@ public final class InvocationBatchStore {
                         invocation_count_24h = excluded.invocation_count_24h,
                         avg_completion_rate_24h = excluded.avg_completion_rate_24h,
                         updated_at = excluded.updated_at
-                    """))
-                .execute(arguments: StatementArguments(values))
+                    """)))
+            for skill in chunk {
+                let figure = figures[skill] ?? CacheWindowFigures(count1h: 0, count24h: 0, completionRate24h: nil)
+                binder.bind(skill)
+                binder.bind(aggregates.skills[skill]?.last)
+                binder.bind(figure.count1h)
+                binder.bind(figure.count24h)
+                binder.bind(figure.completionRate24h)
+                binder.bind(now)
+            }
+            try binder.run(db)
         }
     }
 
@@ -399,8 +437,9 @@ public final class InvocationBatchStore {
     /// under sustained load; returns true if it did. A busy checkpointer simply defers it to a later batch.
     @discardableResult
     public func restartWALIfLarger(than limit: Int, path: String) -> Bool {
-        let size = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
-        guard size > limit else { return false }
+        // stat(2) directly: FileManager builds an attribute dictionary, measurable when called per commit.
+        var info = stat()
+        guard stat(path + "-wal", &info) == 0, Int(info.st_size) > limit else { return false }
         return (try? queue.writeWithoutTransaction { db in try db.checkpoint(.truncate) }) != nil
     }
 

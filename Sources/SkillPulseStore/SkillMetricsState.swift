@@ -50,16 +50,21 @@ struct SkillMetricsState {
         last = [last, batch.last].compactMap { $0 }.max()
     }
 
-    /// The row's values in `skill_metrics` column order after `skill_name`.
-    func columns(now: String) -> [(any DatabaseValueConvertible)?] {
-        [
-            total, completed, total - completed, completedDuration,
-            Self.json(workflowPaths), Self.json(errors), Self.json(followUps), first, last,
-            // Percent (0–100), as session-buddy's skill_metrics always held it.
-            total > 0 ? Double(completed) * 100.0 / Double(total) : 0.0,
-            completed > 0 ? completedDuration / Double(completed) : nil,
-            now,
-        ]
+    /// Binds the row's values in `skill_metrics` column order after `skill_name`.
+    func bindColumns(_ binder: inout RawStatementBinder, now: String) {
+        binder.bind(total)
+        binder.bind(completed)
+        binder.bind(total - completed)
+        binder.bind(completedDuration)
+        binder.bind(Self.json(workflowPaths))
+        binder.bind(Self.json(errors))
+        binder.bind(Self.json(followUps))
+        binder.bind(first)
+        binder.bind(last)
+        // Percent (0–100), as session-buddy's skill_metrics always held it.
+        binder.bind(total > 0 ? Double(completed) * 100.0 / Double(total) : 0.0)
+        binder.bind(completed > 0 ? completedDuration / Double(completed) : nil)
+        binder.bind(now)
     }
 
     /// A stored JSON object of counts; anything else (session-buddy's nested keys) restarts from what parses.

@@ -46,6 +46,8 @@ public struct CommittedInvocation: Sendable {
     public let id: Int64
     public let input: InvocationInput
     public let userID: String?
+    /// `input.invokedAt` in the stored normalised form.
+    public let invokedAt: String
     public let createdAt: String
 }
 

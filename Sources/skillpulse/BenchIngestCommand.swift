@@ -8,7 +8,7 @@ import Synchronization
 /// `skillpulse bench …`
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure a running daemon.", subcommands: [BenchIngestCommand.self])
+        commandName: "bench", abstract: "Measure a running daemon.", subcommands: [BenchIngestCommand.self, BenchStoreCommand.self])
 }
 
 /// `skillpulse bench ingest`: drives a running ingest and prints throughput and ack latency.
@@ -63,7 +63,7 @@ struct BenchIngestCommand: AsyncParsableCommand {
             return await group.reduce(into: WorkerTally()) { $0.merge($1) }
         }
         let elapsed = (ContinuousClock.now - start)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.seconds
         let after = try DaemonConnection.result(try await connections[0].call("stats"))
         for connection in connections { await connection.close() }
 
