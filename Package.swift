@@ -129,7 +129,7 @@ let package = Package(
         .testTarget(name: "SkillPulseCoreTests", dependencies: ["SkillPulseCore"]),
         .testTarget(
             name: "SkillPulseStoreTests",
-            dependencies: ["SkillPulseStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["SkillPulseStore", "SkillPulseCore", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
