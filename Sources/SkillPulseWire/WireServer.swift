@@ -169,8 +169,8 @@ public final class WireServer<Handler: WireHandler>: Sendable {
     }
 
     private func serve(_ channel: any Channel) async {
-        guard let connection = await wrap(channel) else { return }
         counters.accepted.add(1, ordering: .relaxed)
+        guard let connection = await wrap(channel) else { return }
         counters.active.add(1, ordering: .relaxed)
         defer { counters.active.subtract(1, ordering: .relaxed) }
         let permits = AsyncSemaphore(permits: configuration.maxInFlightPerConnection)
