@@ -8,3 +8,14 @@ int skillpulse_sqlite_set_triggers_enabled(void *db, int enabled) {
     }
     return state;
 }
+
+static int skillpulse_record_wal_frames(void *frames, sqlite3 *db, const char *schema, int count) {
+    (void)db;
+    (void)schema;
+    *(int *)frames = count;
+    return SQLITE_OK;
+}
+
+void skillpulse_sqlite_record_wal_frames(void *db, int *frames) {
+    sqlite3_wal_hook((sqlite3 *)db, frames ? skillpulse_record_wal_frames : 0, frames);
+}

@@ -16,11 +16,15 @@ public enum IngestDaemon {
         let paths = options.paths(environment: ProcessInfo.processInfo.environment)
         let (queue, schemaVersion) = try DaemonBootstrap.openCheckedWriter(paths: paths, service: service)
         // Checkpoints run in WALCheckpointService, off the writer thread.
-        try await queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+        try await queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            try db.execute(sql: "PRAGMA journal_size_limit = \(WALBudget.journalSizeLimitBytes)")
+        }
+        let walRestart = WALRestartRequest()
         let context = try DaemonBootstrap.context(service: service, options: options, schemaVersion: schemaVersion,
                                                   logger: logger)
         let broadcaster = EventBroadcaster(bufferCapacity: subscriberBuffer)
-        let writer = InvocationBatchWriter(store: InvocationBatchStore(queue: queue), databasePath: paths.databasePath,
+        let writer = InvocationBatchWriter(store: InvocationBatchStore(queue: queue), walRestart: walRestart,
                                            policy: policy,
                                            broadcaster: broadcaster, logger: logger)
         try writer.seedWindows(now: .now())
@@ -41,7 +45,9 @@ public enum IngestDaemon {
         // it has read (the writer still runs), then the writer commits what is queued and stops.
         let group = ServiceGroup(configuration: .init(
             services: [
-                .init(service: WALCheckpointService(path: paths.databasePath, interval: .milliseconds(250), logger: logger)),
+                .init(service: WALCheckpointService(path: paths.databasePath, interval: .milliseconds(50),
+                                                    restartFrames: WALBudget.restartFrames, restart: walRestart,
+                                                    logger: logger)),
                 .init(service: WriterService(writer: writer, broadcaster: broadcaster)),
                 .init(service: WireServerService(server: server)),
                 .init(service: status),

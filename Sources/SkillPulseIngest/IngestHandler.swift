@@ -135,6 +135,8 @@ public struct IngestHandler: WireHandler {
             "commands_committed": .integer(Int64(figures.committedCommands)),
             "batches_failed": .integer(Int64(figures.failedBatches)),
             "writer_busy_seconds": .number(figures.busySeconds),
+            "wal_frames": .integer(Int64(figures.walFrames)),
+            "wal_restarts": .integer(Int64(figures.walRestarts)),
             "rejected_queue_full": .integer(Int64(figures.rejectedFull)),
             "queue_rows": .integer(Int64(figures.queuedRows)),
             "queue_capacity": .integer(Int64(policy.queueCapacity)),

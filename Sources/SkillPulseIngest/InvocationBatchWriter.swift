@@ -39,6 +39,9 @@ public final class InvocationBatchWriter: Sendable {
         public var lastBatchFailed: Bool
         /// Time the writer thread spent inside batch transactions: near wall-clock time means it is saturated.
         public var busySeconds: Double = 0
+        /// WAL frames after the last commit, and how often the WAL started over from its beginning.
+        public var walFrames = 0
+        public var walRestarts = 0
     }
 
     // Only the writer thread (and start-up seeding, before the thread exists) touches the store.
@@ -55,18 +58,16 @@ public final class InvocationBatchWriter: Sendable {
                                         lastBatchFailed: false))
     private let finished = OneShotSignal()
     private let cacheRefreshInterval: Duration
-    private let databasePath: String
-    /// The WAL size past which the writer restarts it after a commit.
-    private let walLimitBytes = 64 << 20
+    private let walRestart: WALRestartRequest
 
     /// Mutable queue state, touched only while holding `condition` (see `withQueue`).
     private final class QueueBox: @unchecked Sendable {
         var state = QueueState()
     }
 
-    public init(store: sending InvocationBatchStore, databasePath: String, policy: GroupCommitPolicy,
+    public init(store: sending InvocationBatchStore, walRestart: WALRestartRequest, policy: GroupCommitPolicy,
                 broadcaster: EventBroadcaster, logger: Logger, cacheRefreshInterval: Duration = .seconds(30)) {
-        self.databasePath = databasePath
+        self.walRestart = walRestart
         self.store = Mutex(store)
         self.policy = policy
         self.broadcaster = broadcaster
@@ -150,7 +151,16 @@ public final class InvocationBatchWriter: Sendable {
             guard let batch = nextBatch() else { break }
             if !batch.isEmpty {
                 commit(batch)
-                store.withLock { _ = $0.restartWALIfLarger(than: walLimitBytes, path: databasePath) }
+                let frames = store.withLock { store in
+                    let frames = store.walFrameCount
+                    if walRestart.take() || frames > WALBudget.safetyFrames { store.checkpointWAL() }
+                    return frames
+                }
+                figures.withLock { figures in
+                    // The WAL hook reports fewer frames than before only when this commit started it over.
+                    if frames < figures.walFrames { figures.walRestarts += 1 }
+                    figures.walFrames = frames
+                }
             }
             if ContinuousClock.now >= nextRefresh {
                 refreshCache()

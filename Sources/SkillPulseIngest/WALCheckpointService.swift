@@ -6,12 +6,14 @@ import SkillPulseStore
 /// Checkpoints the WAL from a connection of its own, so the batch writer never pays for copying pages back
 /// into the database file (SQLite's auto-checkpoint runs inside the committing thread).
 ///
-/// PASSIVE checkpoints copy pages while the writer keeps going; under sustained load they never find the
-/// moment to let the WAL wrap around, so the writer itself restarts the WAL once it passes a limit
-/// (`InvocationBatchStore.restartWALIfLarger`), which is cheap because the pages were already copied here.
+/// PASSIVE checkpoints copy pages while the writer keeps going. Once the WAL holds more than
+/// `restartFrames` frames and a checkpoint has caught up, the writer is asked to finish the restart at its
+/// next batch boundary (see `WALRestartRequest`), which keeps the WAL file bounded without stalling ingest.
 struct WALCheckpointService: Service {
     let path: String
     let interval: Duration
+    let restartFrames: Int
+    let restart: WALRestartRequest
     let logger: Logger
 
     func run() async throws {
@@ -19,18 +21,26 @@ struct WALCheckpointService: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do { try await Task.sleep(for: interval) } catch { return }
-                checkpoint(connection, .passive)
+                // The async API runs the checkpoint on the connection's own queue: its copying and fsyncs
+                // must not block a thread of the cooperative pool, which serves every request.
+                guard let frames = await checkpoint(connection, .passive) else { continue }
+                if frames.walFrameCount >= restartFrames && frames.checkpointedFrameCount == frames.walFrameCount {
+                    restart.request()
+                }
             }
         }
         // A final full checkpoint leaves a small WAL behind for the next start and for backups.
-        checkpoint(connection, .truncate)
+        _ = await checkpoint(connection, .truncate)
     }
 
-    private func checkpoint(_ connection: DatabaseQueue, _ kind: Database.CheckpointMode) {
+    private func checkpoint(_ connection: DatabaseQueue, _ kind: Database.CheckpointMode) async
+        -> (walFrameCount: Int, checkpointedFrameCount: Int)?
+    {
         do {
-            try connection.writeWithoutTransaction { db in _ = try db.checkpoint(kind) }
+            return try await connection.writeWithoutTransaction { db in try db.checkpoint(kind) }
         } catch {
             logger.debug("checkpoint skipped", metadata: ["error": "\(error)"])
+            return nil
         }
     }
 }

@@ -17,15 +17,32 @@ public final class InvocationBatchStore {
     /// False when SQLite refused to switch this connection's triggers off; each batch then sets the
     /// `ingest_batch_marker` row that the V5 triggers check instead.
     private let triggersDisabled: Bool
+    /// Written by SQLite's WAL hook on this connection's commits, i.e. on the writer thread only.
+    private let walFrames: UnsafeMutablePointer<CInt>
 
     /// Takes over `queue` for ingest's writes and switches its triggers off: this store maintains every rollup
     /// set-wise, and even guarded per-row triggers cost SQLite a subquery per trigger per row. Other
     /// connections (other writers of the same file) keep their triggers.
     public init(queue: DatabaseQueue) {
         self.queue = queue
-        let state = queue.inDatabase { db in skillpulse_sqlite_set_triggers_enabled(UnsafeMutableRawPointer(db.sqliteConnection), 0) }
+        let frames = UnsafeMutablePointer<CInt>.allocate(capacity: 1)
+        frames.initialize(to: 0)
+        walFrames = frames
+        let state = queue.inDatabase { db in
+            let connection = UnsafeMutableRawPointer(db.sqliteConnection)
+            skillpulse_sqlite_record_wal_frames(connection, frames)
+            return skillpulse_sqlite_set_triggers_enabled(connection, 0)
+        }
         triggersDisabled = state == 0
     }
+
+    deinit {
+        queue.inDatabase { db in skillpulse_sqlite_record_wal_frames(UnsafeMutableRawPointer(db.sqliteConnection), nil) }
+        walFrames.deallocate()
+    }
+
+    /// Frames in the WAL after this connection's last commit (0 right after the WAL restarted).
+    public var walFrameCount: Int { Int(walFrames.pointee) }
 
     /// Runs `commands` in one transaction. `windowFigures` receives the newly inserted invocations and returns
     /// the windowed cache figures of the skills they touch.
@@ -433,14 +450,12 @@ public final class InvocationBatchStore {
         }
     }
 
-    /// Restarts the WAL (checkpointing what is left) once it has grown past `limit` bytes, so it stays bounded
-    /// under sustained load; returns true if it did. A busy checkpointer simply defers it to a later batch.
+    /// Copies the WAL frames no checkpoint has copied yet, so that the next batch's transaction starts the WAL
+    /// over from its beginning. PASSIVE: it neither waits for readers nor for another checkpointer (it then
+    /// fails with SQLITE_BUSY and returns nil), so the writer never stalls behind them.
     @discardableResult
-    public func restartWALIfLarger(than limit: Int, path: String) -> Bool {
-        // stat(2) directly: FileManager builds an attribute dictionary, measurable when called per commit.
-        var info = stat()
-        guard stat(path + "-wal", &info) == 0, Int(info.st_size) > limit else { return false }
-        return (try? queue.writeWithoutTransaction { db in try db.checkpoint(.truncate) }) != nil
+    public func checkpointWAL() -> (walFrameCount: Int, checkpointedFrameCount: Int)? {
+        try? queue.writeWithoutTransaction { db in try db.checkpoint(.passive) }
     }
 
     /// Re-writes cache rows whose window figures changed because time passed (windows decay without inserts).

@@ -74,6 +74,11 @@ struct BenchIngestCommand: AsyncParsableCommand {
                      outcome.ackedEvents, seconds, eventsPerSecond, Double(outcome.ackedRequests) / seconds))
         print(String(format: "ack latency ms: p50 %.3f  p90 %.3f  p99 %.3f  max %.3f  mean %.3f",
                      latency.p50, latency.p90, latency.p99, latency.max, latency.mean))
+        if !outcome.sendLagMs.isEmpty {
+            let lag = LatencySummary(samples: outcome.sendLagMs)
+            print(String(format: "client send lag ms (sent after its scheduled time): p50 %.3f  p99 %.3f  max %.3f",
+                         lag.p50, lag.p99, lag.max))
+        }
         let busy = (after["writer_busy_seconds"]?.doubleValue ?? 0) - (before["writer_busy_seconds"]?.doubleValue ?? 0)
         print(String(format: "server writer busy: %.2f s of %.2f s (%.0f%%)", busy, seconds, 100 * busy / seconds))
         print("server transactions: \(transactions)"
@@ -143,6 +148,7 @@ struct WorkerTally: Sendable {
     var errors = 0
     var firstError: String?
     var latenciesMs: [Double] = []
+    var sendLagMs: [Double] = []
 
     mutating func merge(_ other: WorkerTally) {
         ackedEvents += other.ackedEvents
@@ -150,6 +156,7 @@ struct WorkerTally: Sendable {
         errors += other.errors
         firstError = firstError ?? other.firstError
         latenciesMs.append(contentsOf: other.latenciesMs)
+        sendLagMs.append(contentsOf: other.sendLagMs)
     }
 }
 
@@ -166,6 +173,8 @@ private func worker(_ client: WireClient, shared: RequestCursor, clientIndex: In
             // its delay by slowing the senders down (no coordinated omission).
             let scheduled = start + interval * request.sequence
             if scheduled > sentAt { try? await Task.sleep(until: scheduled, clock: .continuous) }
+            let lag = ContinuousClock.now - scheduled
+            tally.sendLagMs.append(Double(lag.components.attoseconds) / 1e15 + Double(lag.components.seconds) * 1000)
             sentAt = scheduled
         }
         do {

@@ -26,16 +26,20 @@ struct MigrationRoundTripTests {
         "v_skill_dependency_network", "v_ab_test_summary", "v_multimodal_skill_catalog",
     ]
 
+    /// skill_user_interactions indexes V6 drops (ingest cost, no reader) and its down script restores.
+    static let v6DroppedIndexes: Set<String> = ["idx_user_interactions_skill", "idx_user_interactions_session"]
+
     @Test func migrateRollbackAndReapplyKeepInvocations() throws {
         let path = try Self.temporaryPath()
         let queue = try DatabaseOpener.openWriter(path: path)
         let migrator = SchemaMigrator()
-        #expect(try migrator.migrate(queue, path: path).map(\.version) == [1, 2, 3, 4, 5])
+        #expect(try migrator.migrate(queue, path: path).map(\.version) == [1, 2, 3, 4, 5, 6])
         try queue.read { (db: Database) throws -> Void in
             #expect(Self.v4Tables.isSubset(of: try Self.names(db, "table")))
             #expect(Self.v4Views.isSubset(of: try Self.names(db, "view")))
             #expect(try Self.names(db, "trigger").contains("trg_metrics_cache_after_insert"))
-            #expect(try migrator.status(db).current == 5)
+            #expect(try migrator.status(db).current == 6)
+            #expect(try Self.names(db, "index").isDisjoint(with: Self.v6DroppedIndexes))
         }
         try queue.write { db in
             for index in 0..<50 {
@@ -46,6 +50,8 @@ struct MigrationRoundTripTests {
             }
         }
         let before = try queue.read { db in try Row.fetchOne(db, sql: "SELECT count(*), sum(id) FROM skill_invocation") }
+        #expect(try migrator.rollback(queue, path: path, steps: 1).map(\.version) == [6])
+        #expect(try queue.read { db in try Self.v6DroppedIndexes.isSubset(of: Self.names(db, "index")) })
         #expect(try migrator.rollback(queue, path: path, steps: 2).map(\.version) == [5, 4])
         try queue.read { (db: Database) throws -> Void in
             #expect(Self.v4Tables.isDisjoint(with: try Self.names(db, "table")))
@@ -53,7 +59,7 @@ struct MigrationRoundTripTests {
             #expect(try Row.fetchOne(db, sql: "SELECT count(*), sum(id) FROM skill_invocation") == before)
             #expect(try migrator.status(db).current == 3)
         }
-        #expect(try migrator.migrate(queue, path: path).map(\.version) == [4, 5])
+        #expect(try migrator.migrate(queue, path: path).map(\.version) == [4, 5, 6])
         #expect(try queue.read { db in try Row.fetchOne(db, sql: "SELECT count(*), sum(id) FROM skill_invocation") } == before)
     }
 
@@ -64,11 +70,11 @@ struct MigrationRoundTripTests {
         let schema = { try queue.read { db in try Row.fetchAll(db, sql: "SELECT type, name, sql FROM sqlite_master ORDER BY name") } }
         let before = try schema()
         let broken = SchemaMigrator(migrations: MigrationCatalog.embedded + [
-            Migration(version: 6, name: "broken", up: "CREATE TABLE t6(x); INSERT INTO nope VALUES (1);", down: "DROP TABLE t6;"),
+            Migration(version: 7, name: "broken", up: "CREATE TABLE t7(x); INSERT INTO nope VALUES (1);", down: "DROP TABLE t7;"),
         ])
         #expect(throws: StoreError.self) { try broken.migrate(queue, path: path) }
         #expect(try schema() == before)
-        #expect(try queue.read { db in try broken.status(db).current } == 5)
+        #expect(try queue.read { db in try broken.status(db).current } == 6)
     }
 
     @Test func anEditedMigrationIsRefused() throws {
@@ -96,7 +102,7 @@ struct MigrationRoundTripTests {
 
         let queue = try DatabaseOpener.openWriter(path: path)
         let migrator = SchemaMigrator()
-        #expect(try migrator.migrate(queue, path: path).map(\.version) == [5])
+        #expect(try migrator.migrate(queue, path: path).map(\.version) == [5, 6])
         try queue.read { (db: Database) throws -> Void in
             let after = try Row.fetchAll(db, sql: "SELECT id, skill_name, session_id, completed FROM skill_invocation ORDER BY id")
             #expect(after == before)

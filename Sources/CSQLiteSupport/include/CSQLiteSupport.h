@@ -7,4 +7,9 @@
 /// pull <sqlite3.h> into a second Clang module beside GRDB's.
 int skillpulse_sqlite_set_triggers_enabled(void *db, int enabled);
 
+/// Makes every commit on `db` store the WAL's frame count in `*frames` (sqlite3_wal_hook), so the writer
+/// knows how large the WAL is without a syscall; NULL removes the hook. The hook replaces SQLite's
+/// auto-checkpoint, which ingest switches off anyway. `*frames` must outlive the hook.
+void skillpulse_sqlite_record_wal_frames(void *db, int *frames);
+
 #endif
