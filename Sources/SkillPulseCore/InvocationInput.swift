@@ -88,6 +88,16 @@ public enum FieldRules {
     /// A required name: 1…`limit` characters, no control characters, no surrounding whitespace.
     public static func name(_ value: String, field: String, limit: Int = maxNameLength) throws(FieldError) -> String {
         guard !value.isEmpty else { throw FieldError(field, "must not be empty") }
+        // Printable ASCII (nearly every name) needs no grapheme counting or Unicode property lookups: each
+        // byte is one character, none is a control, and the only whitespace is the space.
+        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            let count = value.utf8.count
+            guard count <= limit else { throw FieldError(field, "must be at most \(limit) characters (got \(count))") }
+            guard value.utf8.first != 0x20, value.utf8.last != 0x20 else {
+                throw FieldError(field, "must not start or end with whitespace")
+            }
+            return value
+        }
         let count = value.count
         guard count <= limit else { throw FieldError(field, "must be at most \(limit) characters (got \(count))") }
         guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {

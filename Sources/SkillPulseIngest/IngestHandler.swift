@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import SkillPulseCore
 import SkillPulseDaemon
 import SkillPulseStore
@@ -152,16 +153,33 @@ public struct IngestHandler: WireHandler {
     }
 }
 
-struct TrackResult: Encodable, Sendable {
+struct TrackResult: CompactJSONEncodable {
     let invocationID: Int64
     let duplicate: Bool
     enum CodingKeys: String, CodingKey { case invocationID = "invocation_id", duplicate }
+
+    func writeJSON(to buffer: inout ByteBuffer) {
+        buffer.writeStaticString(#"{"invocation_id":"#)
+        buffer.writeJSONInteger(invocationID)
+        buffer.writeStaticString(duplicate ? #","duplicate":true}"# : #","duplicate":false}"#)
+    }
 }
 
-struct TrackBatchResult: Encodable, Sendable {
+struct TrackBatchResult: CompactJSONEncodable {
     let invocationIDs: [Int64]
     let inserted: Int
     enum CodingKeys: String, CodingKey { case invocationIDs = "invocation_ids", inserted }
+
+    func writeJSON(to buffer: inout ByteBuffer) {
+        buffer.writeStaticString(#"{"invocation_ids":["#)
+        for (index, id) in invocationIDs.enumerated() {
+            if index > 0 { buffer.writeStaticString(",") }
+            buffer.writeJSONInteger(id)
+        }
+        buffer.writeStaticString(#"],"inserted":"#)
+        buffer.writeJSONInteger(inserted)
+        buffer.writeStaticString("}")
+    }
 }
 
 struct SessionEndedResult: Encodable, Sendable {

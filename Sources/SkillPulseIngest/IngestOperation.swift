@@ -27,6 +27,23 @@ public enum IngestOperation: WireOperation {
             throw WireError(.unknownOp, "unknown op \"\(op.prefix(64))\"; ingest answers \(Self.names.joined(separator: ", "))")
         }
     }
+
+    /// The two ops that carry ingest's traffic skip JSONDecoder when their params are plain.
+    public init?(op: String, parsedParams: ParsedParams?) throws(ParsedParams.Mismatch) {
+        guard let parsedParams else { return nil }
+        switch op {
+        case "track_invocation":
+            self = .trackInvocation(try TrackInvocationParams(parsed: parsedParams))
+        case "track_batch":
+            let items = try parsedParams.objects("invocations")
+            var invocations: [TrackInvocationParams] = []
+            invocations.reserveCapacity(items.count)
+            for item in items { invocations.append(try TrackInvocationParams(parsed: item)) }
+            self = .trackBatch(TrackBatchParams(invocations: invocations))
+        default:
+            return nil
+        }
+    }
 }
 
 /// `create_session` params.
@@ -85,6 +102,25 @@ public struct TrackInvocationParams: Decodable, Sendable {
         case errorType = "error_type", alternativesConsidered = "alternatives_considered"
         case selectionRank = "selection_rank", followUpActions = "follow_up_actions", userID = "user_id"
         case idempotencyKey = "idempotency_key"
+    }
+
+    /// The same params from the fast parser (see `WireOperation.init(op:parsedParams:)`).
+    init(parsed: ParsedParams) throws(ParsedParams.Mismatch) {
+        sessionID = try parsed.string(CodingKeys.sessionID.rawValue)
+        skillName = try parsed.string(CodingKeys.skillName.rawValue)
+        completed = try parsed.bool(CodingKeys.completed.rawValue)
+        durationSeconds = try parsed.optionalDouble(CodingKeys.durationSeconds.rawValue)
+        invokedAt = try parsed.optionalString(CodingKeys.invokedAt.rawValue)
+        userQuery = try parsed.optionalString(CodingKeys.userQuery.rawValue)
+        workflowPath = try parsed.optionalString(CodingKeys.workflowPath.rawValue)
+        workflowPhase = try parsed.optionalString(CodingKeys.workflowPhase.rawValue)
+        workflowStepID = try parsed.optionalString(CodingKeys.workflowStepID.rawValue)
+        errorType = try parsed.optionalString(CodingKeys.errorType.rawValue)
+        alternativesConsidered = try parsed.optionalStrings(CodingKeys.alternativesConsidered.rawValue)
+        selectionRank = try parsed.optionalInt(CodingKeys.selectionRank.rawValue)
+        followUpActions = try parsed.optionalStrings(CodingKeys.followUpActions.rawValue)
+        userID = try parsed.optionalString(CodingKeys.userID.rawValue)
+        idempotencyKey = try parsed.optionalString(CodingKeys.idempotencyKey.rawValue)
     }
 
     func validated(now: UTCTimestamp, fieldPrefix: String = "") throws(FieldError) -> InvocationInput {

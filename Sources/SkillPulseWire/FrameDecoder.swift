@@ -63,4 +63,10 @@ public enum WireFrame {
         buffer.setInteger(UInt32(written), at: 0)
         return buffer
     }
+
+    /// A whole frame (length prefix and payload) as plain bytes, for clients that write to a socket directly.
+    public static func bytes(payload: [UInt8]) -> [UInt8] {
+        let length = UInt32(payload.count)
+        return [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)] + payload
+    }
 }

@@ -1,9 +1,23 @@
 import Foundation
+import NIOCore
+import NIOFoundationCompat
 
 /// The set of operations a daemon understands, decoded straight from a request's `op` and `params`.
 public protocol WireOperation: Sendable {
     /// Decodes `params` for `op`; throws `WireError(.unknownOp, …)` for an op this daemon does not have.
     init(op: String, params: WireParams) throws
+
+    /// The fast path for hot ops: builds the operation from `params` that `CompactJSONParser` read (nil when
+    /// absent or null). Returns nil, or throws `ParsedParams.Mismatch`, to hand the request to
+    /// `init(op:params:)` instead, which owns every error message; so it must build exactly what that would.
+    init?(op: String, parsedParams: ParsedParams?) throws(ParsedParams.Mismatch)
+}
+
+extension WireOperation {
+    /// By default every op goes through JSONDecoder.
+    public init?(op: String, parsedParams: ParsedParams?) throws(ParsedParams.Mismatch) {
+        return nil
+    }
 }
 
 /// Access to a request's `params` object while the envelope is being decoded (one JSON parse per frame).
@@ -29,6 +43,32 @@ public struct WireRequest<Operation: WireOperation>: Sendable {
     public let operation: Result<Operation, WireError>
 
     /// Decodes one frame payload. Never throws: every failure becomes the error its reply must carry.
+    public static func decode(_ payload: ByteBuffer) -> WireRequest {
+        if let parsed = payload.withUnsafeReadableBytes(decodeParsed) { return parsed }
+        return decode(Data(buffer: payload, byteTransferStrategy: .noCopy))
+    }
+
+    /// The fast path: plain ASCII JSON for an op that builds from `ParsedParams`; nil for everything else.
+    static func decodeParsed(_ bytes: UnsafeRawBufferPointer) -> WireRequest? {
+        guard case .object(let envelope)? = CompactJSONParser.parse(bytes) else { return nil }
+        let id: RequestID
+        switch envelope["id"] {
+        case .integer(let value)?: id = .integer(value)
+        case .string(let value)?: id = .string(value)
+        default: return nil
+        }
+        guard case .string(let op)? = envelope["op"] else { return nil }
+        let params: ParsedParams?
+        switch envelope["params"] {
+        case nil, .null?: params = nil
+        case .object(let members)?: params = ParsedParams(members)
+        default: return nil
+        }
+        guard let operation = try? Operation(op: op, parsedParams: params) else { return nil }
+        return WireRequest(id: id, operation: .success(operation))
+    }
+
+    /// Decodes one frame payload with JSONDecoder. Never throws: every failure becomes the error its reply must carry.
     public static func decode(_ payload: Data) -> WireRequest {
         // JSONDecoder checks UTF-8 only inside the strings it decodes; an ignored field could smuggle bytes in.
         guard String(validating: payload, as: UTF8.self) != nil else {

@@ -27,6 +27,18 @@ public enum WireReply {
     }
 
     public static func success(id: RequestID, result: some Encodable) -> ByteBuffer {
+        if let compact = result as? any CompactJSONEncodable {
+            var buffer = ByteBufferAllocator().buffer(capacity: 128)
+            buffer.writeInteger(UInt32(0))
+            buffer.writeStaticString(#"{"id":"#)
+            if id.writeJSON(to: &buffer) {
+                buffer.writeStaticString(#","ok":true,"result":"#)
+                compact.writeJSON(to: &buffer)
+                buffer.writeStaticString("}")
+                buffer.setInteger(UInt32(buffer.readableBytes - 4), at: 0)
+                return buffer
+            }
+        }
         do {
             return WireFrame.make(payload: try encoder().encode(Success(id: id, result: result)))
         } catch {

@@ -240,7 +240,7 @@ public final class WireServer<Handler: WireHandler>: Sendable {
     /// Decodes and starts one request on the reader, so requests start in the order they arrived.
     private func process(_ payload: ByteBuffer) -> QueuedReply {
         counters.requests.add(1, ordering: .relaxed)
-        let request = WireRequest<Handler.Operation>.decode(Data(buffer: payload, byteTransferStrategy: .noCopy))
+        let request = WireRequest<Handler.Operation>.decode(payload)
         let id = request.id
         switch request.operation {
         case .failure(let error):

@@ -36,11 +36,9 @@ struct BenchIngestCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let connections = try await withThrowingTaskGroup(of: WireClient.self) { group in
-            for _ in 0..<clients { group.addTask { try await DaemonConnection.connect(options) } }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
-        let before = try DaemonConnection.result(try await connections[0].call("stats"))
+        // Stats go over a connection of their own; the measured traffic uses lean blocking sockets.
+        let control = try await DaemonConnection.connect(options)
+        let before = try DaemonConnection.result(try await control.call("stats"))
         let requests = makeRequests()
         let perClient = (0..<clients).map { client in
             stride(from: client, to: requests.count, by: clients).map { requests[$0] }
@@ -48,24 +46,23 @@ struct BenchIngestCommand: AsyncParsableCommand {
         print("bench ingest: \(events) events, \(requests.count) requests (\(batch == 1 ? "track_invocation" : "track_batch of \(batch)")), "
               + "\(clients) clients × \(pipeline) in flight" + (rate.map { String(format: ", steady %.0f events/s", $0) } ?? ""))
 
+        let benchConnections = try (0..<clients).map { _ in
+            try PipelinedBenchConnection(path: options.socketPath("ingest"))
+        }
         let start = ContinuousClock.now
         let requestInterval = rate.map { Duration.seconds(Double(batch) / $0) }
         let outcome = await withTaskGroup(of: WorkerTally.self) { group in
             for (client, list) in perClient.enumerated() {
-                let shared = RequestCursor(list: list)
-                for _ in 0..<pipeline {
-                    group.addTask {
-                        await worker(connections[client], shared: shared, clientIndex: client,
-                                     start: start, interval: requestInterval)
-                    }
+                group.addTask {
+                    await benchConnections[client].run(list, pipeline: pipeline, start: start, interval: requestInterval)
                 }
             }
             return await group.reduce(into: WorkerTally()) { $0.merge($1) }
         }
         let elapsed = (ContinuousClock.now - start)
         let seconds = elapsed.seconds
-        let after = try DaemonConnection.result(try await connections[0].call("stats"))
-        for connection in connections { await connection.close() }
+        let after = try DaemonConnection.result(try await control.call("stats"))
+        await control.close()
 
         let latency = LatencySummary(samples: outcome.latenciesMs)
         let eventsPerSecond = Double(outcome.ackedEvents) / seconds
@@ -119,7 +116,7 @@ struct BenchIngestCommand: AsyncParsableCommand {
             let payload = batch == 1
                 ? #"{"id":\#(index),"op":"track_invocation","params":\#(items[0])}"#
                 : #"{"id":\#(index),"op":"track_batch","params":{"invocations":[\#(items.joined(separator: ","))]}}"#
-            requests.append(BenchRequest(payload: Array(payload.utf8), events: count, sequence: index))
+            requests.append(BenchRequest(frame: WireFrame.bytes(payload: Array(payload.utf8)), events: count, sequence: index))
             index += 1
         }
         return requests
@@ -127,19 +124,10 @@ struct BenchIngestCommand: AsyncParsableCommand {
 }
 
 struct BenchRequest: Sendable {
-    let payload: [UInt8]
+    /// The whole frame: length prefix and payload.
+    let frame: [UInt8]
     let events: Int
     let sequence: Int
-}
-
-/// One client's request list and its cursor, shared by that client's in-flight workers.
-final class RequestCursor: Sendable {
-    let list: [BenchRequest]
-    let next = Atomic<Int>(0)
-
-    init(list: [BenchRequest]) {
-        self.list = list
-    }
 }
 
 struct WorkerTally: Sendable {
@@ -158,43 +146,6 @@ struct WorkerTally: Sendable {
         latenciesMs.append(contentsOf: other.latenciesMs)
         sendLagMs.append(contentsOf: other.sendLagMs)
     }
-}
-
-private func worker(_ client: WireClient, shared: RequestCursor, clientIndex: Int, start: ContinuousClock.Instant,
-                    interval: Duration?) async -> WorkerTally {
-    var tally = WorkerTally()
-    while true {
-        let index = shared.next.add(1, ordering: .relaxed).oldValue
-        guard index < shared.list.count else { break }
-        let request = shared.list[index]
-        var sentAt = ContinuousClock.now
-        if let interval {
-            // Steady rate: latency counts from the scheduled send time, so a stalled server cannot hide
-            // its delay by slowing the senders down (no coordinated omission).
-            let scheduled = start + interval * request.sequence
-            if scheduled > sentAt { try? await Task.sleep(until: scheduled, clock: .continuous) }
-            let lag = ContinuousClock.now - scheduled
-            tally.sendLagMs.append(Double(lag.components.attoseconds) / 1e15 + Double(lag.components.seconds) * 1000)
-            sentAt = scheduled
-        }
-        do {
-            let response = try await client.send(payload: request.payload)
-            let elapsed = ContinuousClock.now - sentAt
-            tally.latenciesMs.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
-            switch response.result {
-            case .success:
-                tally.ackedEvents += request.events
-                tally.ackedRequests += 1
-            case .failure(let error):
-                tally.errors += 1
-                tally.firstError = tally.firstError ?? error.description
-            }
-        } catch {
-            tally.errors += 1
-            tally.firstError = tally.firstError ?? "\(error)"
-        }
-    }
-    return tally
 }
 
 /// A small deterministic generator for reproducible synthetic traffic.

@@ -39,10 +39,37 @@ struct WireRequestTests {
                 throw WireError(.unknownOp, "unknown op \"\(op)\"; this daemon answers echo, ping, items")
             }
         }
+
+        /// The fast path, built to agree with `init(op:params:)`; `decode` checks that it does.
+        init?(op: String, parsedParams: ParsedParams?) throws(ParsedParams.Mismatch) {
+            switch op {
+            case "echo":
+                guard let parsedParams else { return nil }
+                let params = EchoParams(text: try parsedParams.string("text"), n: try parsedParams.optionalInt("n"))
+                if let n = params.n, n < 0 { return nil }
+                self = .echo(params)
+            case "ping":
+                self = .ping
+            case "items":
+                guard let parsedParams else { return nil }
+                var items: [Item] = []
+                for item in try parsedParams.objects("items") {
+                    items.append(Item(name: try item.string("name"), size: try item.int("size")))
+                }
+                self = .items(ItemsParams(items: items))
+            default:
+                return nil
+            }
+        }
     }
 
+    /// Decodes with both decoders (the server's fast path and the full JSONDecoder one) and expects one answer.
     static func decode(_ text: String) -> WireRequest<TestOp> {
-        WireRequest<TestOp>.decode(Data(text.utf8))
+        let full = WireRequest<TestOp>.decode(Data(text.utf8))
+        let fast = WireRequest<TestOp>.decode(ByteBuffer(string: text))
+        #expect(fast.id == full.id && fast.operation == full.operation,
+                "decoders disagree on \(text): \(fast.operation) vs \(full.operation)")
+        return fast
     }
 
     static func failure(_ request: WireRequest<TestOp>) -> WireError? {
@@ -202,6 +229,7 @@ struct WireRequestTests {
     ])
     func invalidUTF8IsBadJSON(bytes: [UInt8]) {
         let request = WireRequest<TestOp>.decode(Data(bytes))
+        #expect(WireRequest<TestOp>.decode(ByteBuffer(bytes: bytes)).operation == request.operation)
         #expect(request.id == .null)
         #expect(Self.failure(request)?.code == .badJSON)
     }
@@ -214,6 +242,7 @@ struct WireRequestTests {
         // docs/protocol.md: a payload that is not valid UTF-8 → bad_json. Foundation's JSONDecoder only checks
         // UTF-8 in the strings it decodes, so the payload is validated as a whole first.
         let request = WireRequest<TestOp>.decode(Data(bytes))
+        #expect(WireRequest<TestOp>.decode(ByteBuffer(bytes: bytes)).operation == request.operation)
         #expect(request.id == .null)
         #expect(Self.failure(request)?.code == .badJSON)
     }
