@@ -90,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "ingest",
             dependencies: [
-                "SkillPulseIngest", "SkillPulseDaemon",
+                "SkillPulseIngest", "SkillPulseDaemon", "SkillPulseStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

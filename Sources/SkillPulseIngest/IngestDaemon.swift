@@ -11,21 +11,22 @@ import Synchronization
 public enum IngestDaemon {
     public static let service = "ingest"
 
-    public static func run(options: DaemonOptions, policy: GroupCommitPolicy, subscriberBuffer: Int) async throws {
+    public static func run(options: DaemonOptions, policy: GroupCommitPolicy, subscriberBuffer: Int,
+                           walBudget: WALBudget = WALBudget()) async throws {
         let logger = DaemonBootstrap.makeLogger(service: service, options: options)
         let paths = options.paths(environment: ProcessInfo.processInfo.environment)
         let (queue, schemaVersion) = try DaemonBootstrap.openCheckedWriter(paths: paths, service: service)
         // Checkpoints run in WALCheckpointService, off the writer thread.
         try await queue.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
-            try db.execute(sql: "PRAGMA journal_size_limit = \(WALBudget.journalSizeLimitBytes)")
+            try db.execute(sql: "PRAGMA journal_size_limit = \(walBudget.journalSizeLimitBytes)")
         }
         let walRestart = WALRestartRequest()
         let context = try DaemonBootstrap.context(service: service, options: options, schemaVersion: schemaVersion,
                                                   logger: logger)
         let broadcaster = EventBroadcaster(bufferCapacity: subscriberBuffer)
         let writer = InvocationBatchWriter(store: InvocationBatchStore(queue: queue), walRestart: walRestart,
-                                           policy: policy,
+                                           walBudget: walBudget, policy: policy,
                                            broadcaster: broadcaster, logger: logger)
         try writer.seedWindows(now: .now())
         let counters = WireServerCounters()
@@ -46,7 +47,7 @@ public enum IngestDaemon {
         let group = ServiceGroup(configuration: .init(
             services: [
                 .init(service: WALCheckpointService(path: paths.databasePath, interval: .milliseconds(50),
-                                                    restartFrames: WALBudget.restartFrames, restart: walRestart,
+                                                    restartFrames: walBudget.restartFrames, restart: walRestart,
                                                     logger: logger)),
                 .init(service: WriterService(writer: writer, broadcaster: broadcaster)),
                 .init(service: WireServerService(server: server)),

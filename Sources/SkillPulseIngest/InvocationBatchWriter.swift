@@ -59,15 +59,18 @@ public final class InvocationBatchWriter: Sendable {
     private let finished = OneShotSignal()
     private let cacheRefreshInterval: Duration
     private let walRestart: WALRestartRequest
+    private let walBudget: WALBudget
 
     /// Mutable queue state, touched only while holding `condition` (see `withQueue`).
     private final class QueueBox: @unchecked Sendable {
         var state = QueueState()
     }
 
-    public init(store: sending InvocationBatchStore, walRestart: WALRestartRequest, policy: GroupCommitPolicy,
+    public init(store: sending InvocationBatchStore, walRestart: WALRestartRequest, walBudget: WALBudget = WALBudget(),
+                policy: GroupCommitPolicy,
                 broadcaster: EventBroadcaster, logger: Logger, cacheRefreshInterval: Duration = .seconds(30)) {
         self.walRestart = walRestart
+        self.walBudget = walBudget
         self.store = Mutex(store)
         self.policy = policy
         self.broadcaster = broadcaster
@@ -153,7 +156,7 @@ public final class InvocationBatchWriter: Sendable {
                 commit(batch)
                 let frames = store.withLock { store in
                     let frames = store.walFrameCount
-                    if walRestart.take() || frames > WALBudget.safetyFrames { store.checkpointWAL() }
+                    if walRestart.take() || frames > walBudget.safetyFrames { store.checkpointWAL() }
                     return frames
                 }
                 figures.withLock { figures in

@@ -23,7 +23,7 @@ struct WALCheckpointService: Service {
                 do { try await Task.sleep(for: interval) } catch { return }
                 // The async API runs the checkpoint on the connection's own queue: its copying and fsyncs
                 // must not block a thread of the cooperative pool, which serves every request.
-                guard let frames = await checkpoint(connection, .passive) else { continue }
+                guard let frames = await checkpoint(connection, .passive, thenFlush: true) else { continue }
                 if frames.walFrameCount >= restartFrames && frames.checkpointedFrameCount == frames.walFrameCount {
                     restart.request()
                 }
@@ -33,11 +33,17 @@ struct WALCheckpointService: Service {
         _ = await checkpoint(connection, .truncate)
     }
 
-    private func checkpoint(_ connection: DatabaseQueue, _ kind: Database.CheckpointMode) async
+    /// With `thenFlush`, also flushes the database and WAL files' dirty pages to disk afterwards (see
+    /// `DirtyPageFlusher`), on the connection's queue like the checkpoint itself.
+    private func checkpoint(_ connection: DatabaseQueue, _ kind: Database.CheckpointMode, thenFlush: Bool = false) async
         -> (walFrameCount: Int, checkpointedFrameCount: Int)?
     {
         do {
-            return try await connection.writeWithoutTransaction { db in try db.checkpoint(kind) }
+            return try await connection.writeWithoutTransaction { db in
+                let frames = try db.checkpoint(kind)
+                if thenFlush { DirtyPageFlusher.flush(databasePath: path) }
+                return frames
+            }
         } catch {
             logger.debug("checkpoint skipped", metadata: ["error": "\(error)"])
             return nil

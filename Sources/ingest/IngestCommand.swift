@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SkillPulseDaemon
 import SkillPulseIngest
+import SkillPulseStore
 
 /// `ingest`: the only writer of invocation data.
 @main
@@ -24,6 +25,10 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(name: .customLong("subscriber-buffer"), help: "Events buffered per subscriber before it is told it lagged.")
     var subscriberBuffer: Int = 10_000
 
+    @Option(name: .customLong("wal-restart-mib"),
+            help: "Start the WAL over once it holds this many MiB: each restart pauses writes for one small checkpoint.")
+    var walRestartMiB: Int = WALBudget.defaultRestartMiB
+
     func validate() throws {
         guard batchMaxRows >= 1 else { throw ValidationError("--batch-max-rows must be at least 1") }
         guard batchMaxDelayMs >= 0, batchMaxDelayMs <= 1000 else {
@@ -31,13 +36,17 @@ struct IngestCommand: AsyncParsableCommand {
         }
         guard queueCapacity >= batchMaxRows else { throw ValidationError("--queue-capacity must be ≥ --batch-max-rows") }
         guard subscriberBuffer >= 1 else { throw ValidationError("--subscriber-buffer must be at least 1") }
+        guard walRestartMiB >= 1, walRestartMiB <= 4096 else {
+            throw ValidationError("--wal-restart-mib must be between 1 and 4096")
+        }
     }
 
     func run() async throws {
         let policy = GroupCommitPolicy(maxRows: batchMaxRows, maxDelay: .microseconds(Int64(batchMaxDelayMs * 1000)),
                                        queueCapacity: queueCapacity)
         do {
-            try await IngestDaemon.run(options: options, policy: policy, subscriberBuffer: subscriberBuffer)
+            try await IngestDaemon.run(options: options, policy: policy, subscriberBuffer: subscriberBuffer,
+                                       walBudget: WALBudget(restartMiB: walRestartMiB))
         } catch let error as DaemonStartupError {
             FileHandle.standardError.write(Data("ingest: \(error.description)\n".utf8))
             throw ExitCode(1)

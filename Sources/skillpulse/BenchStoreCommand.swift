@@ -53,7 +53,7 @@ struct BenchStoreCommand: ParsableCommand {
                 throw ValidationError("write failed: \(message)")
             }
             // No checkpointer runs beside this writer: it checkpoints itself, as ingest's safety valve does.
-            if store.walFrameCount > WALBudget.safetyFrames { store.checkpointWAL() }
+            if store.walFrameCount > WALBudget().safetyFrames { store.checkpointWAL() }
             written += count
             transactions += 1
         }
