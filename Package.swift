@@ -142,6 +142,13 @@ let package = Package(
         ),
         .testTarget(name: "SkillPulseAnalyticsTests", dependencies: ["SkillPulseAnalytics"]),
         .testTarget(
+            name: "SkillPulseIngestTests",
+            dependencies: [
+                "SkillPulseIngest", "SkillPulseStore", "SkillPulseCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "SkillPulseCore",

@@ -47,7 +47,14 @@ public final class EventBroadcaster: Sendable {
         return stream
     }
 
-    /// Publishes one committed batch; called by the writer thread only, so events keep commit order.
+    /// Counts `missed` events against every subscriber: each is told with a `lagged` event before its next one.
+    public func markMissed(_ missed: Int) {
+        state.withLock { state in
+            for id in Array(state.subscribers.keys) { state.subscribers[id]?.missed += missed }
+        }
+    }
+
+    /// Publishes one committed batch; called by `CommittedBatchPublisher`'s thread only, so events keep commit order.
     public func publish(_ batch: BatchResult) {
         let (wantsInvocations, wantsSessions) = state.withLock { state in
             (state.subscribers.values.contains { $0.topics.contains("invocation") },

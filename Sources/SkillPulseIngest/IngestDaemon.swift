@@ -25,9 +25,10 @@ public enum IngestDaemon {
         let context = try DaemonBootstrap.context(service: service, options: options, schemaVersion: schemaVersion,
                                                   logger: logger)
         let broadcaster = EventBroadcaster(bufferCapacity: subscriberBuffer)
+        let publisher = CommittedBatchPublisher(broadcaster: broadcaster)
         let writer = InvocationBatchWriter(store: InvocationBatchStore(queue: queue), walRestart: walRestart,
                                            walBudget: walBudget, policy: policy,
-                                           broadcaster: broadcaster, logger: logger)
+                                           publisher: publisher, logger: logger)
         try writer.seedWindows(now: .now())
         let counters = WireServerCounters()
         let handler = IngestHandler(writer: writer, broadcaster: broadcaster, context: context, counters: counters,
@@ -49,7 +50,7 @@ public enum IngestDaemon {
                 .init(service: WALCheckpointService(path: paths.databasePath, interval: .milliseconds(50),
                                                     restartFrames: walBudget.restartFrames, restart: walRestart,
                                                     logger: logger)),
-                .init(service: WriterService(writer: writer, broadcaster: broadcaster)),
+                .init(service: WriterService(writer: writer, publisher: publisher, broadcaster: broadcaster)),
                 .init(service: WireServerService(server: server)),
                 .init(service: status),
             ],
@@ -63,12 +64,16 @@ public enum IngestDaemon {
 /// Runs the batch writer's thread for the life of the service group.
 struct WriterService: Service {
     let writer: InvocationBatchWriter
+    let publisher: CommittedBatchPublisher
     let broadcaster: EventBroadcaster
 
     func run() async throws {
+        publisher.start()
         writer.start()
         try? await gracefulShutdown()
         await writer.drain()
+        // Every committed batch reaches the subscribers before their streams end.
+        await publisher.finish()
         broadcaster.close()
     }
 }

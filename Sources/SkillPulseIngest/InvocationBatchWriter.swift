@@ -47,7 +47,7 @@ public final class InvocationBatchWriter: Sendable {
     // Only the writer thread (and start-up seeding, before the thread exists) touches the store.
     private let store: Mutex<InvocationBatchStore>
     private let policy: GroupCommitPolicy
-    private let broadcaster: EventBroadcaster
+    private let publisher: CommittedBatchPublisher
     private let logger: Logger
     // NSCondition guards `queueBox`; it is the one lock both submitters and the writer thread take.
     private let condition = NSCondition()
@@ -68,12 +68,12 @@ public final class InvocationBatchWriter: Sendable {
 
     public init(store: sending InvocationBatchStore, walRestart: WALRestartRequest, walBudget: WALBudget = WALBudget(),
                 policy: GroupCommitPolicy,
-                broadcaster: EventBroadcaster, logger: Logger, cacheRefreshInterval: Duration = .seconds(30)) {
+                publisher: CommittedBatchPublisher, logger: Logger, cacheRefreshInterval: Duration = .seconds(30)) {
         self.walRestart = walRestart
         self.walBudget = walBudget
         self.store = Mutex(store)
         self.policy = policy
-        self.broadcaster = broadcaster
+        self.publisher = publisher
         self.logger = logger
         self.queueBox = QueueBox()
         self.cacheRefreshInterval = cacheRefreshInterval
@@ -235,8 +235,8 @@ public final class InvocationBatchWriter: Sendable {
             figures.committedCommands += batch.count
             figures.lastBatchFailed = false
         }
-        // Only this thread publishes, so subscribers see events strictly in commit order.
-        broadcaster.publish(result)
+        // Only this thread hands batches over, so subscribers see events strictly in commit order.
+        publisher.publish(result)
         var failures = 0
         for (pending, outcome) in zip(batch, result.outcomes) {
             if case .failed(let message, let retryable) = outcome {

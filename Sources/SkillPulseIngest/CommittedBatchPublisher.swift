@@ -1,0 +1,109 @@
+import Foundation
+import SkillPulseStore
+import SkillPulseWire
+
+/// Carries committed batches from the writer thread to a publishing thread of its own, which encodes the
+/// events and fans them out, so subscribers never cost the writer time (one `tail` used to halve ingest's
+/// throughput: encoding an event takes longer than storing it).
+///
+/// One thread publishes, so events keep commit order. The hand-over queue is bounded in invocations: when a
+/// publisher falls that far behind, batches are dropped and every subscriber is told at the right place in its
+/// stream with a `lagged {missed}` event, as for a subscriber that reads too slowly.
+public final class CommittedBatchPublisher: Sendable {
+    private struct Item {
+        let batch: BatchResult
+        /// Events dropped just before this batch because the queue was full.
+        let missedBefore: Int
+    }
+
+    private struct QueueState {
+        var items: [Item] = []
+        var queuedEvents = 0
+        var dropped = 0
+        var closing = false
+    }
+
+    /// Queue state, touched only while holding `condition`.
+    private final class QueueBox: @unchecked Sendable {
+        // @unchecked: every access is inside `withQueue` or between `condition.lock()` and `unlock()`.
+        var state = QueueState()
+    }
+
+    private let broadcaster: EventBroadcaster
+    private let capacity: Int
+    private let condition = NSCondition()
+    private let queueBox = QueueBox()
+    private let finished = OneShotSignal()
+
+    public init(broadcaster: EventBroadcaster, capacity: Int = 50_000) {
+        self.broadcaster = broadcaster
+        self.capacity = capacity
+    }
+
+    private func withQueue<T>(_ body: (inout QueueState) -> T) -> T {
+        condition.lock()
+        defer { condition.unlock() }
+        return body(&queueBox.state)
+    }
+
+    /// Queues a committed batch; returns at once. Called by the writer thread only.
+    public func publish(_ batch: BatchResult) {
+        // Nobody listens: nothing to encode. A subscriber that joins later starts with later batches.
+        guard broadcaster.subscriberCount > 0 else { return }
+        let events = batch.invocations.count + batch.sessions.count
+        guard events > 0 else { return }
+        withQueue { state in
+            guard !state.closing else { return }
+            if state.queuedEvents + events > capacity && !state.items.isEmpty {
+                state.dropped += events
+                return
+            }
+            state.items.append(Item(batch: batch, missedBefore: state.dropped))
+            state.dropped = 0
+            state.queuedEvents += events
+            condition.signal()
+        }
+    }
+
+    /// Starts the publishing thread.
+    public func start() {
+        let thread = Thread { [self] in
+            self.loop()
+            self.finished.fire()
+        }
+        thread.name = "ingest-publisher"
+        thread.start()
+    }
+
+    /// Publishes what is queued, then stops the thread; call after the writer has stopped.
+    public func finish() async {
+        withQueue { state in
+            state.closing = true
+            condition.signal()
+        }
+        await finished.wait()
+    }
+
+    private func loop() {
+        while let items = nextItems() {
+            for item in items {
+                if item.missedBefore > 0 { broadcaster.markMissed(item.missedBefore) }
+                broadcaster.publish(item.batch)
+            }
+            let events = items.reduce(0) { $0 + $1.batch.invocations.count + $1.batch.sessions.count }
+            withQueue { $0.queuedEvents -= events }
+        }
+    }
+
+    /// Waits for queued batches and takes them all; nil once closing has emptied the queue.
+    private func nextItems() -> [Item]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queueBox.state.items.isEmpty && !queueBox.state.closing {
+            condition.wait()
+        }
+        if queueBox.state.items.isEmpty { return nil }
+        defer { queueBox.state.items.removeAll(keepingCapacity: true) }
+        return queueBox.state.items
+    }
+}
