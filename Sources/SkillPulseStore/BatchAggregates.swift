@@ -16,7 +16,12 @@ struct BatchAggregates {
 
     struct HourKey: Hashable {
         let skill: String
-        let hour: String
+        /// Milliseconds since the epoch at the start of the UTC hour: hashing an integer is cheaper than
+        /// building and hashing the hour's text for every invocation.
+        let hourStart: Int64
+
+        /// The hour as `skill_time_series.timestamp` stores it.
+        var hour: String { UTCTimestamp(millisecondsSinceEpoch: hourStart).normalized }
     }
 
     struct HourTotals {
@@ -37,28 +42,31 @@ struct BatchAggregates {
     var hours: [HourKey: HourTotals] = [:]
     var skillOrder: [String] = []
 
+    /// Every collection is updated in place (`subscript(_:default:)`), one hash lookup each: copying an
+    /// entry out and back would also copy its nested dictionaries and session set on every invocation.
     mutating func add(_ invocation: InvocationInput, at normalized: String) {
         let skill = invocation.skillName
-        if skills[skill] == nil {
-            skills[skill] = SkillTotals(first: normalized, last: normalized)
-            skillOrder.append(skill)
-        }
-        skills[skill]!.total += 1
-        if invocation.completed {
-            skills[skill]!.completed += 1
-            skills[skill]!.completedDuration += invocation.durationSeconds ?? 0
-        }
-        if let path = invocation.workflowPath { skills[skill]!.workflowPaths[path, default: 0] += 1 }
-        if let error = invocation.errorType { skills[skill]!.errors[error, default: 0] += 1 }
-        if let action = invocation.followUpActions?.first { skills[skill]!.followUps[action, default: 0] += 1 }
-        if normalized < skills[skill]!.first { skills[skill]!.first = normalized }
-        if normalized > skills[skill]!.last { skills[skill]!.last = normalized }
-
+        if skills[skill] == nil { skillOrder.append(skill) }
+        Self.add(invocation, at: normalized, to: &skills[skill, default: SkillTotals(first: normalized, last: normalized)])
         sessionSkills[PairKey(session: invocation.sessionID, skill: skill), default: 0] += 1
+        Self.add(invocation, to: &hours[HourKey(skill: skill, hourStart: invocation.invokedAt.hourStart.millisecondsSinceEpoch),
+                                        default: HourTotals()])
+    }
 
-        // The normalised form is fixed-width, so the hour's start is its first 13 characters plus zeros.
-        let key = HourKey(skill: skill, hour: normalized.prefix(13) + ":00:00.000Z")
-        var hour = hours[key] ?? HourTotals()
+    private static func add(_ invocation: InvocationInput, at normalized: String, to totals: inout SkillTotals) {
+        totals.total += 1
+        if invocation.completed {
+            totals.completed += 1
+            totals.completedDuration += invocation.durationSeconds ?? 0
+        }
+        if let path = invocation.workflowPath { totals.workflowPaths[path, default: 0] += 1 }
+        if let error = invocation.errorType { totals.errors[error, default: 0] += 1 }
+        if let action = invocation.followUpActions?.first { totals.followUps[action, default: 0] += 1 }
+        if normalized < totals.first { totals.first = normalized }
+        if normalized > totals.last { totals.last = normalized }
+    }
+
+    private static func add(_ invocation: InvocationInput, to hour: inout HourTotals) {
         hour.count += 1
         if invocation.completed { hour.completed += 1 }
         if let duration = invocation.durationSeconds {
@@ -66,6 +74,5 @@ struct BatchAggregates {
             hour.durationCount += 1
         }
         hour.sessions.insert(invocation.sessionID)
-        hours[key] = hour
     }
 }

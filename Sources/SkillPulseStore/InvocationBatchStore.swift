@@ -96,19 +96,15 @@ public final class InvocationBatchStore {
                         try db.execute(sql: "INSERT INTO ingest_batch_marker(token) VALUES (1)")
                     }
                     var aggregates = BatchAggregates()
-                    var staging = InvocationStaging()
                     let createdAt = now.normalized
+                    var staging = InvocationStaging(createdAt: createdAt)
                     var staged: [StagedOutcome] = []
                     for command in commands {
                         staged.append(try execute(command, db: db, into: &result, staging: &staging))
                     }
                     let ids = try flush(staging, db: db, createdAt: createdAt)
-                    for (index, row) in staging.rows.enumerated() {
-                        aggregates.add(row.input, at: row.normalized)
-                        result.invocations.append(CommittedInvocation(id: ids[index], input: row.input, userID: row.userID,
-                                                                      invokedAt: row.normalized,
-                                                                      createdAt: createdAt))
-                    }
+                    result.invocations = staging.commit(ids: ids)
+                    for invocation in result.invocations { aggregates.add(invocation.input, at: invocation.invokedAt) }
                     result.outcomes = staged.map { $0.resolve(ids) }
                     updatedMetrics = try writeRollups(aggregates, interactions: result.invocations, db: db, now: createdAt)
                     try writeCache(aggregates, figures: windowFigures(result.invocations), db: db, now: createdAt)
@@ -237,7 +233,7 @@ public final class InvocationBatchStore {
             for row in chunk {
                 let invocation = row.input
                 binder.bind(invocation.skillName)
-                binder.bind(row.normalized)
+                binder.bind(row.invokedAt)
                 binder.bind(invocation.sessionID)
                 binder.bind(invocation.workflowPath)
                 binder.bind(invocation.completed)
@@ -339,15 +335,18 @@ public final class InvocationBatchStore {
             try binder.run(db)
         }
 
-        let hourSessions = aggregates.hours.flatMap { key, hour in hour.sessions.map { (key, $0) } }
+        let hourSessions = aggregates.hours.flatMap { key, hour in
+            let text = key.hour
+            return hour.sessions.map { (skill: key.skill, hour: text, session: $0) }
+        }
         for chunk in hourSessions.chunked(by: Self.rowsPerStatement) {
             var binder = RawStatementBinder(try db.cachedStatement(sql: Self.multiRowSQL(
                 prefix: "INSERT OR IGNORE INTO skill_time_series_sessions (skill_name, timestamp, session_id) VALUES",
                 columns: 3, rows: chunk.count)))
-            for (key, session) in chunk {
-                binder.bind(key.skill)
-                binder.bind(key.hour)
-                binder.bind(session)
+            for row in chunk {
+                binder.bind(row.skill)
+                binder.bind(row.hour)
+                binder.bind(row.session)
             }
             try binder.run(db)
         }
@@ -400,14 +399,16 @@ public final class InvocationBatchStore {
             try recount.run(db)
         }
 
-        let withUser = interactions.filter { $0.userID != nil }
+        // Positions, not copies of the invocations.
+        let withUser = interactions.indices.filter { interactions[$0].userID != nil }
         for chunk in withUser.chunked(by: Self.rowsPerStatement) {
             var binder = RawStatementBinder(try db.cachedStatement(sql: Self.multiRowSQL(
                 prefix: """
                     INSERT OR FAIL INTO skill_user_interactions (user_id, session_id, skill_name, invoked_at, completed,
                         alternatives_considered) VALUES
                     """, columns: 6, rows: chunk.count)))
-            for committed in chunk {
+            for position in chunk {
+                let committed = interactions[position]
                 binder.bind(committed.userID)
                 binder.bind(committed.input.sessionID)
                 binder.bind(committed.input.skillName)

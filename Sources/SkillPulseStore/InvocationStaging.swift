@@ -2,20 +2,30 @@ import SkillPulseCore
 
 /// Invocations accepted by a batch but not yet inserted: they are flushed together with multi-row statements.
 struct InvocationStaging {
-    struct Row {
-        let input: InvocationInput
-        let normalized: String
-        let userID: String?
-    }
-
-    private(set) var rows: [Row] = []
+    /// Staged rows in their committed form, ids still 0: the batch hands this array on as its result, so
+    /// each invocation is copied once, not once per stage.
+    private(set) var rows: [CommittedInvocation] = []
+    let createdAt: String
     /// Idempotency keys staged in this batch, so a retry inside the same batch maps to the same row.
     private(set) var slotsByKey: [String: Int] = [:]
 
+    init(createdAt: String) {
+        self.createdAt = createdAt
+    }
+
     mutating func stage(_ input: InvocationInput, userID: String?) -> Int {
-        rows.append(Row(input: input, normalized: input.invokedAt.normalized, userID: userID))
+        rows.append(CommittedInvocation(id: 0, input: input, userID: userID, invokedAt: input.invokedAt.normalized,
+                                        createdAt: createdAt))
         if let key = input.idempotencyKey { slotsByKey[key] = rows.count - 1 }
         return rows.count - 1
+    }
+
+    /// The staged rows with their ids, in staging order; leaves the staging empty.
+    mutating func commit(ids: [Int64]) -> [CommittedInvocation] {
+        var committed: [CommittedInvocation] = []
+        swap(&committed, &rows)
+        for index in committed.indices { committed[index].id = ids[index] }
+        return committed
     }
 }
 

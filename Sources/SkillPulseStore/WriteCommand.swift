@@ -43,7 +43,7 @@ public struct WriteRejection: Error, Sendable, Equatable {
 
 /// An invocation as committed, for the event stream.
 public struct CommittedInvocation: Sendable {
-    public let id: Int64
+    public internal(set) var id: Int64
     public let input: InvocationInput
     public let userID: String?
     /// `input.invokedAt` in the stored normalised form.
