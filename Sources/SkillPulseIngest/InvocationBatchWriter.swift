@@ -17,6 +17,8 @@ public final class InvocationBatchWriter: Sendable {
     private struct Pending {
         let command: WriteCommand
         let ticket: Ticket
+        /// When the command was queued: a batch closes `maxDelay` after its oldest command arrived.
+        let arrival: ContinuousClock.Instant
     }
 
     private struct QueueState {
@@ -115,7 +117,7 @@ public final class InvocationBatchWriter: Sendable {
                 return WireError.unavailable(
                     "write queue is full (\(state.queuedRows) rows waiting); retry after a short pause")
             }
-            state.pending.append(Pending(command: command, ticket: ticket))
+            state.pending.append(Pending(command: command, ticket: ticket, arrival: .now))
             state.queuedRows += command.weight
             if state.pending.count == 1 || state.queuedRows >= policy.maxRows { condition.signal() }
             return nil
@@ -185,11 +187,16 @@ public final class InvocationBatchWriter: Sendable {
         while queueBox.state.pending.isEmpty && queueBox.state.accepting {
             if !condition.wait(until: idleDeadline) { return [] }
         }
-        if queueBox.state.pending.isEmpty { return nil }
-        // Group commit: give concurrent requests up to maxDelay to join this batch.
-        let deadline = Date(timeIntervalSinceNow: policy.maxDelay.seconds)
-        while queueBox.state.queuedRows < policy.maxRows && queueBox.state.accepting {
-            if !condition.wait(until: deadline) { break }
+        guard let oldest = queueBox.state.pending.first?.arrival else { return nil }
+        // Group commit: concurrent requests may join until the oldest has waited maxDelay. Time it spent queued
+        // behind the previous commit counts, so a busy writer starts the next batch at once instead of adding
+        // the delay on top of the queueing.
+        let wait = oldest + policy.maxDelay - .now
+        if wait > .zero {
+            let deadline = Date(timeIntervalSinceNow: wait.seconds)
+            while queueBox.state.queuedRows < policy.maxRows && queueBox.state.accepting {
+                if !condition.wait(until: deadline) { break }
+            }
         }
         var rows = 0
         var count = 0

@@ -16,7 +16,8 @@ public struct TableCount: Sendable, Equatable, CustomStringConvertible {
 
 /// Read-only checks shared by backup, verify and restore.
 public enum DatabaseInspection {
-    /// The tables an operator compares between a database and its copy.
+    /// The tables an operator compares between a database and its copy (skill_user_interactions is a view
+    /// from V7 on, counted all the same).
     public static let countedTables = [
         "skill_invocation", "sessions", "skill_metrics", "session_skills", "skill_time_series",
         "skill_user_interactions", "skill_migrations",
@@ -25,7 +26,7 @@ public enum DatabaseInspection {
     /// Row counts of the `countedTables` that exist (an old schema lacks some), in that order.
     public static func rowCounts(_ db: Database) throws -> [TableCount] {
         try countedTables.compactMap { table in
-            guard try db.tableExists(table) else { return nil }
+            guard try db.tableExists(table) || db.viewExists(table) else { return nil }
             return TableCount(table: table, rows: try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0)
         }
     }

@@ -13,6 +13,9 @@ public final class InvocationBatchStore {
     private var knownSessions: [String: String?] = [:]
     /// skill_name → its skill_metrics row, read once; updated only after a batch commits.
     private var skillMetrics: [String: SkillMetricsState] = [:]
+    /// (skill, hour) → sessions stored in skill_time_series_sessions; grows only once a batch has committed.
+    private var hourSessions = HourSessionSets()
+    private let statements = MultiRowStatements()
 
     /// False when SQLite refused to switch this connection's triggers off; each batch then sets the
     /// `ingest_batch_marker` row that the V5 triggers check instead.
@@ -87,7 +90,7 @@ public final class InvocationBatchStore {
     ) throws -> BatchResult {
         var result = BatchResult(outcomes: [], invocations: [], sessions: [])
         let sessionsBefore = knownSessions
-        var updatedMetrics: [String: SkillMetricsState] = [:]
+        var rollups = RollupChanges()
         do {
             try queue.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
@@ -106,7 +109,7 @@ public final class InvocationBatchStore {
                     result.invocations = staging.commit(ids: ids)
                     for invocation in result.invocations { aggregates.add(invocation.input, at: invocation.invokedAt) }
                     result.outcomes = staged.map { $0.resolve(ids) }
-                    updatedMetrics = try writeRollups(aggregates, interactions: result.invocations, db: db, now: createdAt)
+                    rollups = try writeRollups(aggregates, db: db, now: createdAt)
                     try writeCache(aggregates, figures: windowFigures(result.invocations), db: db, now: createdAt)
                     if !triggersDisabled { try db.execute(sql: "DELETE FROM ingest_batch_marker") }
                     return .commit
@@ -116,7 +119,8 @@ public final class InvocationBatchStore {
             knownSessions = sessionsBefore
             throw error
         }
-        skillMetrics.merge(updatedMetrics) { _, new in new }
+        skillMetrics.merge(rollups.metrics) { _, new in new }
+        hourSessions.record(rollups.hourSessions)
         return result
     }
 
@@ -222,14 +226,8 @@ public final class InvocationBatchStore {
     private func flush(_ staging: InvocationStaging, db: Database, createdAt: String) throws -> [Int64] {
         var ids: [Int64] = []
         ids.reserveCapacity(staging.rows.count)
-        for chunk in staging.rows.chunked(by: Self.rowsPerStatement) {
-            var binder = RawStatementBinder(try db.cachedStatement(sql: Self.multiRowSQL(
-                prefix: """
-                    INSERT OR FAIL INTO skill_invocation (skill_name, invoked_at, session_id, workflow_path, completed,
-                        duration_seconds, user_query, alternatives_considered, selection_rank, follow_up_actions,
-                        error_type, created_at, workflow_phase, workflow_step_id, user_id, idempotency_key)
-                    VALUES
-                    """, columns: 16, rows: chunk.count)))
+        for chunk in staging.rows.chunked(by: MultiRowStatements.rowsPerStatement) {
+            var binder = try statements.binder(.invocations, rows: chunk.count, db: db)
             for row in chunk {
                 let invocation = row.input
                 binder.bind(invocation.skillName)
@@ -256,19 +254,80 @@ public final class InvocationBatchStore {
         return ids
     }
 
-    static let rowsPerStatement = 64
-
-    /// `prefix (?, …), (?, …) suffix` for `rows` rows of `columns` placeholders.
-    static func multiRowSQL(prefix: String, columns: Int, rows: Int, suffix: String = "") -> String {
-        let tuple = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
-        return prefix + " " + Array(repeating: tuple, count: rows).joined(separator: ", ") + " " + suffix
+    /// What a batch changed in the writer's memory of the rollups; kept only once the transaction commits.
+    struct RollupChanges {
+        var metrics: [String: SkillMetricsState] = [:]
+        var hourSessions: [(key: BatchAggregates.HourKey, session: String)] = []
     }
 
-    /// Writes every rollup of the batch with multi-row statements; returns the new skill_metrics states,
-    /// which the caller keeps only once the transaction has committed.
-    private func writeRollups(_ aggregates: BatchAggregates, interactions: [CommittedInvocation], db: Database,
-                              now: String) throws -> [String: SkillMetricsState]
-    {
+    /// Writes every rollup of the batch with multi-row statements.
+    private func writeRollups(_ aggregates: BatchAggregates, db: Database, now: String) throws -> RollupChanges {
+        var changes = RollupChanges()
+        changes.metrics = try updatedMetrics(aggregates, db: db)
+        for chunk in aggregates.skillOrder.chunked(by: MultiRowStatements.rowsPerStatement) {
+            var binder = try statements.binder(.skillMetrics, rows: chunk.count, db: db)
+            for skill in chunk {
+                binder.bind(skill)
+                changes.metrics[skill]!.bindColumns(&binder, now: now)
+            }
+            try binder.run(db)
+        }
+
+        let pairs = Array(aggregates.sessionSkills)
+        for chunk in pairs.chunked(by: MultiRowStatements.rowsPerStatement) {
+            var binder = try statements.binder(.sessionSkills, rows: chunk.count, db: db)
+            for pair in chunk {
+                binder.bind(pair.key.session)
+                binder.bind(pair.key.skill)
+                binder.bind(pair.value)
+            }
+            try binder.run(db)
+        }
+
+        // Only sessions new to their hour are inserted; every hour's unique_sessions is its set's new size.
+        let hours = Array(aggregates.hours)
+        var uniqueSessions: [Int] = []
+        uniqueSessions.reserveCapacity(hours.count)
+        for (key, hour) in hours {
+            let stored = try hourSessions.stored(key, db: db)
+            var unique = stored.count
+            for session in hour.sessions where !stored.contains(session) {
+                changes.hourSessions.append((key, session))
+                unique += 1
+            }
+            uniqueSessions.append(unique)
+        }
+        for chunk in changes.hourSessions.chunked(by: MultiRowStatements.rowsPerStatement) {
+            var binder = try statements.binder(.hourSessions, rows: chunk.count, db: db)
+            for row in chunk {
+                binder.bind(row.key.skill)
+                binder.bind(row.key.hour)
+                binder.bind(row.session)
+            }
+            try binder.run(db)
+        }
+        for start in stride(from: 0, to: hours.count, by: MultiRowStatements.rowsPerStatement) {
+            let range = start..<min(start + MultiRowStatements.rowsPerStatement, hours.count)
+            var binder = try statements.binder(.hours, rows: range.count, db: db)
+            for position in range {
+                let (key, hour) = hours[position]
+                binder.bind(key.skill)
+                binder.bind(key.hour)
+                binder.bind(hour.count)
+                binder.bind(hour.completed)
+                binder.bind(hour.durationSum)
+                binder.bind(hour.durationCount)
+                binder.bind(Double(hour.completed) / Double(hour.count))
+                binder.bind(hour.durationCount > 0 ? hour.durationSum / Double(hour.durationCount) : nil)
+                binder.bind(uniqueSessions[position])
+            }
+            try binder.run(db)
+        }
+        return changes
+    }
+
+    /// The batch's skills' skill_metrics rows after this batch, reading those the writer has not seen yet.
+    private func updatedMetrics(_ aggregates: BatchAggregates, db: Database) throws -> [String: SkillMetricsState] {
         let unknown = aggregates.skillOrder.filter { skillMetrics[$0] == nil }
         var loaded: [String: SkillMetricsState] = [:]
         for chunk in unknown.chunked(by: 500) {
@@ -289,155 +348,14 @@ public final class InvocationBatchStore {
             state.add(batch)
             updated[skill] = state
         }
-        for chunk in aggregates.skillOrder.chunked(by: Self.rowsPerStatement) {
-            var binder = RawStatementBinder(try db.cachedStatement(sql: Self.multiRowSQL(
-                prefix: """
-                    INSERT INTO skill_metrics (skill_name, total_invocations, completed_invocations,
-                        abandoned_invocations, total_duration_seconds, workflow_paths, common_errors, follow_up_actions,
-                        first_invoked, last_invoked, completion_rate, avg_duration_seconds, updated_at) VALUES
-                    """, columns: 13, rows: chunk.count,
-                suffix: """
-                    ON CONFLICT(skill_name) DO UPDATE SET
-                        total_invocations = excluded.total_invocations,
-                        completed_invocations = excluded.completed_invocations,
-                        abandoned_invocations = excluded.abandoned_invocations,
-                        total_duration_seconds = excluded.total_duration_seconds,
-                        workflow_paths = excluded.workflow_paths,
-                        common_errors = excluded.common_errors,
-                        follow_up_actions = excluded.follow_up_actions,
-                        first_invoked = excluded.first_invoked,
-                        last_invoked = excluded.last_invoked,
-                        completion_rate = excluded.completion_rate,
-                        avg_duration_seconds = excluded.avg_duration_seconds,
-                        updated_at = excluded.updated_at
-                    """)))
-            for skill in chunk {
-                binder.bind(skill)
-                updated[skill]!.bindColumns(&binder, now: now)
-            }
-            try binder.run(db)
-        }
-
-        let pairs = Array(aggregates.sessionSkills)
-        for chunk in pairs.chunked(by: Self.rowsPerStatement) {
-            var binder = RawStatementBinder(try db.cachedStatement(sql: Self.multiRowSQL(
-                prefix: "INSERT INTO session_skills (session_id, skill_name, invocation_count) VALUES",
-                columns: 3, rows: chunk.count,
-                suffix: """
-                    ON CONFLICT(session_id, skill_name)
-                    DO UPDATE SET invocation_count = invocation_count + excluded.invocation_count
-                    """)))
-            for pair in chunk {
-                binder.bind(pair.key.session)
-                binder.bind(pair.key.skill)
-                binder.bind(pair.value)
-            }
-            try binder.run(db)
-        }
-
-        let hourSessions = aggregates.hours.flatMap { key, hour in
-            let text = key.hour
-            return hour.sessions.map { (skill: key.skill, hour: text, session: $0) }
-        }
-        for chunk in hourSessions.chunked(by: Self.rowsPerStatement) {
-            var binder = RawStatementBinder(try db.cachedStatement(sql: Self.multiRowSQL(
-                prefix: "INSERT OR IGNORE INTO skill_time_series_sessions (skill_name, timestamp, session_id) VALUES",
-                columns: 3, rows: chunk.count)))
-            for row in chunk {
-                binder.bind(row.skill)
-                binder.bind(row.hour)
-                binder.bind(row.session)
-            }
-            try binder.run(db)
-        }
-        let hours = Array(aggregates.hours)
-        for chunk in hours.chunked(by: Self.rowsPerStatement) {
-            var binder = RawStatementBinder(try db.cachedStatement(sql: Self.multiRowSQL(
-                prefix: """
-                    INSERT INTO skill_time_series (skill_name, timestamp, invocation_count, completed_count,
-                        total_duration_seconds, duration_count, completion_rate, avg_duration_seconds) VALUES
-                    """, columns: 8, rows: chunk.count,
-                suffix: """
-                    ON CONFLICT(skill_name, timestamp) DO UPDATE SET
-                        invocation_count = invocation_count + excluded.invocation_count,
-                        completed_count = completed_count + excluded.completed_count,
-                        total_duration_seconds = total_duration_seconds + excluded.total_duration_seconds,
-                        duration_count = duration_count + excluded.duration_count,
-                        completion_rate = CAST(completed_count + excluded.completed_count AS REAL)
-                            / (invocation_count + excluded.invocation_count),
-                        avg_duration_seconds = CASE WHEN duration_count + excluded.duration_count > 0
-                            THEN (total_duration_seconds + excluded.total_duration_seconds)
-                                 / (duration_count + excluded.duration_count) END
-                    """)))
-            for (key, hour) in chunk {
-                binder.bind(key.skill)
-                binder.bind(key.hour)
-                binder.bind(hour.count)
-                binder.bind(hour.completed)
-                binder.bind(hour.durationSum)
-                binder.bind(hour.durationCount)
-                binder.bind(Double(hour.completed) / Double(hour.count))
-                binder.bind(hour.durationCount > 0 ? hour.durationSum / Double(hour.durationCount) : nil)
-            }
-            try binder.run(db)
-            // unique_sessions is recounted from the (skill, hour, session) set, one indexed prefix each.
-            var recount = RawStatementBinder(try db.cachedStatement(sql: Self.multiRowSQL(
-                prefix: """
-                    WITH touched(skill_name, timestamp) AS (VALUES
-                    """, columns: 2, rows: chunk.count,
-                suffix: """
-                    )
-                    UPDATE skill_time_series SET unique_sessions = (
-                        SELECT count(*) FROM skill_time_series_sessions s
-                        WHERE s.skill_name = skill_time_series.skill_name AND s.timestamp = skill_time_series.timestamp)
-                    WHERE (skill_name, timestamp) IN (SELECT skill_name, timestamp FROM touched)
-                    """)))
-            for (key, _) in chunk {
-                recount.bind(key.skill)
-                recount.bind(key.hour)
-            }
-            try recount.run(db)
-        }
-
-        // Positions, not copies of the invocations.
-        let withUser = interactions.indices.filter { interactions[$0].userID != nil }
-        for chunk in withUser.chunked(by: Self.rowsPerStatement) {
-            var binder = RawStatementBinder(try db.cachedStatement(sql: Self.multiRowSQL(
-                prefix: """
-                    INSERT OR FAIL INTO skill_user_interactions (user_id, session_id, skill_name, invoked_at, completed,
-                        alternatives_considered) VALUES
-                    """, columns: 6, rows: chunk.count)))
-            for position in chunk {
-                let committed = interactions[position]
-                binder.bind(committed.userID)
-                binder.bind(committed.input.sessionID)
-                binder.bind(committed.input.skillName)
-                binder.bind(committed.invokedAt)
-                binder.bind(committed.input.completed)
-                binder.bind(Self.jsonList(committed.input.alternativesConsidered))
-            }
-            try binder.run(db)
-        }
         return updated
     }
 
     private func writeCache(_ aggregates: BatchAggregates, figures: [String: CacheWindowFigures], db: Database,
                             now: String) throws
     {
-        for chunk in aggregates.skillOrder.chunked(by: Self.rowsPerStatement) {
-            var binder = RawStatementBinder(try db.cachedStatement(sql: Self.multiRowSQL(
-                prefix: """
-                    INSERT INTO skill_metrics_cache (skill_name, last_invocation_at, invocation_count_1h,
-                        invocation_count_24h, avg_completion_rate_24h, updated_at) VALUES
-                    """, columns: 6, rows: chunk.count,
-                suffix: """
-                    ON CONFLICT(skill_name) DO UPDATE SET
-                        last_invocation_at = max(last_invocation_at, excluded.last_invocation_at),
-                        invocation_count_1h = excluded.invocation_count_1h,
-                        invocation_count_24h = excluded.invocation_count_24h,
-                        avg_completion_rate_24h = excluded.avg_completion_rate_24h,
-                        updated_at = excluded.updated_at
-                    """)))
+        for chunk in aggregates.skillOrder.chunked(by: MultiRowStatements.rowsPerStatement) {
+            var binder = try statements.binder(.cache, rows: chunk.count, db: db)
             for skill in chunk {
                 let figure = figures[skill] ?? CacheWindowFigures(count1h: 0, count24h: 0, completionRate24h: nil)
                 binder.bind(skill)

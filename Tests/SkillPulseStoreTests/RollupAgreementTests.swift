@@ -10,6 +10,8 @@ struct RollupAgreementTests {
     static let rollupTables = [
         "skill_metrics", "session_skills", "skill_time_series", "skill_time_series_sessions",
         "skill_user_interactions", "sessions",
+        // Not a rollup, but skill_user_interactions derives from its user_id, which both must fill alike.
+        "skill_invocation",
     ]
 
     /// Deterministic, varied traffic: back-dated rows, missing durations, users only on some sessions.

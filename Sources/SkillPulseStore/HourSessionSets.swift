@@ -1,0 +1,30 @@
+import GRDB
+
+/// The sessions `skill_time_series_sessions` holds for each (skill, hour) the writer has touched.
+///
+/// Ingest is the only writer of invocations, so once an hour's set is read it can tell which sessions of a batch
+/// are new without asking SQLite: a batch inserts only new (skill, hour, session) rows instead of probing the
+/// table once per pair, and `unique_sessions` is the set's size instead of a recount.
+struct HourSessionSets {
+    /// Sets kept before they are all dropped and re-read on demand (100 skills × 200 hours).
+    static let maxKeys = 20_000
+
+    private var known: [BatchAggregates.HourKey: Set<String>] = [:]
+
+    /// The stored sessions of `key`, read from the table the first time. The read happens before the batch
+    /// writes that hour's rows, so it holds committed rows only and stays true even if the batch rolls back.
+    mutating func stored(_ key: BatchAggregates.HourKey, db: Database) throws -> Set<String> {
+        if let sessions = known[key] { return sessions }
+        if known.count >= Self.maxKeys { known.removeAll(keepingCapacity: true) }
+        let sessions = Set(try String.fetchAll(
+            db.cachedStatement(sql: "SELECT session_id FROM skill_time_series_sessions WHERE skill_name = ? AND timestamp = ?"),
+            arguments: [key.skill, key.hour]))
+        known[key] = sessions
+        return sessions
+    }
+
+    /// Records rows a batch inserted; call only once its transaction has committed.
+    mutating func record(_ rows: [(key: BatchAggregates.HourKey, session: String)]) {
+        for row in rows { known[row.key]?.insert(row.session) }
+    }
+}
