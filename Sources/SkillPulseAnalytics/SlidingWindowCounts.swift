@@ -37,11 +37,14 @@ public struct SlidingWindowCounts<Key: Hashable & Sendable>: Sendable {
     public let windows: [Int64]
     private let longest: Int64
     private var series: [Key: Series] = [:]
+    private let emptySeries: Series
 
     public init(windowMinutes: [Int64]) {
         precondition(!windowMinutes.isEmpty && windowMinutes.allSatisfy { $0 > 0 })
         windows = windowMinutes
         longest = windowMinutes.max()!
+        emptySeries = Series(heads: windowMinutes.map { _ in 0 },
+                             totals: Totals(count: windowMinutes.map { _ in 0 }, completed: windowMinutes.map { _ in 0 }))
     }
 
     /// Keys that still hold data inside the longest window (as of the last call that advanced them).
@@ -54,8 +57,16 @@ public struct SlidingWindowCounts<Key: Hashable & Sendable>: Sendable {
     /// Adds `count` events (`completed` of them completed) at `minute` (minutes since the epoch).
     public mutating func record(_ key: Key, minute: Int64, count: Int, completed: Int, now: Int64) {
         guard minute > now - longest else { return }
-        var entry = series[key] ?? Series(heads: windows.map { _ in 0 }, totals: zero)
-        advance(&entry, now: now)
+        // In place: a copy of the entry would copy its four arrays (up to a day of buckets) on every record.
+        let windows = windows
+        let empty = emptySeries
+        Self.record(into: &series[key, default: empty],
+                    windows: windows, minute: minute, count: count, completed: completed, now: now)
+    }
+
+    private static func record(into entry: inout Series, windows: [Int64], minute: Int64, count: Int, completed: Int,
+                               now: Int64) {
+        advance(&entry, windows: windows, now: now)
         var position = entry.buckets.count - 1
         while position >= 0, entry.buckets[position].minute > minute { position -= 1 }
         if position >= 0, entry.buckets[position].minute == minute {
@@ -75,22 +86,21 @@ public struct SlidingWindowCounts<Key: Hashable & Sendable>: Sendable {
             entry.totals.count[index] += count
             entry.totals.completed[index] += completed
         }
-        series[key] = entry
     }
 
     /// The totals of `key` as of `now`; zeros for a key never seen or fully expired.
     public mutating func totals(_ key: Key, now: Int64) -> Totals {
-        guard var entry = series[key] else { return zero }
-        advance(&entry, now: now)
+        guard series[key] != nil else { return zero }
+        Self.advance(&series[key]!, windows: windows, now: now)
+        let entry = series[key]!
         if entry.heads.allSatisfy({ $0 == entry.buckets.count }) {
             series[key] = nil
             return zero
         }
-        series[key] = entry
         return entry.totals
     }
 
-    private func advance(_ entry: inout Series, now: Int64) {
+    private static func advance(_ entry: inout Series, windows: [Int64], now: Int64) {
         for (index, window) in windows.enumerated() {
             while entry.heads[index] < entry.buckets.count, entry.buckets[entry.heads[index]].minute <= now - window {
                 entry.totals.count[index] -= entry.buckets[entry.heads[index]].count

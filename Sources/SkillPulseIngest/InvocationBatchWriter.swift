@@ -221,17 +221,22 @@ public final class InvocationBatchWriter: Sendable {
         // Windows count rows before the commit; if a command later fails alone they over-count until the
         // next start re-seeds them from the table.
         let result = store.withLock { store in store.write(batch.map(\.command), now: now) { inserted in
-            windows.withLock { windows in
-                var touched: Set<String> = []
-                for invocation in inserted {
-                    windows.record(invocation.input.skillName,
-                                   minute: invocation.input.invokedAt.millisecondsSinceEpoch / 60_000,
-                                   count: 1, completed: invocation.input.completed ? 1 : 0, now: nowMinute)
-                    touched.insert(invocation.input.skillName)
+            // One window update per (skill, minute) of the batch, not one per invocation.
+            var perMinute: [SkillMinute: (count: Int, completed: Int)] = [:]
+            for invocation in inserted {
+                let key = SkillMinute(skill: invocation.input.skillName,
+                                      minute: invocation.input.invokedAt.millisecondsSinceEpoch / 60_000)
+                perMinute[key, default: (0, 0)].count += 1
+                if invocation.input.completed { perMinute[key, default: (0, 0)].completed += 1 }
+            }
+            return windows.withLock { windows in
+                for (key, tally) in perMinute {
+                    windows.record(key.skill, minute: key.minute, count: tally.count, completed: tally.completed,
+                                   now: nowMinute)
                 }
                 var figures: [String: CacheWindowFigures] = [:]
-                for skill in touched {
-                    figures[skill] = Self.cacheFigures(windows.totals(skill, now: nowMinute))
+                for key in perMinute.keys where figures[key.skill] == nil {
+                    figures[key.skill] = Self.cacheFigures(windows.totals(key.skill, now: nowMinute))
                 }
                 return figures
             }
@@ -277,6 +282,11 @@ public final class InvocationBatchWriter: Sendable {
         } catch {
             logger.warning("cache refresh failed", metadata: ["error": "\(error)"])
         }
+    }
+
+    private struct SkillMinute: Hashable {
+        let skill: String
+        let minute: Int64
     }
 
     static func cacheFigures(_ totals: SlidingWindowCounts<String>.Totals) -> CacheWindowFigures {
