@@ -36,6 +36,9 @@ struct BenchStoreCommand: ParsableCommand {
         let base = UTCTimestamp.now()
         var written = 0
         var transactions = 0
+        // WAL frames the commits wrote: what each invocation costs in page writes (and, later, disk bandwidth).
+        var framesWritten = 0
+        var framesBefore = store.walFrameCount
         let start = ContinuousClock.now
         while written < events {
             let count = min(batch, events - written)
@@ -53,12 +56,19 @@ struct BenchStoreCommand: ParsableCommand {
                 throw ValidationError("write failed: \(message)")
             }
             // No checkpointer runs beside this writer: it checkpoints itself, as ingest's safety valve does.
+            // A count below the last one means this commit started the WAL over.
+            let frames = store.walFrameCount
+            framesWritten += frames >= framesBefore ? frames - framesBefore : frames
             if store.walFrameCount > WALBudget().safetyFrames { store.checkpointWAL() }
+            framesBefore = store.walFrameCount
             written += count
             transactions += 1
         }
         let seconds = (ContinuousClock.now - start).seconds
         print(String(format: "bench store: %d invocations in %d transactions in %.3f s = %.0f rows/s (%.1f µs per row)",
                      written, transactions, seconds, Double(written) / seconds, seconds * 1e6 / Double(written)))
+        print(String(format: "WAL: %d frames, %.1f per commit, %.0f bytes per invocation",
+                     framesWritten, Double(framesWritten) / Double(transactions),
+                     Double(framesWritten * WALBudget.frameBytes) / Double(written)))
     }
 }
