@@ -68,8 +68,11 @@ struct RollupAgreementTests {
         let invocations = Self.traffic()
 
         let viaIngest = try Self.migrated()
-        let store = InvocationBatchStore(queue: viaIngest)
+        var store = InvocationBatchStore(queue: viaIngest)
         for chunk in stride(from: 0, to: invocations.count, by: 150) {
+            // Halfway, a new store (as after an ingest restart) must re-read what the first one remembered:
+            // skill_metrics rows, sessions, each hour's sessions.
+            if chunk == 300 { store = InvocationBatchStore(queue: viaIngest) }
             let batch = Array(invocations[chunk..<min(chunk + 150, invocations.count)])
             let result = store.write([.invocations(batch)], now: .now()) { _ in [:] }
             guard case .invocationsStored(let ids, _) = result.outcomes.first else {
@@ -102,6 +105,33 @@ struct RollupAgreementTests {
             #expect(!fast.isEmpty, "\(table) has rows")
             #expect(fast == triggered, "\(table) differs between ingest and the triggers")
         }
+    }
+
+    /// unique_sessions counts an hour's sessions across batches and across a restart of the writer, which
+    /// re-reads the hour's stored sessions instead of trusting what it remembered.
+    @Test func uniqueSessionsCountAnHoursSessionsAcrossBatchesAndRestarts() throws {
+        let queue = try Self.migrated()
+        let hour = UTCTimestamp(iso8601: "2026-11-25T05:00:00.000Z")!
+        func batch(_ sessions: [String], minute: Int64) -> [WriteCommand] {
+            [.invocations(sessions.map { session in
+                InvocationInput(sessionID: session, skillName: "k", completed: true, durationSeconds: 1,
+                                invokedAt: hour.adding(milliseconds: minute * 60_000))
+            })]
+        }
+        let first = InvocationBatchStore(queue: queue)
+        _ = first.write(batch(["s0", "s1"], minute: 1), now: .now()) { _ in [:] }
+        _ = first.write(batch(["s1", "s2", "s2"], minute: 2), now: .now()) { _ in [:] }
+        let afterRestart = InvocationBatchStore(queue: queue)
+        _ = afterRestart.write(batch(["s0", "s3"], minute: 3), now: .now()) { _ in [:] }
+        _ = afterRestart.write(batch(["s3"], minute: 61), now: .now()) { _ in [:] }
+        let rows = try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT timestamp, invocation_count, unique_sessions FROM skill_time_series ORDER BY timestamp")
+        }
+        #expect(rows.map { "\($0["timestamp"] as String) \($0["invocation_count"] as Int) \($0["unique_sessions"] as Int)" } == [
+            "2026-11-25T05:00:00.000Z 7 4",
+            "2026-11-25T06:00:00.000Z 1 1",
+        ])
+        #expect(try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_time_series_sessions") } == 5)
     }
 
     static func json(_ list: [String]?) -> String? {
