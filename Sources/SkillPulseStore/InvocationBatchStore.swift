@@ -226,7 +226,7 @@ public final class InvocationBatchStore {
     private func flush(_ staging: InvocationStaging, db: Database, createdAt: String) throws -> [Int64] {
         var ids: [Int64] = []
         ids.reserveCapacity(staging.rows.count)
-        for chunk in staging.rows.chunked(by: MultiRowStatements.rowsPerStatement) {
+        for chunk in staging.rows.statementChunks() {
             var binder = try statements.binder(.invocations, rows: chunk.count, db: db)
             for row in chunk {
                 let invocation = row.input
@@ -264,7 +264,7 @@ public final class InvocationBatchStore {
     private func writeRollups(_ aggregates: BatchAggregates, db: Database, now: String) throws -> RollupChanges {
         var changes = RollupChanges()
         changes.metrics = try updatedMetrics(aggregates, db: db)
-        for chunk in aggregates.skillOrder.chunked(by: MultiRowStatements.rowsPerStatement) {
+        for chunk in aggregates.skillOrder.statementChunks() {
             var binder = try statements.binder(.skillMetrics, rows: chunk.count, db: db)
             for skill in chunk {
                 binder.bind(skill)
@@ -274,7 +274,7 @@ public final class InvocationBatchStore {
         }
 
         let pairs = Array(aggregates.sessionSkills)
-        for chunk in pairs.chunked(by: MultiRowStatements.rowsPerStatement) {
+        for chunk in pairs.statementChunks() {
             var binder = try statements.binder(.sessionSkills, rows: chunk.count, db: db)
             for pair in chunk {
                 binder.bind(pair.key.session)
@@ -297,7 +297,7 @@ public final class InvocationBatchStore {
             }
             uniqueSessions.append(unique)
         }
-        for chunk in changes.hourSessions.chunked(by: MultiRowStatements.rowsPerStatement) {
+        for chunk in changes.hourSessions.statementChunks() {
             var binder = try statements.binder(.hourSessions, rows: chunk.count, db: db)
             for row in chunk {
                 binder.bind(row.key.skill)
@@ -306,8 +306,7 @@ public final class InvocationBatchStore {
             }
             try binder.run(db)
         }
-        for start in stride(from: 0, to: hours.count, by: MultiRowStatements.rowsPerStatement) {
-            let range = start..<min(start + MultiRowStatements.rowsPerStatement, hours.count)
+        for range in MultiRowStatements.chunkRanges(hours.count) {
             var binder = try statements.binder(.hours, rows: range.count, db: db)
             for position in range {
                 let (key, hour) = hours[position]
@@ -354,7 +353,7 @@ public final class InvocationBatchStore {
     private func writeCache(_ aggregates: BatchAggregates, figures: [String: CacheWindowFigures], db: Database,
                             now: String) throws
     {
-        for chunk in aggregates.skillOrder.chunked(by: MultiRowStatements.rowsPerStatement) {
+        for chunk in aggregates.skillOrder.statementChunks() {
             var binder = try statements.binder(.cache, rows: chunk.count, db: db)
             for skill in chunk {
                 let figure = figures[skill] ?? CacheWindowFigures(count1h: 0, count24h: 0, completionRate24h: nil)

@@ -108,6 +108,26 @@ final class MultiRowStatements {
     /// Rows per statement: one statement of 64 rows pays SQLite's per-statement set-up once.
     static let rowsPerStatement = 64
 
+    /// `count` rows as statement-sized ranges: full statements, then the rest in powers of two (32, 16, …, 1),
+    /// so each shape is prepared in at most seven sizes instead of one per possible remainder.
+    static func chunkRanges(_ count: Int) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var start = 0
+        while count - start >= rowsPerStatement {
+            ranges.append(start..<start + rowsPerStatement)
+            start += rowsPerStatement
+        }
+        var size = rowsPerStatement / 2
+        while start < count {
+            if count - start >= size {
+                ranges.append(start..<start + size)
+                start += size
+            }
+            size /= 2
+        }
+        return ranges
+    }
+
     private struct Key: Hashable {
         let shape: Shape
         let rows: Int
@@ -128,5 +148,12 @@ final class MultiRowStatements {
     static func sql(_ shape: Shape, rows: Int) -> String {
         let tuple = "(" + Array(repeating: "?", count: shape.columns).joined(separator: ", ") + ")"
         return shape.prefix + " " + Array(repeating: tuple, count: rows).joined(separator: ", ") + " " + shape.suffix
+    }
+}
+
+extension Array {
+    /// This array as `MultiRowStatements.chunkRanges` slices.
+    func statementChunks() -> [ArraySlice<Element>] {
+        MultiRowStatements.chunkRanges(count).map { self[$0] }
     }
 }
