@@ -117,6 +117,9 @@ struct MigrationRoundTripTests {
             #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM sessions")
                     == Int.fetchOne(db, sql: "SELECT count(DISTINCT session_id) FROM skill_invocation"))
             #expect(try Int.fetchOne(db, sql: "SELECT sum(invocation_count) FROM skill_time_series") == before.count)
+            // Every legacy invocation is attributed to `local`, so each is one interaction of the V7 view.
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_user_interactions WHERE user_id = 'local'") == before.count)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM skill_user_interactions_unlinked") == 0)
             let adopted = try migrator.status(db).applied.filter { $0.version <= 4 }
             #expect(adopted.count == 4 && adopted.allSatisfy { $0.checksum == nil })
         }
