@@ -3,8 +3,8 @@ import Foundation
 import GRDB
 import SkillPulseCore
 
-/// Executes group-commit batches for `ingest`: one IMMEDIATE transaction per batch, one savepoint per command,
-/// and every rollup the readers need updated set-wise before the commit.
+/// Executes group-commit batches for `ingest`: one IMMEDIATE transaction per batch (commands check before they
+/// write, so no savepoints), and every rollup the readers need updated set-wise before the commit.
 ///
 /// Not thread-safe by design: the writer thread is its only user.
 public final class InvocationBatchStore {

@@ -1,6 +1,6 @@
 import SkillPulseCore
 
-/// One client request as the writer executes it; each runs in its own savepoint inside a batch transaction.
+/// One client request as the writer executes it, inside the batch transaction it shares with its neighbours.
 public enum WriteCommand: Sendable {
     case createSession(SessionInput)
     case endSession(sessionID: String, endedAt: UTCTimestamp)
