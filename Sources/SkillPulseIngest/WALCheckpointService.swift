@@ -1,3 +1,4 @@
+import CSQLiteSupport
 import GRDB
 import Logging
 import ServiceLifecycle
@@ -33,15 +34,21 @@ struct WALCheckpointService: Service {
         _ = await checkpoint(connection, .truncate)
     }
 
-    /// With `thenFlush`, also flushes the database and WAL files' dirty pages to disk afterwards (see
-    /// `DirtyPageFlusher`), on the connection's queue like the checkpoint itself.
+    /// With `thenFlush`, also flushes the database and WAL files' dirty pages to disk afterwards, on the
+    /// connection's queue like the checkpoint itself.
+    ///
+    /// Why flush: a WAL restart ends with one checkpoint that the writer runs between two batches, and its
+    /// syncs must write whatever is still dirty in the page cache, megabytes under load (10–15 ms of stalled
+    /// ingest per restart). The page cache belongs to the file, so syncing here does that work ahead of time.
+    /// The sync goes through the descriptors SQLite holds (`skillpulse_sqlite_sync_files`): a descriptor of
+    /// our own would drop the process's locks when closed, and another process would then delete the live WAL.
     private func checkpoint(_ connection: DatabaseQueue, _ kind: Database.CheckpointMode, thenFlush: Bool = false) async
         -> (walFrameCount: Int, checkpointedFrameCount: Int)?
     {
         do {
             return try await connection.writeWithoutTransaction { db in
                 let frames = try db.checkpoint(kind)
-                if thenFlush { DirtyPageFlusher.flush(databasePath: path) }
+                if thenFlush { _ = skillpulse_sqlite_sync_files(UnsafeMutableRawPointer(db.sqliteConnection)) }
                 return frames
             }
         } catch {

@@ -12,4 +12,12 @@ int skillpulse_sqlite_set_triggers_enabled(void *db, int enabled);
 /// auto-checkpoint, which ingest switches off anyway. `*frames` must outlive the hook.
 void skillpulse_sqlite_record_wal_frames(void *db, int *frames);
 
+/// Flushes the dirty pages of `db`'s database file and of its WAL (or rollback journal) to disk with
+/// fdatasync, through the descriptors SQLite itself holds (SQLITE_FCNTL_FILE_POINTER / _JOURNAL_POINTER).
+///
+/// Never sync these files through a descriptor of one's own: closing *any* descriptor of a file drops every
+/// POSIX lock the process holds on it, SQLite's included, and another process may then delete the live WAL.
+/// Returns SQLITE_OK, or the first error a sync reported.
+int skillpulse_sqlite_sync_files(void *db);
+
 #endif
