@@ -7,10 +7,13 @@ public enum DatabaseOpener {
     public static let busyTimeout: TimeInterval = 5
 
     /// A single serialized read-write connection: the CLI and ingest's writer use this.
-    public static func openWriter(path: String, label: String = "skillpulse") throws -> DatabaseQueue {
+    public static func openWriter(path: String, label: String = "skillpulse", busyTimeout: TimeInterval = busyTimeout)
+        throws -> DatabaseQueue
+    {
         try preflight(path: path, needsWrite: true)
         return try mapOpenErrors(path: path) {
-            let queue = try DatabaseQueue(path: path, configuration: configuration(label: label, readonly: false))
+            let queue = try DatabaseQueue(path: path, configuration: configuration(label: label, readonly: false,
+                                                                                   busyTimeout: busyTimeout))
             try queue.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
             }
@@ -29,16 +32,30 @@ public enum DatabaseOpener {
         }
     }
 
-    static func configuration(label: String, readonly: Bool) -> Configuration {
+    /// One read-only connection (SQLITE_OPEN_READONLY): it can never write, checkpoint or delete the WAL.
+    public static func openReadOnlyQueue(path: String, label: String = "skillpulse-reader") throws -> DatabaseQueue {
+        try preflight(path: path, needsWrite: false)
+        return try mapOpenErrors(path: path) {
+            let queue = try DatabaseQueue(path: path, configuration: configuration(label: label, readonly: true))
+            try probe(queue, path: path)
+            return queue
+        }
+    }
+
+    static func configuration(label: String, readonly: Bool, busyTimeout: TimeInterval = busyTimeout)
+        -> Configuration
+    {
         var config = Configuration()
         config.label = label
         config.readonly = readonly
         config.foreignKeysEnabled = true
-        config.busyMode = .timeout(busyTimeout)
+        // BusyPolling replaces GRDB's handler in prepareDatabase; GRDB must not install SQLite's back-off one.
+        config.busyMode = .immediateError
         // WAL is set by `openWriter` with a plain PRAGMA: GRDB's own WAL set-up writes a dummy transaction
         // whenever the -wal file is empty, which would touch files we are about to refuse.
         config.journalMode = .default
         config.prepareDatabase { db in
+            BusyPolling.install(db, timeout: .milliseconds(Int64(busyTimeout * 1000)))
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             try db.execute(sql: "PRAGMA cache_size = -65536")
@@ -46,8 +63,8 @@ public enum DatabaseOpener {
         return config
     }
 
-    /// Checks that need no SQLite: a missing directory or a read-only file must not turn into a new empty file
-    /// or a confusing SQLITE_READONLY later.
+    /// Checks that need no SQLite and open no file (stat and access only): a missing directory or a read-only
+    /// file must not turn into a new empty file or a confusing SQLITE_READONLY later.
     static func preflight(path: String, needsWrite: Bool) throws {
         let directory = (path as NSString).deletingLastPathComponent
         var isDirectory: ObjCBool = false
@@ -68,13 +85,10 @@ public enum DatabaseOpener {
             }
             if access(path, W_OK) != 0 { throw StoreError.readOnly(path: path) }
         }
-        if let handle = FileHandle(forReadingAtPath: path) {
-            defer { try? handle.close() }
-            let header = (try? handle.read(upToCount: 16)) ?? Data()
-            if !header.isEmpty, header != Data("SQLite format 3\u{0}".utf8) {
-                throw StoreError.notADatabase(path: path)
-            }
-        }
+        // No header check here: reading the file through a descriptor of our own would drop every POSIX lock
+        // this process holds on it (SQLite's included) the moment that descriptor closes, and another
+        // process would then delete the live WAL. SQLite itself reports a foreign file as SQLITE_NOTADB on
+        // the first statement, which `mapOpenErrors` turns into `notADatabase`.
     }
 
     /// Touches the schema so that a damaged file fails here, with a clear message, and not mid-request.

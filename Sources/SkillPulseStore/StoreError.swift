@@ -11,6 +11,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case unknownTarget(version: Int, known: Int)
     case migrationFailed(version: String, direction: String, detail: String)
     case databaseInUse(path: String, detail: String)
+    case databaseBusy(path: String)
 
     public var description: String {
         switch self {
@@ -39,6 +40,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return "migration \(version) (\(direction)) failed and was rolled back, the database is unchanged: \(detail)"
         case .databaseInUse(let path, let detail):
             return "\(path) is in use (\(detail)); stop the SkillPulse daemons first"
+        case .databaseBusy(let path):
+            return "another connection held the write lock on \(path) for longer than the busy timeout; retry, "
+                + "or find what holds it (e.g. a `sqlite3` shell inside BEGIN … COMMIT)"
         }
     }
 }

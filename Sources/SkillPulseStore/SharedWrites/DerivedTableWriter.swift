@@ -1,0 +1,35 @@
+import GRDB
+
+/// How every SkillPulse process other than ingest writes the shared database: a connection of its own and short
+/// `BEGIN IMMEDIATE` transactions, run on the connection's own dispatch queue (never on the cooperative pool).
+///
+/// Who waits for whom: SQLite has one write lock. A transaction here waits for ingest's current batch (at most
+/// one 10,000-row commit, ~100 ms) through the busy timeout; ingest waits for this transaction the same way.
+/// So bodies must stay short — read what you need first, outside the transaction, and write in pages of rows —
+/// and never await anything inside one. `lockTimeout` is how long a transaction may wait for the lock before
+/// it fails with `StoreError.databaseBusy`.
+public final class DerivedTableWriter: Sendable {
+    private let queue: DatabaseQueue
+    public let path: String
+
+    /// Opens `path` for writing (WAL, foreign keys, busy timeout); throws `StoreError` for a missing,
+    /// read-only or foreign file.
+    public init(path: String, label: String, lockTimeout: Double = DatabaseOpener.busyTimeout) throws {
+        self.path = path
+        queue = try DatabaseOpener.openWriter(path: path, label: label, busyTimeout: lockTimeout)
+    }
+
+    /// Runs `body` in one IMMEDIATE transaction and commits it.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await queue.write(body)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+            throw StoreError.databaseBusy(path: path)
+        }
+    }
+
+    /// Closes the connection; later writes fail.
+    public func close() throws {
+        try queue.close()
+    }
+}
