@@ -51,7 +51,12 @@ struct BenchStoreCommand: ParsableCommand {
                     invokedAt: base.adding(milliseconds: Int64(index / 10)), workflowPhase: .execution,
                     userID: "bench-user-\(session % 7)")
             }
-            let result = store.write([.invocations(list)], now: .now()) { _ in [:] }
+            let result: BatchResult
+            do {
+                result = try store.write([.invocations(list)], now: .now(), windows: .none)
+            } catch {
+                throw ValidationError("write failed: another connection holds the database's write lock")
+            }
             if case .failed(let message, _) = result.outcomes.first {
                 throw ValidationError("write failed: \(message)")
             }

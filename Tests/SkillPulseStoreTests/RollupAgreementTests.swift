@@ -74,7 +74,7 @@ struct RollupAgreementTests {
             // skill_metrics rows, sessions, each hour's sessions.
             if chunk == 300 { store = InvocationBatchStore(queue: viaIngest) }
             let batch = Array(invocations[chunk..<min(chunk + 150, invocations.count)])
-            let result = store.write([.invocations(batch)], now: .now()) { _ in [:] }
+            let result = try store.write([.invocations(batch)], now: .now(), windows: .none)
             guard case .invocationsStored(let ids, _) = result.outcomes.first else {
                 Issue.record("batch failed: \(result.outcomes)")
                 return
@@ -119,11 +119,11 @@ struct RollupAgreementTests {
             })]
         }
         let first = InvocationBatchStore(queue: queue)
-        _ = first.write(batch(["s0", "s1"], minute: 1), now: .now()) { _ in [:] }
-        _ = first.write(batch(["s1", "s2", "s2"], minute: 2), now: .now()) { _ in [:] }
+        _ = try first.write(batch(["s0", "s1"], minute: 1), now: .now(), windows: .none)
+        _ = try first.write(batch(["s1", "s2", "s2"], minute: 2), now: .now(), windows: .none)
         let afterRestart = InvocationBatchStore(queue: queue)
-        _ = afterRestart.write(batch(["s0", "s3"], minute: 3), now: .now()) { _ in [:] }
-        _ = afterRestart.write(batch(["s3"], minute: 61), now: .now()) { _ in [:] }
+        _ = try afterRestart.write(batch(["s0", "s3"], minute: 3), now: .now(), windows: .none)
+        _ = try afterRestart.write(batch(["s3"], minute: 61), now: .now(), windows: .none)
         let rows = try queue.read { db in
             try Row.fetchAll(db, sql: "SELECT timestamp, invocation_count, unique_sessions FROM skill_time_series ORDER BY timestamp")
         }

@@ -2,8 +2,8 @@ import GRDB
 
 /// The sessions `skill_time_series_sessions` holds for each (skill, hour) the writer has touched.
 ///
-/// Ingest is the only writer of invocations, so once an hour's set is read it can tell which sessions of a batch
-/// are new without asking SQLite: a batch inserts only new (skill, hour, session) rows instead of probing the
+/// Between two commits of other writers (see `ForeignCommitTracker`), once an hour's set is read ingest can tell
+/// which sessions of a batch are new without asking SQLite: a batch inserts only new (skill, hour, session) rows instead of probing the
 /// table once per pair, and `unique_sessions` is the set's size instead of a recount.
 struct HourSessionSets {
     /// Sets kept before they are all dropped and re-read on demand (100 skills × 200 hours).
@@ -21,6 +21,11 @@ struct HourSessionSets {
             arguments: [key.skill, key.hour]))
         known[key] = sessions
         return sessions
+    }
+
+    /// Drops every set: another writer may have added sessions to any hour.
+    mutating func forget() {
+        known.removeAll(keepingCapacity: true)
     }
 
     /// Records rows a batch inserted; call only once its transaction has committed.

@@ -6,6 +6,10 @@ import SkillPulseCore
 /// Executes group-commit batches for `ingest`: one IMMEDIATE transaction per batch (commands check before they
 /// write, so no savepoints), and every rollup the readers need updated set-wise before the commit.
 ///
+/// What it keeps in memory (sessions, `skill_metrics` rows, hour session sets) is a cache of committed rows:
+/// each transaction first asks `ForeignCommitTracker` whether another connection committed since, and if so
+/// drops the cache and folds the other writer's invocations into the windows.
+///
 /// Not thread-safe by design: the writer thread is its only user.
 public final class InvocationBatchStore {
     private let queue: DatabaseQueue
@@ -15,6 +19,7 @@ public final class InvocationBatchStore {
     private var skillMetrics: [String: SkillMetricsState] = [:]
     /// (skill, hour) → sessions stored in skill_time_series_sessions; grows only once a batch has committed.
     private var hourSessions = HourSessionSets()
+    private var foreign = ForeignCommitTracker()
     private let statements = MultiRowStatements()
 
     /// False when SQLite refused to switch this connection's triggers off; each batch then sets the
@@ -23,10 +28,15 @@ public final class InvocationBatchStore {
     /// Written by SQLite's WAL hook on this connection's commits, i.e. on the writer thread only.
     private let walFrames: UnsafeMutablePointer<CInt>
 
+    /// How long one attempt to begin a batch waits for another connection's write lock (SQLite's busy
+    /// timeout on this connection). Short, so that the writer regains control often enough to answer requests
+    /// that have waited too long and to notice shutdown; the caller retries after `WriteLockTimeout`.
+    public static let defaultLockWaitSlice: Duration = .milliseconds(250)
+
     /// Takes over `queue` for ingest's writes and switches its triggers off: this store maintains every rollup
     /// set-wise, and even guarded per-row triggers cost SQLite a subquery per trigger per row. Other
     /// connections (other writers of the same file) keep their triggers.
-    public init(queue: DatabaseQueue) {
+    public init(queue: DatabaseQueue, lockWaitSlice: Duration = InvocationBatchStore.defaultLockWaitSlice) {
         self.queue = queue
         let frames = UnsafeMutablePointer<CInt>.allocate(capacity: 1)
         frames.initialize(to: 0)
@@ -34,6 +44,7 @@ public final class InvocationBatchStore {
         let state = queue.inDatabase { db in
             let connection = UnsafeMutableRawPointer(db.sqliteConnection)
             skillpulse_sqlite_record_wal_frames(connection, frames)
+            BusyPolling.install(db, timeout: lockWaitSlice, poll: .microseconds(200))
             return skillpulse_sqlite_set_triggers_enabled(connection, 0)
         }
         triggersDisabled = state == 0
@@ -47,26 +58,37 @@ public final class InvocationBatchStore {
     /// Frames in the WAL after this connection's last commit (0 right after the WAL restarted).
     public var walFrameCount: Int { Int(walFrames.pointee) }
 
-    /// Runs `commands` in one transaction. `windowFigures` receives the newly inserted invocations and returns
-    /// the windowed cache figures of the skills they touch.
+    /// Write transactions that found another connection's commits before them (and reloaded their caches).
+    public var foreignCommitsSeen: Int { foreign.foreignCommits }
+
+    /// Runs `commands` in one transaction; `windows` receives every committed invocation (this batch's and
+    /// other writers') and supplies the windowed cache figures of the skills they touch.
     ///
     /// Commands check before they write, so a rejection (conflict, not found) never leaves partial rows and no
     /// savepoints are needed (they would copy every touched page). If the shared transaction fails anyway, each
     /// command is retried in a transaction of its own, so one poisonous request cannot fail its neighbours.
-    public func write(
-        _ commands: [WriteCommand],
-        now: UTCTimestamp,
-        windowFigures: ([CommittedInvocation]) -> [String: CacheWindowFigures]
-    ) -> BatchResult {
+    /// Throws `WriteLockTimeout`, having executed nothing, when another connection kept the write lock for
+    /// the whole lock-wait slice: that is no fault of the commands, so they are not split up and retried.
+    public func write(_ commands: [WriteCommand], now: UTCTimestamp, windows: CacheWindows) throws(WriteLockTimeout)
+        -> BatchResult
+    {
         do {
-            return try writeTransaction(commands, now: now, windowFigures: windowFigures)
+            return try writeTransaction(commands, now: now, windows: windows)
+        } catch let timeout as WriteLockTimeout {
+            throw timeout
         } catch {
             guard commands.count > 1 else {
                 return BatchResult(outcomes: [Self.failure(error)], invocations: [], sessions: [])
             }
             var merged = BatchResult(outcomes: [], invocations: [], sessions: [])
             for command in commands {
-                let single = write([command], now: now, windowFigures: windowFigures)
+                let single: BatchResult
+                do {
+                    single = try write([command], now: now, windows: windows)
+                } catch {
+                    single = BatchResult(outcomes: [.failed(message: "database is locked by another connection",
+                                                            retryable: true)], invocations: [], sessions: [])
+                }
                 merged.outcomes += single.outcomes
                 merged.invocations += single.invocations
                 merged.sessions += single.sessions
@@ -83,17 +105,18 @@ public final class InvocationBatchStore {
         return .failed(message: error.message ?? "\(error)", retryable: retryable.contains(error.resultCode))
     }
 
-    private func writeTransaction(
-        _ commands: [WriteCommand],
-        now: UTCTimestamp,
-        windowFigures: ([CommittedInvocation]) -> [String: CacheWindowFigures]
-    ) throws -> BatchResult {
+    private func writeTransaction(_ commands: [WriteCommand], now: UTCTimestamp, windows: CacheWindows) throws
+        -> BatchResult
+    {
         var result = BatchResult(outcomes: [], invocations: [], sessions: [])
         let sessionsBefore = knownSessions
         var rollups = RollupChanges()
+        var began = false
         do {
             try queue.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
+                    began = true
+                    let foreignChanges = try absorbForeignCommits(db)
                     if !triggersDisabled {
                         // Tells the V5 triggers that this transaction maintains the rollups itself.
                         try db.execute(sql: "INSERT INTO ingest_batch_marker(token) VALUES (1)")
@@ -110,18 +133,53 @@ public final class InvocationBatchStore {
                     for invocation in result.invocations { aggregates.add(invocation.input, at: invocation.invokedAt) }
                     result.outcomes = staged.map { $0.resolve(ids) }
                     rollups = try writeRollups(aggregates, db: db, now: createdAt)
-                    try writeCache(aggregates, figures: windowFigures(result.invocations), db: db, now: createdAt)
+                    let tallies = Self.minuteTallies(result.invocations) + (foreignChanges?.tallies ?? [])
+                    windows.record(tallies)
+                    var latest = foreignChanges?.lastInvokedAt ?? [:]
+                    for (skill, totals) in aggregates.skills where totals.last > latest[skill] ?? "" {
+                        latest[skill] = totals.last
+                    }
+                    try writeCache(latest, figures: windows.figures(Array(latest.keys)), db: db, now: createdAt)
                     if !triggersDisabled { try db.execute(sql: "DELETE FROM ingest_batch_marker") }
                     return .commit
                 }
             }
         } catch {
             knownSessions = sessionsBefore
+            if !began, let error = error as? DatabaseError, error.resultCode == .SQLITE_BUSY { throw WriteLockTimeout() }
             throw error
         }
         skillMetrics.merge(rollups.metrics) { _, new in new }
         hourSessions.record(rollups.hourSessions)
+        if let last = result.invocations.last { foreign.committed(upTo: last.id) }
         return result
+    }
+
+    /// Drops every cache of committed rows when another connection committed since this one's last
+    /// transaction, and returns what it appended to `skill_invocation` (nil when nobody else wrote).
+    private func absorbForeignCommits(_ db: Database) throws -> ForeignCommitTracker.Changes? {
+        guard let changes = try foreign.check(db) else { return nil }
+        knownSessions.removeAll(keepingCapacity: true)
+        skillMetrics.removeAll(keepingCapacity: true)
+        hourSessions.forget()
+        return changes
+    }
+
+    /// This batch's invocations per (skill, minute): one window update each, not one per invocation.
+    static func minuteTallies(_ invocations: [CommittedInvocation]) -> [MinuteTally] {
+        struct Key: Hashable {
+            let skill: String
+            let minute: Int64
+        }
+        var perMinute: [Key: (count: Int, completed: Int)] = [:]
+        for invocation in invocations {
+            let key = Key(skill: invocation.input.skillName,
+                          minute: invocation.input.invokedAt.millisecondsSinceEpoch / 60_000)
+            perMinute[key, default: (0, 0)].count += 1
+            if invocation.input.completed { perMinute[key, default: (0, 0)].completed += 1 }
+        }
+        return perMinute.map { MinuteTally(skill: $0.key.skill, minute: $0.key.minute, count: $0.value.count,
+                                           completed: $0.value.completed) }
     }
 
     private func execute(
@@ -350,15 +408,17 @@ public final class InvocationBatchStore {
         return updated
     }
 
-    private func writeCache(_ aggregates: BatchAggregates, figures: [String: CacheWindowFigures], db: Database,
+    /// Writes the cache rows of every skill in `latest` (its newest `invoked_at` among the rows just seen).
+    private func writeCache(_ latest: [String: String], figures: [String: CacheWindowFigures], db: Database,
                             now: String) throws
     {
-        for chunk in aggregates.skillOrder.statementChunks() {
+        // Sorted: a stable row order keeps the statement's page accesses (and its WAL pages) predictable.
+        for chunk in latest.keys.sorted().statementChunks() {
             var binder = try statements.binder(.cache, rows: chunk.count, db: db)
             for skill in chunk {
                 let figure = figures[skill] ?? CacheWindowFigures(count1h: 0, count24h: 0, completionRate24h: nil)
                 binder.bind(skill)
-                binder.bind(aggregates.skills[skill]?.last)
+                binder.bind(latest[skill])
                 binder.bind(figure.count1h)
                 binder.bind(figure.count24h)
                 binder.bind(figure.completionRate24h)
@@ -376,13 +436,17 @@ public final class InvocationBatchStore {
         try? queue.writeWithoutTransaction { db in try db.checkpoint(.passive) }
     }
 
-    /// Re-writes cache rows whose window figures changed because time passed (windows decay without inserts).
-    public func refreshCache(figures: (String) -> CacheWindowFigures, now: UTCTimestamp) throws -> Int {
+    /// Re-writes cache rows whose window figures changed because time passed (windows decay without inserts)
+    /// or another writer added invocations.
+    public func refreshCache(windows: CacheWindows, now: UTCTimestamp) throws -> Int {
         try queue.write { db in
+            if let changes = try absorbForeignCommits(db) { windows.record(changes.tallies) }
             let rows = try Row.fetchAll(db, sql: """
                 SELECT skill_name, invocation_count_1h, invocation_count_24h, avg_completion_rate_24h
                 FROM skill_metrics_cache
                 """)
+            let skills = rows.map { $0["skill_name"] as String }
+            let figures = windows.figures(skills)
             let update = try db.cachedStatement(sql: """
                 UPDATE skill_metrics_cache SET invocation_count_1h = ?, invocation_count_24h = ?,
                     avg_completion_rate_24h = ?, updated_at = ?
@@ -394,7 +458,7 @@ public final class InvocationBatchStore {
                 let current = CacheWindowFigures(count1h: row["invocation_count_1h"] ?? 0,
                                                  count24h: row["invocation_count_24h"] ?? 0,
                                                  completionRate24h: row["avg_completion_rate_24h"])
-                let fresh = figures(skill)
+                let fresh = figures[skill] ?? CacheWindowFigures(count1h: 0, count24h: 0, completionRate24h: nil)
                 if fresh != current {
                     try update.execute(arguments: [fresh.count1h, fresh.count24h, fresh.completionRate24h,
                                                    now.normalized, skill])
@@ -405,17 +469,24 @@ public final class InvocationBatchStore {
         }
     }
 
-    /// Per-skill, per-minute counts of the last 24 hours, to seed ingest's sliding windows at start.
-    public func recentMinuteCounts(since: UTCTimestamp) throws -> [(skill: String, minute: Int64, count: Int, completed: Int)] {
-        try queue.read { db in
-            try Row.fetchAll(db, sql: """
+    /// Per-skill, per-minute counts of the last 24 hours, to seed ingest's sliding windows at start. Also
+    /// marks the point from which other writers' commits are noticed: the same read sees both.
+    public func recentMinuteCounts(since: UTCTimestamp) throws -> [MinuteTally] {
+        try queue.inDatabase { db in
+            var rows: [Row] = []
+            try db.inTransaction(.deferred) {
+                try foreign.start(db)
+                rows = try Row.fetchAll(db, sql: """
                 SELECT skill_name, substr(invoked_at, 1, 16) AS minute, count(*) AS n, sum(completed) AS c
-                FROM skill_invocation WHERE invoked_at >= ? GROUP BY skill_name, minute
-                """, arguments: [since.normalized])
-            .compactMap { row in
+                FROM skill_invocation WHERE invoked_at >= ? AND id <= ? GROUP BY skill_name, minute
+                """, arguments: [since.normalized, foreign.highestInvocationID])
+                return .commit
+            }
+            return rows.compactMap { row in
                 let text: String = row["minute"]
                 guard let instant = UTCTimestamp(iso8601: text + ":00Z") else { return nil }
-                return (row["skill_name"], instant.millisecondsSinceEpoch / 60_000, row["n"], row["c"] ?? 0)
+                return MinuteTally(skill: row["skill_name"], minute: instant.millisecondsSinceEpoch / 60_000,
+                                   count: row["n"], completed: row["c"] ?? 0)
             }
         }
     }
