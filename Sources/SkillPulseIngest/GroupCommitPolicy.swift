@@ -9,10 +9,16 @@ public struct GroupCommitPolicy: Sendable {
     public var maxDelay: Duration
     /// Rows queued beyond this are refused with `unavailable` instead of growing memory.
     public var queueCapacity: Int
+    /// A request still waiting after this long because another connection holds the database's write lock
+    /// is answered `unavailable` (nothing written). Shorter holds (analytics' and the CLI's transactions, a
+    /// few milliseconds) only delay the batch.
+    public var lockWait: Duration
 
-    public init(maxRows: Int = 10_000, maxDelay: Duration = .milliseconds(2), queueCapacity: Int = 100_000) {
+    public init(maxRows: Int = 10_000, maxDelay: Duration = .milliseconds(2), queueCapacity: Int = 100_000,
+                lockWait: Duration = .seconds(10)) {
         self.maxRows = maxRows
         self.maxDelay = maxDelay
         self.queueCapacity = queueCapacity
+        self.lockWait = lockWait
     }
 }

@@ -79,8 +79,10 @@ public struct IngestHandler: WireHandler {
                 return .ready(.result(statsFigures()))
 
             case .health:
-                return .ready(.result(context.healthReport(status: healthStatus(), walEnabled: walEnabled,
-                                                           figures: statsFigures())))
+                let (status, reason) = healthStatus()
+                var figures = statsFigures()
+                if let reason { figures["reason"] = .string(reason) }
+                return .ready(.result(context.healthReport(status: status, walEnabled: walEnabled, figures: figures)))
             }
         } catch let error as WireError {
             return .ready(.failure(error))
@@ -114,11 +116,28 @@ public struct IngestHandler: WireHandler {
         }
     }
 
-    private func healthStatus() -> String {
+    /// How long a failed command keeps `health` at `degraded` after the writer recovered.
+    static let failureMemory: Duration = .seconds(60)
+
+    /// `healthy`, or `degraded`/`unhealthy` with the reason, most severe first.
+    private func healthStatus() -> (status: String, reason: String?) {
         let figures = writer.currentFigures
-        if figures.lastBatchFailed { return "unhealthy" }
-        if figures.queuedRows * 5 >= policy.queueCapacity * 4 || figures.failedBatches > 0 { return "degraded" }
-        return "healthy"
+        let now = ContinuousClock.now
+        if figures.lastBatchFailed {
+            return ("unhealthy", "the last batch failed: \(figures.lastError ?? "unknown error")")
+        }
+        if let since = figures.lockBlockedSince {
+            return ("degraded", String(format: "writer blocked %.1f s on the database write lock held by another "
+                                           + "connection", (now - since).seconds))
+        }
+        if figures.queuedRows * 5 >= policy.queueCapacity * 4 {
+            return ("degraded", "write queue \(figures.queuedRows) of \(policy.queueCapacity) rows")
+        }
+        if let failedAt = figures.lastFailureAt, now - failedAt < Self.failureMemory {
+            return ("degraded", String(format: "a command failed %.0f s ago: %@", (now - failedAt).seconds,
+                                       figures.lastError ?? "unknown error"))
+        }
+        return ("healthy", nil)
     }
 
     static func wireError(_ rejection: WriteRejection) -> WireError {
@@ -139,6 +158,8 @@ public struct IngestHandler: WireHandler {
             "wal_frames": .integer(Int64(figures.walFrames)),
             "wal_restarts": .integer(Int64(figures.walRestarts)),
             "rejected_queue_full": .integer(Int64(figures.rejectedFull)),
+            "lock_timeouts": .integer(Int64(figures.lockTimeouts)),
+            "foreign_commits": .integer(Int64(figures.foreignCommits)),
             "queue_rows": .integer(Int64(figures.queuedRows)),
             "queue_capacity": .integer(Int64(policy.queueCapacity)),
             "batch_max_rows": .integer(Int64(policy.maxRows)),

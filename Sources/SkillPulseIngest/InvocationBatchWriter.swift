@@ -44,6 +44,14 @@ public final class InvocationBatchWriter: Sendable {
         /// WAL frames after the last commit, and how often the WAL started over from its beginning.
         public var walFrames = 0
         public var walRestarts = 0
+        /// Requests answered `unavailable` because another connection held the write lock past `lockWait`.
+        public var lockTimeouts = 0
+        /// Since when the writer has been waiting for another connection's write lock; nil while it is not.
+        public var lockBlockedSince: ContinuousClock.Instant?
+        /// When a command last failed in the database.
+        public var lastFailureAt: ContinuousClock.Instant?
+        /// Batches that found another connection's commits first (and reloaded what the writer keeps in memory).
+        public var foreignCommits = 0
     }
 
     // Only the writer thread (and start-up seeding, before the thread exists) touches the store.
@@ -97,12 +105,28 @@ public final class InvocationBatchWriter: Sendable {
     public func seedWindows(now: UTCTimestamp) throws {
         let since = now.adding(milliseconds: -86_400_000)
         let nowMinute = now.millisecondsSinceEpoch / 60_000
-        let rows = try store.withLock { try $0.recentMinuteCounts(since: since) }
-        windows.withLock { windows in
-            for row in rows {
-                windows.record(row.skill, minute: row.minute, count: row.count, completed: row.completed, now: nowMinute)
-            }
-        }
+        let tallies = try store.withLock { try $0.recentMinuteCounts(since: since) }
+        cacheWindows(nowMinute: nowMinute).record(tallies)
+    }
+
+    /// The sliding windows as the store feeds and reads them, as of `nowMinute`.
+    private func cacheWindows(nowMinute: Int64) -> CacheWindows {
+        CacheWindows(
+            record: { tallies in
+                self.windows.withLock { windows in
+                    for tally in tallies {
+                        windows.record(tally.skill, minute: tally.minute, count: tally.count,
+                                       completed: tally.completed, now: nowMinute)
+                    }
+                }
+            },
+            figures: { skills in
+                self.windows.withLock { windows in
+                    var figures: [String: CacheWindowFigures] = [:]
+                    for skill in skills { figures[skill] = Self.cacheFigures(windows.totals(skill, now: nowMinute)) }
+                    return figures
+                }
+            })
     }
 
     /// Queues `command` now (callers rely on queue order being request order) and returns the ticket that
@@ -220,32 +244,27 @@ public final class InvocationBatchWriter: Sendable {
         }
         // Windows count rows before the commit; if a command later fails alone they over-count until the
         // next start re-seeds them from the table.
-        let result = store.withLock { store in store.write(batch.map(\.command), now: now) { inserted in
-            // One window update per (skill, minute) of the batch, not one per invocation.
-            var perMinute: [SkillMinute: (count: Int, completed: Int)] = [:]
-            for invocation in inserted {
-                let key = SkillMinute(skill: invocation.input.skillName,
-                                      minute: invocation.input.invokedAt.millisecondsSinceEpoch / 60_000)
-                perMinute[key, default: (0, 0)].count += 1
-                if invocation.input.completed { perMinute[key, default: (0, 0)].completed += 1 }
+        let result: BatchResult
+        let foreignCommits: Int
+        do {
+            (result, foreignCommits) = try store.withLock { store in
+                (try store.write(batch.map(\.command), now: now, windows: cacheWindows(nowMinute: nowMinute)),
+                 store.foreignCommitsSeen)
             }
-            return windows.withLock { windows in
-                for (key, tally) in perMinute {
-                    windows.record(key.skill, minute: key.minute, count: tally.count, completed: tally.completed,
-                                   now: nowMinute)
-                }
-                var figures: [String: CacheWindowFigures] = [:]
-                for key in perMinute.keys where figures[key.skill] == nil {
-                    figures[key.skill] = Self.cacheFigures(windows.totals(key.skill, now: nowMinute))
-                }
-                return figures
-            }
-        } }
+        } catch {
+            waitedForLock(batch)
+            return
+        }
+        let committedCommands = result.outcomes.count { if case .failed = $0 { false } else { true } }
         figures.withLock { figures in
+            figures.lockBlockedSince = nil
+            figures.foreignCommits = foreignCommits
             figures.committedInvocations += result.invocations.count
-            figures.committedBatches += 1
-            figures.committedCommands += batch.count
-            figures.lastBatchFailed = false
+            figures.committedCommands += committedCommands
+            if committedCommands > 0 {
+                figures.committedBatches += 1
+                figures.lastBatchFailed = false
+            }
         }
         // Only this thread hands batches over, so subscribers see events strictly in commit order.
         publisher.publish(result)
@@ -263,6 +282,7 @@ public final class InvocationBatchWriter: Sendable {
             logger.error("commands failed even when run alone", metadata: ["count": "\(failures)"])
             figures.withLock {
                 $0.failedBatches += 1
+                $0.lastFailureAt = .now
                 $0.lastBatchFailed = failures == batch.count
                 $0.lastError = result.outcomes.lazy.compactMap { outcome -> String? in
                     if case .failed(let message, _) = outcome { return message }
@@ -272,21 +292,52 @@ public final class InvocationBatchWriter: Sendable {
         }
     }
 
+    /// Another connection held the write lock for a whole lock-wait slice, so `batch` was not executed. Its
+    /// requests go back to the head of the queue, in order, unless they have waited `lockWait` (or ingest is
+    /// draining): those, and queued requests as old, are answered `unavailable` with nothing written.
+    private func waitedForLock(_ batch: [Pending]) {
+        let now = ContinuousClock.now
+        let since = figures.withLock { figures in
+            let since = figures.lockBlockedSince ?? now
+            figures.lockBlockedSince = since
+            return since
+        }
+        var expired: [Pending] = []
+        withQueue { state in
+            let draining = !state.accepting
+            var keep: [Pending] = []
+            for pending in batch + state.pending {
+                if draining || now - pending.arrival >= policy.lockWait {
+                    expired.append(pending)
+                } else {
+                    keep.append(pending)
+                }
+            }
+            state.pending = keep
+            state.queuedRows = keep.reduce(0) { $0 + $1.command.weight }
+        }
+        guard !expired.isEmpty else { return }
+        let waited = (now - since).seconds
+        figures.withLock { $0.lockTimeouts += expired.count }
+        logger.warning("another connection holds the database's write lock; answering requests unavailable", metadata: [
+            "requests": "\(expired.count)", "blocked_seconds": "\(String(format: "%.1f", waited))",
+        ])
+        let error = WireError.unavailable(String(
+            format: "the database is locked by another writer (ingest has waited %.1f s for its write lock); "
+                + "nothing was written; retry later", max(waited, policy.lockWait.seconds)))
+        for pending in expired { pending.ticket.resolve(.failure(error)) }
+    }
+
     private func refreshCache() {
         let nowMinute = UTCTimestamp.now().millisecondsSinceEpoch / 60_000
         do {
-            let changed = try store.withLock { store in try store.refreshCache(figures: { skill in
-                windows.withLock { Self.cacheFigures($0.totals(skill, now: nowMinute)) }
-            }, now: .now()) }
+            let changed = try store.withLock { store in
+                try store.refreshCache(windows: cacheWindows(nowMinute: nowMinute), now: .now())
+            }
             if changed > 0 { logger.debug("cache windows refreshed", metadata: ["rows": "\(changed)"]) }
         } catch {
             logger.warning("cache refresh failed", metadata: ["error": "\(error)"])
         }
-    }
-
-    private struct SkillMinute: Hashable {
-        let skill: String
-        let minute: Int64
     }
 
     static func cacheFigures(_ totals: SlidingWindowCounts<String>.Totals) -> CacheWindowFigures {

@@ -29,6 +29,10 @@ struct IngestCommand: AsyncParsableCommand {
             help: "Start the WAL over once it holds this many MiB: each restart pauses writes for one small checkpoint.")
     var walRestartMiB: Int = WALBudget.defaultRestartMiB
 
+    @Option(name: .customLong("lock-wait-ms"),
+            help: "Answer `unavailable` to requests that waited this long for another process's write lock.")
+    var lockWaitMs: Int = 10_000
+
     func validate() throws {
         guard batchMaxRows >= 1 else { throw ValidationError("--batch-max-rows must be at least 1") }
         guard batchMaxDelayMs >= 0, batchMaxDelayMs <= 1000 else {
@@ -36,6 +40,9 @@ struct IngestCommand: AsyncParsableCommand {
         }
         guard queueCapacity >= batchMaxRows else { throw ValidationError("--queue-capacity must be ≥ --batch-max-rows") }
         guard subscriberBuffer >= 1 else { throw ValidationError("--subscriber-buffer must be at least 1") }
+        guard lockWaitMs >= 100, lockWaitMs <= 600_000 else {
+            throw ValidationError("--lock-wait-ms must be between 100 and 600000")
+        }
         guard walRestartMiB >= 1, walRestartMiB <= 4096 else {
             throw ValidationError("--wal-restart-mib must be between 1 and 4096")
         }
@@ -43,7 +50,7 @@ struct IngestCommand: AsyncParsableCommand {
 
     func run() async throws {
         let policy = GroupCommitPolicy(maxRows: batchMaxRows, maxDelay: .microseconds(Int64(batchMaxDelayMs * 1000)),
-                                       queueCapacity: queueCapacity)
+                                       queueCapacity: queueCapacity, lockWait: .milliseconds(lockWaitMs))
         do {
             try await IngestDaemon.run(options: options, policy: policy, subscriberBuffer: subscriberBuffer,
                                        walBudget: WALBudget(restartMiB: walRestartMiB))
