@@ -8,7 +8,7 @@ import Synchronization
 /// `skillpulse bench …`
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure a running daemon.", subcommands: [BenchIngestCommand.self, BenchStoreCommand.self])
+        commandName: "bench", abstract: "Measure a running daemon.", subcommands: [BenchIngestCommand.self, BenchStoreCommand.self, BenchWriterCommand.self])
 }
 
 /// `skillpulse bench ingest`: drives a running ingest and prints throughput and ack latency.
@@ -26,6 +26,12 @@ struct BenchIngestCommand: AsyncParsableCommand {
     @Option(help: "Distinct skills in the generated events.") var skills = 100
     @Option(help: "Distinct sessions in the generated events.") var sessions = 50
     @Flag(help: "Also print the figures as one JSON object.") var json = false
+    @Flag(name: .customLong("with-reader"),
+          help: "Beside the load, open, read and close a read-only connection to ingest's database every 10 ms.")
+    var withReader = false
+    @Option(name: .customLong("with-writer"),
+            help: "Beside the load, commit one small derived-table transaction every N ms (as analytics does).")
+    var withWriterMs: Double?
 
     func validate() throws {
         guard clients >= 1, events >= 1, batch >= 1, pipeline >= 1, skills >= 1, sessions >= 1 else {
@@ -33,12 +39,28 @@ struct BenchIngestCommand: AsyncParsableCommand {
         }
         guard batch <= 10_000 else { throw ValidationError("--batch must be at most 10000 (track_batch's limit)") }
         if let rate, rate <= 0 { throw ValidationError("--rate must be > 0") }
+        if let withWriterMs, withWriterMs < 0 || withWriterMs > 60_000 {
+            throw ValidationError("--with-writer must be 0…60000 ms")
+        }
     }
 
     func run() async throws {
         // Stats go over a connection of their own; the measured traffic uses lean blocking sockets.
         let control = try await DaemonConnection.connect(options)
         let before = try DaemonConnection.result(try await control.call("stats"))
+        var beside: BesideIngestLoad?
+        if withReader || withWriterMs != nil {
+            // The file ingest itself reports, whatever this command's --db says.
+            let health = try DaemonConnection.result(try await control.call("health"))
+            guard let path = health["db"]?["path"]?.stringValue else { throw CLI.fail("ingest's health names no database") }
+            let load = try CLI.run { try BesideIngestLoad(path: path, tag: "\(getpid())", withWriter: withWriterMs != nil) }
+            if withReader { load.startReader() }
+            if let withWriterMs { load.startWriter(interval: .microseconds(Int64(withWriterMs * 1000))) }
+            print("beside the load: " + [withReader ? "a reader opening connections to \(path)" : nil,
+                                         withWriterMs.map { String(format: "a writer committing every %.1f ms", $0) }]
+                .compactMap { $0 }.joined(separator: ", "))
+            beside = load
+        }
         let requests = makeRequests()
         let perClient = (0..<clients).map { client in
             stride(from: client, to: requests.count, by: clients).map { requests[$0] }
@@ -61,6 +83,7 @@ struct BenchIngestCommand: AsyncParsableCommand {
         }
         let elapsed = (ContinuousClock.now - start)
         let seconds = elapsed.seconds
+        let besideFigures = await beside?.stop(readerStarted: withReader)
         let after = try DaemonConnection.result(try await control.call("stats"))
         await control.close()
 
@@ -83,15 +106,21 @@ struct BenchIngestCommand: AsyncParsableCommand {
         if outcome.errors > 0 {
             print("errors: \(outcome.errors) requests failed; first: \(outcome.firstError ?? "")")
         }
+        if let besideFigures { for line in BesideIngestLoad.report(besideFigures, seconds: seconds) { print(line) } }
         if json {
             DaemonConnection.printJSON(.object([
                 "events": .integer(Int64(outcome.ackedEvents)), "seconds": .number(seconds),
                 "events_per_second": .number(eventsPerSecond),
                 "p50_ms": .number(latency.p50), "p99_ms": .number(latency.p99), "max_ms": .number(latency.max),
                 "errors": .integer(Int64(outcome.errors)), "transactions": .integer(transactions),
+                "beside_reader_connections": .integer(Int64(besideFigures?.readerConnections ?? 0)),
+                "beside_writer_commits": .integer(Int64(besideFigures?.writerCommits ?? 0)),
+                "beside_errors": .integer(Int64((besideFigures?.readerErrors ?? 0) + (besideFigures?.writerErrors ?? 0))),
             ]))
         }
-        if outcome.errors > 0 { throw ExitCode(1) }
+        if outcome.errors > 0 || (besideFigures?.readerErrors ?? 0) + (besideFigures?.writerErrors ?? 0) > 0 {
+            throw ExitCode(1)
+        }
     }
 
     /// Pre-encodes every request so the timed part measures the daemon, not our JSON encoder.
