@@ -1,3 +1,5 @@
+import Foundation
+
 /// The workflow phases the schema recognises (session-buddy's V3 recommendation, now enforced).
 public enum WorkflowPhase: String, Sendable, CaseIterable, Codable {
     case setup, execution, verification, cleanup, rollback
@@ -84,9 +86,25 @@ public enum FieldRules {
     public static let maxDurationSeconds = 7 * 86_400.0
     /// Invocations stamped further ahead than this are rejected: the sender's clock or code is wrong.
     public static let maxFutureSkewMilliseconds: Int64 = 5 * 60 * 1000
+    /// Back-dating stops at the Unix epoch: earlier instants are a client's bug, and keeping every stored
+    /// instant inside four-digit years keeps the stored text sortable and readable by SQLite.
+    public static let earliestTimestamp = UTCTimestamp(millisecondsSinceEpoch: 0)
 
-    /// A required name: 1…`limit` characters, no control characters, no surrounding whitespace.
+    /// A required identifier or name (`session_id`, `user_id`, `idempotency_key`, `skill_name`, …): the rules
+    /// of `path(_:field:limit:)` plus Unicode NFC. Swift compares strings by canonical equivalence while SQLite compares
+    /// bytes, so `café` typed precomposed and `cafe\u{301}` would be one key in ingest's memory and two rows in
+    /// the database; normalising before anything is looked up or stored makes both sides agree.
     public static func name(_ value: String, field: String, limit: Int = maxNameLength) throws(FieldError) -> String {
+        let checked = try path(value, field: field, limit: limit)
+        // Printable ASCII is already NFC; only other text pays for normalisation.
+        if checked.utf8.allSatisfy({ $0 < 0x80 }) { return checked }
+        return checked.precomposedStringWithCanonicalMapping
+    }
+
+    /// A required name kept byte for byte (`project_path`: a file system path names its bytes, and Linux
+    /// tells `café` and `cafe\u{301}` apart): 1…`limit` characters, no control characters, no surrounding
+    /// whitespace.
+    public static func path(_ value: String, field: String, limit: Int = maxPathLength) throws(FieldError) -> String {
         guard !value.isEmpty else { throw FieldError(field, "must not be empty") }
         // Printable ASCII (nearly every name) needs no grapheme counting or Unicode property lookups: each
         // byte is one character, none is a control, and the only whitespace is the space.
@@ -158,7 +176,11 @@ public enum FieldRules {
     public static func timestamp(_ value: String?, field: String, now: UTCTimestamp) throws(FieldError) -> UTCTimestamp {
         guard let value else { return now }
         guard let parsed = UTCTimestamp(iso8601: value) else {
-            throw FieldError(field, "must be ISO-8601 with a zone, e.g. 2026-11-25T03:00:00.123Z or …+01:00")
+            throw FieldError(field, "must be ISO-8601 with a zone, YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM), e.g. "
+                             + "2026-11-25T03:00:00.123Z or …+01:00 (no leap second :60, no ±HHMM, no , fraction)")
+        }
+        guard parsed >= earliestTimestamp else {
+            throw FieldError(field, "is before \(earliestTimestamp), the earliest instant SkillPulse stores")
         }
         guard parsed.millisecondsSinceEpoch - now.millisecondsSinceEpoch <= maxFutureSkewMilliseconds else {
             throw FieldError(field, "is more than 5 minutes in the future")

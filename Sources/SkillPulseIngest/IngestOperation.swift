@@ -61,7 +61,7 @@ public struct CreateSessionParams: Decodable, Sendable {
         SessionInput(
             sessionID: try FieldRules.optionalName(sessionID, field: "session_id", limit: FieldRules.maxIdentifierLength)
                 ?? newID(),
-            projectPath: try FieldRules.name(projectPath, field: "project_path", limit: FieldRules.maxPathLength),
+            projectPath: try FieldRules.path(projectPath, field: "project_path"),
             userID: try FieldRules.optionalName(userID, field: "user_id", limit: FieldRules.maxIdentifierLength),
             startedAt: try FieldRules.timestamp(startedAt, field: "started_at", now: now))
     }
@@ -158,6 +158,4 @@ public struct TrackBatchParams: Decodable, Sendable {
 /// `subscribe` params.
 public struct SubscribeParams: Decodable, Sendable {
     public var topics: [String]
-
-    public static let knownTopics: Set<String> = ["invocation", "session"]
 }
