@@ -62,7 +62,7 @@ public final class InvocationBatchWriter: Sendable {
     // NSCondition guards `queueBox`; it is the one lock both submitters and the writer thread take.
     private let condition = NSCondition()
     private let queueBox: QueueBox
-    private let windows = Mutex(SlidingWindowCounts<String>(windowMinutes: [60, 1440]))
+    private let windows = Mutex(SlidingWindowCounts<String>(windowMinutes: WindowEdgeCounts.windowMinutes))
     private let figures = Mutex(Figures(committedInvocations: 0, committedBatches: 0, committedCommands: 0,
                                         rejectedFull: 0, failedBatches: 0, queuedRows: 0, lastError: nil,
                                         lastBatchFailed: false))
@@ -329,10 +329,12 @@ public final class InvocationBatchWriter: Sendable {
     }
 
     private func refreshCache() {
-        let nowMinute = UTCTimestamp.now().millisecondsSinceEpoch / 60_000
+        // One instant for the minute buckets and the exact edges, so neither counts a row twice or never.
+        let now = UTCTimestamp.now()
+        let nowMinute = now.millisecondsSinceEpoch / 60_000
         do {
             let changed = try store.withLock { store in
-                try store.refreshCache(windows: cacheWindows(nowMinute: nowMinute), now: .now())
+                try store.refreshCache(windows: cacheWindows(nowMinute: nowMinute), now: now)
             }
             if changed > 0 { logger.debug("cache windows refreshed", metadata: ["rows": "\(changed)"]) }
         } catch {
@@ -341,7 +343,6 @@ public final class InvocationBatchWriter: Sendable {
     }
 
     static func cacheFigures(_ totals: SlidingWindowCounts<String>.Totals) -> CacheWindowFigures {
-        CacheWindowFigures(count1h: totals.count[0], count24h: totals.count[1],
-                           completionRate24h: totals.completionRate(1))
+        CacheWindowFigures(count1h: totals.count[0], count24h: totals.count[1], completed24h: totals.completed[1])
     }
 }

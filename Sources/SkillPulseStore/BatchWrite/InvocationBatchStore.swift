@@ -13,8 +13,8 @@ import SkillPulseCore
 /// Not thread-safe by design: the writer thread is its only user.
 public final class InvocationBatchStore {
     private let queue: DatabaseQueue
-    /// session_id → user_id (or nil) of sessions known to exist; ingest is the only writer of sessions.
-    private var knownSessions: [String: String?] = [:]
+    /// Session rows read or written so far.
+    private var sessions = SessionDirectory()
     /// skill_name → its skill_metrics row, read once; updated only after a batch commits.
     private var skillMetrics: [String: SkillMetricsState] = [:]
     /// (skill, hour) → sessions stored in skill_time_series_sessions; grows only once a batch has committed.
@@ -90,8 +90,9 @@ public final class InvocationBatchStore {
                                                             retryable: true)], invocations: [], sessions: [])
                 }
                 merged.outcomes += single.outcomes
+                let offset = merged.invocations.count
                 merged.invocations += single.invocations
-                merged.sessions += single.sessions
+                merged.sessions += single.sessions.map { $0.shifted(by: offset) }
             }
             return merged
         }
@@ -109,7 +110,6 @@ public final class InvocationBatchStore {
         -> BatchResult
     {
         var result = BatchResult(outcomes: [], invocations: [], sessions: [])
-        let sessionsBefore = knownSessions
         var rollups = RollupChanges()
         var began = false
         do {
@@ -139,13 +139,16 @@ public final class InvocationBatchStore {
                     for (skill, totals) in aggregates.skills where totals.last > latest[skill] ?? "" {
                         latest[skill] = totals.last
                     }
-                    try writeCache(latest, figures: windows.figures(Array(latest.keys)), db: db, now: createdAt)
+                    let figures = try WindowEdgeCounts.exact(windows.figures(Array(latest.keys)), skills: latest.keys,
+                                                             now: now, db: db)
+                    try writeCache(latest, figures: figures, db: db, now: createdAt)
                     if !triggersDisabled { try db.execute(sql: "DELETE FROM ingest_batch_marker") }
                     return .commit
                 }
             }
         } catch {
-            knownSessions = sessionsBefore
+            // The rolled-back transaction may have inserted or changed sessions the directory remembers.
+            sessions.forget()
             if !began, let error = error as? DatabaseError, error.resultCode == .SQLITE_BUSY { throw WriteLockTimeout() }
             throw error
         }
@@ -159,7 +162,7 @@ public final class InvocationBatchStore {
     /// transaction, and returns what it appended to `skill_invocation` (nil when nobody else wrote).
     private func absorbForeignCommits(_ db: Database) throws -> ForeignCommitTracker.Changes? {
         guard let changes = try foreign.check(db) else { return nil }
-        knownSessions.removeAll(keepingCapacity: true)
+        sessions.forget()
         skillMetrics.removeAll(keepingCapacity: true)
         hourSessions.forget()
         return changes
@@ -187,32 +190,35 @@ public final class InvocationBatchStore {
     ) throws -> StagedOutcome {
         switch command {
         case .createSession(let input):
-            if try sessionExists(input.sessionID, db: db) {
+            if try sessions.lookup(input.sessionID, db: db) != nil {
                 return .done(.rejected(WriteRejection(kind: .conflict, message: "session \(input.sessionID) already exists")))
             }
             let record = SessionRecord(sessionID: input.sessionID, userID: input.userID,
                                        projectPath: input.projectPath, startedAt: input.startedAt.normalized)
-            try insertSession(record, db: db)
-            result.sessions.append(SessionChange(kind: .started, session: record, implicit: false))
+            try sessions.insert(record, db: db)
+            result.sessions.append(SessionChange(kind: .started, session: record, implicit: false,
+                                                 position: staging.rows.count))
             return .done(.sessionCreated(record))
 
         case .endSession(let sessionID, let endedAt):
-            guard let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT user_id, project_path, started_at, ended_at FROM sessions WHERE session_id = ?"),
-                arguments: [sessionID])
-            else {
+            guard let record = try sessions.lookup(sessionID, db: db) else {
                 return .done(.rejected(WriteRejection(kind: .notFound, message: "no session \(sessionID)")))
             }
-            var record = SessionRecord(sessionID: sessionID, userID: row["user_id"], projectPath: row["project_path"],
-                                       startedAt: row["started_at"], endedAt: row["ended_at"])
+            // A retry after a lost reply is answered with the first end, whatever time it carries.
             if record.endedAt != nil { return .done(.sessionEnded(record, alreadyEnded: true)) }
-            record.endedAt = max(endedAt.normalized, record.startedAt)
-            try db.cachedStatement(sql: "UPDATE sessions SET ended_at = ? WHERE session_id = ?")
-                .execute(arguments: [record.endedAt, sessionID])
-            result.sessions.append(SessionChange(kind: .ended, session: record, implicit: false))
-            return .done(.sessionEnded(record, alreadyEnded: false))
+            let end = endedAt.normalized
+            guard end >= record.startedAt else {
+                return .done(.rejected(WriteRejection(kind: .invalid, message: """
+                    params.ended_at: \(end) is before the session's started_at \(record.startedAt)
+                    """)))
+            }
+            let ended = try sessions.end(record, at: end, db: db)
+            result.sessions.append(SessionChange(kind: .ended, session: ended, implicit: ended.isImplicit,
+                                                 position: staging.rows.count))
+            return .done(.sessionEnded(ended, alreadyEnded: false))
 
         case .invocations(let list):
+            if let rejection = try lateForEndedSession(list, db: db, staging: staging) { return .done(.rejected(rejection)) }
             var references: [StagedOutcome.Reference] = []
             references.reserveCapacity(list.count)
             for invocation in list {
@@ -229,7 +235,8 @@ public final class InvocationBatchStore {
                         continue
                     }
                 }
-                let sessionUser = try ensureSession(for: invocation, db: db, into: &result)
+                let sessionUser = try ensureSession(for: invocation, db: db, into: &result,
+                                                    position: staging.rows.count)
                 let slot = staging.stage(invocation, userID: invocation.userID ?? sessionUser)
                 references.append(.staged(slot))
             }
@@ -237,43 +244,46 @@ public final class InvocationBatchStore {
         }
     }
 
-    private func sessionExists(_ sessionID: String, db: Database) throws -> Bool {
-        if knownSessions[sessionID] != nil { return true }
-        return try Bool.fetchOne(
-            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM sessions WHERE session_id = ?)"),
-            arguments: [sessionID]) ?? false
+    /// The rejection of a command holding an invocation timed after its session ended, or nil. Checked
+    /// before anything is staged, so the command stays all or nothing; late delivery of invocations from
+    /// before the end, and retries of stored ones, stay accepted.
+    private func lateForEndedSession(_ list: [InvocationInput], db: Database, staging: InvocationStaging) throws
+        -> WriteRejection?
+    {
+        for (index, invocation) in list.enumerated() {
+            guard let record = try sessions.lookup(invocation.sessionID, db: db), let ended = record.endedAt,
+                  invocation.invokedAt.normalized > ended
+            else { continue }
+            if let key = invocation.idempotencyKey {
+                if staging.slotsByKey[key] != nil { continue }
+                let stored = try Bool.fetchOne(
+                    db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM skill_invocation WHERE idempotency_key = ?)"),
+                    arguments: [key]) ?? false
+                if stored { continue }
+            }
+            let item = list.count > 1 ? "params.invocations[\(index)]" : "params"
+            return WriteRejection(kind: .conflict, message: """
+                \(item).invoked_at \(invocation.invokedAt.normalized) is after session \(invocation.sessionID) \
+                ended (ended_at \(ended))
+                """)
+        }
+        return nil
     }
 
     /// Returns the session's user, creating the session on the fly when this is its first invocation.
-    private func ensureSession(for invocation: InvocationInput, db: Database, into result: inout BatchResult) throws
-        -> String?
+    private func ensureSession(for invocation: InvocationInput, db: Database, into result: inout BatchResult,
+                               position: Int) throws -> String?
     {
-        if let known = knownSessions[invocation.sessionID] { return known }
-        if let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT user_id FROM sessions WHERE session_id = ?"),
-            arguments: [invocation.sessionID])
-        {
-            let user: String? = row["user_id"]
-            remember(invocation.sessionID, user: user)
-            return user
+        let invokedAt = invocation.invokedAt.normalized
+        if let record = try sessions.lookup(invocation.sessionID, db: db) {
+            try sessions.noteInvocation(at: invokedAt, in: record, db: db)
+            return record.userID
         }
         let record = SessionRecord(sessionID: invocation.sessionID, userID: invocation.userID, projectPath: nil,
-                                   startedAt: invocation.invokedAt.normalized)
-        try insertSession(record, db: db)
-        result.sessions.append(SessionChange(kind: .started, session: record, implicit: true))
+                                   startedAt: invokedAt)
+        try sessions.insert(record, db: db)
+        result.sessions.append(SessionChange(kind: .started, session: record, implicit: true, position: position))
         return invocation.userID
-    }
-
-    private func insertSession(_ record: SessionRecord, db: Database) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO sessions (session_id, user_id, project_path, started_at, ended_at) VALUES (?, ?, ?, ?, NULL)
-            """).execute(arguments: [record.sessionID, record.userID, record.projectPath, record.startedAt])
-        remember(record.sessionID, user: record.userID)
-    }
-
-    private func remember(_ sessionID: String, user: String?) {
-        if knownSessions.count > 200_000 { knownSessions.removeAll(keepingCapacity: true) }
-        knownSessions[sessionID] = .some(user)
     }
 
     /// Inserts every staged row with multi-row statements and returns their ids in staging order.
@@ -416,7 +426,7 @@ public final class InvocationBatchStore {
         for chunk in latest.keys.sorted().statementChunks() {
             var binder = try statements.binder(.cache, rows: chunk.count, db: db)
             for skill in chunk {
-                let figure = figures[skill] ?? CacheWindowFigures(count1h: 0, count24h: 0, completionRate24h: nil)
+                let figure = figures[skill] ?? .zero
                 binder.bind(skill)
                 binder.bind(latest[skill])
                 binder.bind(figure.count1h)
@@ -446,7 +456,7 @@ public final class InvocationBatchStore {
                 FROM skill_metrics_cache
                 """)
             let skills = rows.map { $0["skill_name"] as String }
-            let figures = windows.figures(skills)
+            let figures = try WindowEdgeCounts.exact(windows.figures(skills), skills: skills, now: now, db: db)
             let update = try db.cachedStatement(sql: """
                 UPDATE skill_metrics_cache SET invocation_count_1h = ?, invocation_count_24h = ?,
                     avg_completion_rate_24h = ?, updated_at = ?
@@ -455,11 +465,10 @@ public final class InvocationBatchStore {
             var changed = 0
             for row in rows {
                 let skill: String = row["skill_name"]
-                let current = CacheWindowFigures(count1h: row["invocation_count_1h"] ?? 0,
-                                                 count24h: row["invocation_count_24h"] ?? 0,
-                                                 completionRate24h: row["avg_completion_rate_24h"])
-                let fresh = figures[skill] ?? CacheWindowFigures(count1h: 0, count24h: 0, completionRate24h: nil)
-                if fresh != current {
+                let fresh = figures[skill] ?? .zero
+                let stored: (Int, Int, Double?) = (row["invocation_count_1h"] ?? 0, row["invocation_count_24h"] ?? 0,
+                                                   row["avg_completion_rate_24h"])
+                if stored != (fresh.count1h, fresh.count24h, fresh.completionRate24h) {
                     try update.execute(arguments: [fresh.count1h, fresh.count24h, fresh.completionRate24h,
                                                    now.normalized, skill])
                     changed += 1

@@ -36,7 +36,8 @@ public enum WriteOutcome: Sendable, Equatable {
 
 /// A command refused for a reason the client can act on.
 public struct WriteRejection: Error, Sendable, Equatable {
-    public enum Kind: Sendable, Equatable { case conflict, notFound }
+    /// `invalid`: a field contradicts stored state in a way no retry fixes (e.g. an end before the start).
+    public enum Kind: Sendable, Equatable { case conflict, notFound, invalid }
     public let kind: Kind
     public let message: String
 }
@@ -58,6 +59,13 @@ public struct SessionChange: Sendable {
     public let session: SessionRecord
     /// True when the session was created on the fly by its first invocation.
     public let implicit: Bool
+    /// How many of the batch's invocations come before this change in request order, so that the event
+    /// stream can interleave both kinds exactly as the requests did.
+    public let position: Int
+
+    func shifted(by offset: Int) -> SessionChange {
+        SessionChange(kind: kind, session: session, implicit: implicit, position: position + offset)
+    }
 }
 
 /// Everything one committed batch produced, in commit order.
@@ -71,11 +79,16 @@ public struct BatchResult: Sendable {
 public struct CacheWindowFigures: Sendable, Equatable {
     public var count1h: Int
     public var count24h: Int
-    public var completionRate24h: Double?
+    public var completed24h: Int
 
-    public init(count1h: Int, count24h: Int, completionRate24h: Double?) {
+    public init(count1h: Int, count24h: Int, completed24h: Int) {
         self.count1h = count1h
         self.count24h = count24h
-        self.completionRate24h = completionRate24h
+        self.completed24h = completed24h
     }
+
+    public static let zero = CacheWindowFigures(count1h: 0, count24h: 0, completed24h: 0)
+
+    /// `avg_completion_rate_24h`: nil when the day holds no invocation.
+    public var completionRate24h: Double? { count24h > 0 ? Double(completed24h) / Double(count24h) : nil }
 }
