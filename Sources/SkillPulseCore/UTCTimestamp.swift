@@ -55,20 +55,18 @@ public struct UTCTimestamp: Sendable, Hashable, Comparable, CustomStringConverti
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Parses ISO-8601 with a zone: `2026-11-25T03:00:00Z`, `…00.123456+02:00`, `…00-0530`.
-    /// A timestamp without a zone is rejected: its instant would be a guess.
+    /// Parses ISO-8601 with a zone, in exactly the forms SQLite's date functions read the same way, so that
+    /// ingest and SQL (the triggers, the migrations) store one text for one input:
+    /// `YYYY-MM-DD(T| )HH:MM:SS[.digits](Z|z|±HH:MM)`, e.g. `2026-11-25T03:00:00Z`, `…00.123456+02:00`.
+    /// Digits past the millisecond are cut off (the SQL paths cut them too). Refused: no zone (its instant
+    /// would be a guess), `±HHMM`, `,` fractions, a lowercase `t` and leap second `:60` — SQLite reads none of
+    /// them, so a row written with one through SQL would keep its text and sort wrongly.
     public init?(iso8601 text: String) {
-        guard let parsed = Self.parse(Array(text.utf8), requireZone: true) else { return nil }
+        guard let parsed = Self.parse(Array(text.utf8)) else { return nil }
         self.millisecondsSinceEpoch = parsed
     }
 
-    /// Like `init?(iso8601:)` but reads a zone-less value as UTC; used for data written by older tools.
-    public init?(lenientISO8601 text: String) {
-        guard let parsed = Self.parse(Array(text.utf8), requireZone: false) else { return nil }
-        self.millisecondsSinceEpoch = parsed
-    }
-
-    private static func parse(_ b: [UInt8], requireZone: Bool) -> Int64? {
+    private static func parse(_ b: [UInt8]) -> Int64? {
         var i = 0
         func digits(_ count: Int) -> Int64? {
             guard i + count <= b.count else { return nil }
@@ -89,13 +87,13 @@ public struct UTCTimestamp: Sendable, Hashable, Comparable, CustomStringConverti
         guard let year = digits(4), expect(45), let month = digits(2), expect(45), let day = digits(2) else {
             return nil
         }
-        guard i < b.count, b[i] == 84 || b[i] == 116 || b[i] == 32 else { return nil }  // 'T', 't' or ' '
+        guard i < b.count, b[i] == 84 || b[i] == 32 else { return nil }  // 'T' or ' '
         i += 1
         guard let hour = digits(2), expect(58), let minute = digits(2), expect(58), let second = digits(2) else {
             return nil
         }
         var millis: Int64 = 0
-        if i < b.count, b[i] == 46 || b[i] == 44 {  // '.' or ','
+        if i < b.count, b[i] == 46 {  // '.'
             i += 1
             var place: Int64 = 100
             var count = 0
@@ -109,25 +107,23 @@ public struct UTCTimestamp: Sendable, Hashable, Comparable, CustomStringConverti
         }
         var offsetMinutes: Int64 = 0
         if i == b.count {
-            if requireZone { return nil }
+            return nil
         } else if b[i] == 90 || b[i] == 122 {  // 'Z' or 'z'
             i += 1
         } else if b[i] == 43 || b[i] == 45 {  // '+' or '-'
             let sign: Int64 = b[i] == 43 ? 1 : -1
             i += 1
-            guard let oh = digits(2) else { return nil }
-            _ = expect(58)
-            guard let om = digits(2), oh <= 23, om <= 59 else { return nil }
+            guard let oh = digits(2), expect(58), let om = digits(2), oh <= 23, om <= 59 else { return nil }
             offsetMinutes = sign * (oh * 60 + om)
         } else {
             return nil
         }
         guard i == b.count else { return nil }
         guard (1...9999).contains(year), (1...12).contains(month), day >= 1,
-              day <= daysInMonth(year: year, month: month), hour <= 23, minute <= 59, second <= 60
+              day <= daysInMonth(year: year, month: month), hour <= 23, minute <= 59, second <= 59
         else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
-        let seconds = days * 86_400 + hour * 3600 + minute * 60 + min(second, 59) - offsetMinutes * 60
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60
         return seconds * 1000 + millis
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import SkillPulseCore
 import Testing
 
-/// `UTCTimestamp`: the stored 24-character form, strict and lenient ISO-8601 parsing, hour truncation.
+/// `UTCTimestamp`: the stored 24-character form, ISO-8601 parsing in the forms SQLite reads alike, hour truncation.
 struct UTCTimestampTests {
     /// A seeded generator so every run checks the same instants.
     struct SplitMix64: RandomNumberGenerator {
@@ -78,7 +78,6 @@ struct UTCTimestampTests {
             let text = instant.normalized
             #expect(Self.hasStoredShape(text), "\(instant.millisecondsSinceEpoch) → \(text)")
             #expect(UTCTimestamp(iso8601: text) == instant, "round trip of \(text)")
-            #expect(UTCTimestamp(lenientISO8601: text) == instant)
             #expect(instant.description == text)
         }
         let byTime = instants.sorted().map(\.normalized)
@@ -130,11 +129,8 @@ struct UTCTimestampTests {
     @Test(arguments: [
         ("2026-11-25T03:00:00Z", "2026-11-25T03:00:00.000Z"),
         ("2026-11-25T03:00:00z", "2026-11-25T03:00:00.000Z"),
-        ("2026-11-25t03:00:00Z", "2026-11-25T03:00:00.000Z"),
         ("2026-11-25 03:00:00Z", "2026-11-25T03:00:00.000Z"),
         ("2026-11-25T05:00:00+02:00", "2026-11-25T03:00:00.000Z"),
-        ("2026-11-25T05:00:00+0200", "2026-11-25T03:00:00.000Z"),
-        ("2026-11-24T21:30:00-0530", "2026-11-25T03:00:00.000Z"),
         ("2026-11-24T21:30:00-05:30", "2026-11-25T03:00:00.000Z"),
         ("2026-11-25T03:00:00+00:00", "2026-11-25T03:00:00.000Z"),
         ("2026-11-25T03:00:00-00:00", "2026-11-25T03:00:00.000Z"),
@@ -153,7 +149,7 @@ struct UTCTimestampTests {
     @Test(arguments: [
         (".1", 100), (".12", 120), (".123", 123), (".1234", 123), (".12345", 123), (".123456", 123),
         (".1234567", 123), (".12345678", 123), (".123456789", 123), (".999999999", 999), (".0009", 0),
-        (".05", 50), (",5", 500),
+        (".05", 50),
     ])
     func fractionalDigitsAreTruncatedToMilliseconds(fraction: String, millis: Int) throws {
         let base = try Self.ms("2026-11-25T03:00:00Z")
@@ -199,21 +195,17 @@ struct UTCTimestampTests {
         "yesterday",  // garbage
         "",  // empty
         "２０２６-11-25T03:00:00Z",  // non-ASCII digits
+        // Forms SQLite's date functions do not read: SQL would keep their text verbatim, so ingest refuses them.
+        "2026-11-25t03:00:00Z",  // lowercase t
+        "2026-11-25T05:00:00+0200",  // offset without a colon
+        "2026-11-24T21:30:00-0530",
+        "2026-11-25T03:00:00,5Z",  // comma fraction
+        "2026-12-31T23:59:60Z",  // leap second
+        "2026-12-31T23:59:60.200Z",
+        "2026-11-25T10:15:60Z",
     ])
     func strictParsingRejects(input: String) {
         #expect(UTCTimestamp(iso8601: input) == nil, "\(input) must be rejected")
-    }
-
-    @Test func lenientParsingReadsZonelessValuesAsUTCAndStillRejectsGarbage() throws {
-        let zoneless = try #require(UTCTimestamp(lenientISO8601: "2026-11-20T10:15:30.123456"))
-        #expect(zoneless.normalized == "2026-11-20T10:15:30.123Z")
-        #expect(UTCTimestamp(lenientISO8601: "2026-11-20 10:15:30")?.normalized == "2026-11-20T10:15:30.000Z")
-        // A zone is still honoured.
-        #expect(UTCTimestamp(lenientISO8601: "2026-11-20T12:15:30+02:00")?.normalized == "2026-11-20T10:15:30.000Z")
-        for bad in ["2026-02-30T00:00:00", "2026-11-25T24:00:00", "garbage", "", "2026-11-25T03:00:00.",
-                    "2026-11-25T03:00:00 junk"] {
-            #expect(UTCTimestamp(lenientISO8601: bad) == nil, "\(bad) must be rejected")
-        }
     }
 
     @Test func parsedRandomTextRoundTripsThroughTheStoredForm() throws {
