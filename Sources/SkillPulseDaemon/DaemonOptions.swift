@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import SkillPulseCore
+import SkillPulseWire
 
 /// Flags every daemon accepts; environment variables fill what the flags leave out.
 public struct DaemonOptions: ParsableArguments, Sendable {
@@ -17,7 +18,7 @@ public struct DaemonOptions: ParsableArguments, Sendable {
     public var logLevel: String?
 
     @Option(name: .customLong("max-frame-bytes"), help: "Largest frame accepted on the socket.")
-    public var maxFrameBytes: Int = 1 << 20
+    public var maxFrameBytes: Int = WireFrame.defaultMaxLength
 
     public init() {}
 

@@ -43,15 +43,16 @@ public enum IngestDaemon {
                           perSecond, figures.committedInvocations, figures.committedBatches, figures.queuedRows,
                           broadcaster.subscriberCount)
         }
-        // Shutdown runs in reverse order: systemd hears STOPPING=1, the server stops reading and answers what
-        // it has read (the writer still runs), then the writer commits what is queued and stops.
+        // Shutdown runs in reverse order: systemd hears STOPPING=1, then IngestServingService stops reading
+        // requests, commits and answers what it has read, hands every committed event to the subscribers and
+        // waits for them to be written; the checkpointer stops last.
         let group = ServiceGroup(configuration: .init(
             services: [
                 .init(service: WALCheckpointService(path: paths.databasePath, interval: .milliseconds(50),
                                                     restartFrames: walBudget.restartFrames, restart: walRestart,
                                                     logger: logger)),
-                .init(service: WriterService(writer: writer, publisher: publisher, broadcaster: broadcaster)),
-                .init(service: WireServerService(server: server)),
+                .init(service: IngestServingService(server: server, writer: writer, publisher: publisher,
+                                                    broadcaster: broadcaster)),
                 .init(service: status),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -61,8 +62,12 @@ public enum IngestDaemon {
     }
 }
 
-/// Runs the batch writer's thread for the life of the service group.
-struct WriterService: Service {
+/// Runs the socket server, the batch writer's thread and the event publisher as one service, because their
+/// shutdown interleaves: the server stops reading, the writer commits what was read (so every request read
+/// gets its answer), the publisher hands every committed event to the subscribers, their streams end, and
+/// the server returns once each connection has written what it owes (or the drain timeout cut it off).
+struct IngestServingService: Service {
+    let server: WireServer<IngestHandler>
     let writer: InvocationBatchWriter
     let publisher: CommittedBatchPublisher
     let broadcaster: EventBroadcaster
@@ -70,9 +75,32 @@ struct WriterService: Service {
     func run() async throws {
         publisher.start()
         writer.start()
-        try? await gracefulShutdown()
+        do {
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    try await server.run()
+                    return true
+                }
+                group.addTask {
+                    try? await gracefulShutdown()
+                    server.beginDraining()
+                    await stopWriting()
+                    return false
+                }
+                // The server may end first only by failing (or being cancelled): then nothing waits for a signal.
+                while let serverEnded = try await group.next() {
+                    if serverEnded { group.cancelAll() }
+                }
+            }
+        } catch {
+            await stopWriting()
+            throw error
+        }
+    }
+
+    /// Commits what is queued, publishes every committed event and ends the subscribers' streams after them.
+    private func stopWriting() async {
         await writer.drain()
-        // Every committed batch reaches the subscribers before their streams end.
         await publisher.finish()
         broadcaster.close()
     }

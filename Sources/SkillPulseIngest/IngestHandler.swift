@@ -15,6 +15,10 @@ public struct IngestHandler: WireHandler {
     let policy: GroupCommitPolicy
 
     public func handle(_ operation: IngestOperation) -> PendingOutcome {
+        handle(operation, on: WireConnection())
+    }
+
+    public func handle(_ operation: IngestOperation, on connection: WireConnection) -> PendingOutcome {
         let now = UTCTimestamp.now()
         do {
             switch operation {
@@ -66,14 +70,25 @@ public struct IngestHandler: WireHandler {
                 }
 
             case .subscribe(let params):
-                let topics = Set(params.topics)
-                guard !topics.isEmpty else {
-                    throw WireError.badRequest("topics must name at least one of invocation, session")
+                guard !params.topics.isEmpty else {
+                    throw WireError.badRequest("params.topics must name at least one of invocation, session")
                 }
-                if let unknown = topics.subtracting(SubscribeParams.knownTopics).first {
-                    throw WireError.badRequest("topics: unknown topic \"\(unknown.prefix(64))\"; known: invocation, session")
+                var topics: Set<EventTopic> = []
+                for name in params.topics {
+                    guard let topic = EventTopic(rawValue: name) else {
+                        throw WireError.badRequest(
+                            "params.topics: unknown topic \"\(name.prefix(64))\"; known: invocation, session")
+                    }
+                    topics.insert(topic)
                 }
-                return .ready(.stream(result: ["topics": topics.sorted()], events: broadcaster.subscribe(topics: topics)))
+                // A second subscribe on the same connection adds its topics to the stream it already has.
+                if let existing = connection.eventSource as? SubscriberQueue {
+                    let all = existing.subscribe(to: topics)
+                    return .ready(.result(["topics": all.sorted().map(\.rawValue)]))
+                }
+                let queue = broadcaster.subscribe(topics: topics)
+                _ = connection.adopt(queue)
+                return .ready(.stream(result: ["topics": topics.sorted().map(\.rawValue)], events: queue))
 
             case .stats:
                 return .ready(.result(statsFigures()))
@@ -112,7 +127,8 @@ public struct IngestHandler: WireHandler {
         do {
             return try body()
         } catch {
-            throw WireError.badRequest(error.description)
+            // The same path form as decoding errors (`params.invocations[3].completed`), so clients parse one.
+            throw WireError.badRequest("params." + error.description)
         }
     }
 
@@ -144,6 +160,7 @@ public struct IngestHandler: WireHandler {
         switch rejection.kind {
         case .conflict: return WireError(.conflict, rejection.message)
         case .notFound: return WireError(.notFound, rejection.message)
+        case .invalid: return WireError(.badRequest, rejection.message)
         }
     }
 

@@ -52,7 +52,8 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
 
 /// Builds outbound frames: the length prefix followed by the payload.
 public enum WireFrame {
-    public static let defaultMaxLength = 1 << 20
+    /// 8 MiB: a `track_batch` of 10,000 typical invocations (~300 bytes each) is ~3 MB.
+    public static let defaultMaxLength = 8 << 20
 
     public static func make(payload: some Sequence<UInt8>, allocator: ByteBufferAllocator = ByteBufferAllocator())
         -> ByteBuffer

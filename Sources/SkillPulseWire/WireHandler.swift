@@ -4,8 +4,10 @@ import NIOCore
 public enum WireOutcome: Sendable {
     case result(any Encodable & Sendable)
     case failure(WireError)
-    /// The reply is sent first; then every frame of `events` until the stream ends or the peer leaves.
-    case stream(result: any Encodable & Sendable, events: AsyncStream<ByteBuffer>)
+    /// The reply is sent first; then every frame of `events` until the stream ends or the peer leaves. The
+    /// connection stays open for the stream after the peer half-closes its side (it may have nothing more to
+    /// ask), and while the server drains, until the stream ends or the drain timeout.
+    case stream(result: any Encodable & Sendable, events: any WireEventSource)
 }
 
 /// A reply that is ready now or will be once some work (a commit, a query) finishes.
@@ -23,4 +25,12 @@ public enum PendingOutcome: Sendable {
 public protocol WireHandler: Sendable {
     associatedtype Operation: WireOperation
     func handle(_ operation: Operation) -> PendingOutcome
+    /// The same, for handlers whose answer depends on the connection (e.g. a second `subscribe`).
+    func handle(_ operation: Operation, on connection: WireConnection) -> PendingOutcome
+}
+
+extension WireHandler {
+    public func handle(_ operation: Operation, on connection: WireConnection) -> PendingOutcome {
+        handle(operation)
+    }
 }

@@ -86,6 +86,8 @@ public final class WireServer<Handler: WireHandler>: Sendable {
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.autoRead, value: false)
+            // A subscriber may shut down its sending side (it has nothing more to ask) and keep reading events.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
         let initializer: @Sendable (any Channel) -> EventLoopFuture<any Channel> = { channel in
             channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandler(
@@ -136,7 +138,7 @@ public final class WireServer<Handler: WireHandler>: Sendable {
     private struct ReplyFrame: Sendable {
         var frame: ByteBuffer
         var closeAfter = false
-        var events: AsyncStream<ByteBuffer>?
+        var events: (any WireEventSource)?
     }
 
     /// A reply in the connection's queue: ready, or still being worked on.
@@ -174,31 +176,40 @@ public final class WireServer<Handler: WireHandler>: Sendable {
         counters.active.add(1, ordering: .relaxed)
         defer { counters.active.subtract(1, ordering: .relaxed) }
         let permits = AsyncSemaphore(permits: configuration.maxInFlightPerConnection)
+        let context = WireConnection()
         try? await connection.executeThenClose { inbound, outbound in
             let (replies, replySink) = AsyncStream.makeStream(of: QueuedReply.self)
             await withDiscardingTaskGroup { group in
                 group.addTask {
-                    await self.readRequests(inbound, into: replySink, permits: permits)
+                    await self.readRequests(inbound, into: replySink, permits: permits, connection: context)
                 }
+                var peerGone = false
                 for await pending in replies {
                     let reply = await pending.frame
                     permits.release()
                     do {
                         try await outbound.write(reply.frame)
                     } catch {
+                        peerGone = true
                         break
                     }
-                    if reply.closeAfter { break }
+                    if reply.closeAfter {
+                        peerGone = true
+                        break
+                    }
                     if let events = reply.events {
                         group.addTask {
-                            for await frame in events {
+                            defer { events.cancel() }
+                            while let frame = await events.next() {
                                 do { try await outbound.write(frame) } catch { return }
                             }
                         }
                     }
                 }
-                // Every reply owed is written (or the peer is gone): end the reader and any event streams.
-                group.cancelAll()
+                // Every reply owed is written. An event stream keeps the connection open until it ends (at
+                // shutdown, once every committed event is written) or the peer goes; a broken connection
+                // ends everything at once.
+                if peerGone { group.cancelAll() }
             }
         }
     }
@@ -206,7 +217,8 @@ public final class WireServer<Handler: WireHandler>: Sendable {
     private func readRequests(
         _ inbound: NIOAsyncChannelInboundStream<InboundFrame>,
         into replies: AsyncStream<QueuedReply>.Continuation,
-        permits: AsyncSemaphore
+        permits: AsyncSemaphore,
+        connection: WireConnection
     ) async {
         defer { replies.finish() }
         await withTaskGroup(of: Void.self) { group in
@@ -219,7 +231,7 @@ public final class WireServer<Handler: WireHandler>: Sendable {
                         guard await permits.acquire() else { return }
                         switch frame {
                         case .payload(let payload):
-                            replies.yield(self.process(payload))
+                            replies.yield(self.process(payload, connection: connection))
                         case .invalid(let error):
                             self.counters.errors.add(1, ordering: .relaxed)
                             let frame = WireReply.failure(id: .null, error: error)
@@ -238,7 +250,7 @@ public final class WireServer<Handler: WireHandler>: Sendable {
     }
 
     /// Decodes and starts one request on the reader, so requests start in the order they arrived.
-    private func process(_ payload: ByteBuffer) -> QueuedReply {
+    private func process(_ payload: ByteBuffer, connection: WireConnection) -> QueuedReply {
         counters.requests.add(1, ordering: .relaxed)
         let request = WireRequest<Handler.Operation>.decode(payload)
         let id = request.id
@@ -246,7 +258,7 @@ public final class WireServer<Handler: WireHandler>: Sendable {
         case .failure(let error):
             return .ready(reply(id: id, outcome: .failure(error)))
         case .success(let operation):
-            switch handler.handle(operation) {
+            switch handler.handle(operation, on: connection) {
             case .ready(let outcome):
                 return .ready(reply(id: id, outcome: outcome))
             case .later(let work):

@@ -79,6 +79,14 @@ struct ServerClientTests {
         var isSet: Bool { value.withLock { $0 } }
     }
 
+    /// A stream of frames known up front, ending after the last.
+    final class FixedEventSource: WireEventSource {
+        private let frames: Mutex<[ByteBuffer]>
+        init(_ frames: [ByteBuffer]) { self.frames = Mutex(frames) }
+        func next() async -> ByteBuffer? { frames.withLock { $0.isEmpty ? nil : $0.removeFirst() } }
+        func cancel() { frames.withLock { $0.removeAll() } }
+    }
+
     struct TestHandler: WireHandler {
         let log: HandledLog
 
@@ -95,12 +103,8 @@ struct ServerClientTests {
             case .fail:
                 return .ready(.failure(WireError(.conflict, "that already exists")))
             case .events(let count):
-                let (events, sink) = AsyncStream.makeStream(of: ByteBuffer.self)
-                for n in 0..<count {
-                    if let frame = try? WireReply.event("tick", data: ["n": n]) { sink.yield(frame) }
-                }
-                sink.finish()
-                return .ready(.stream(result: ["subscribed": true], events: events))
+                let frames = (0..<count).compactMap { try? WireReply.event("tick", data: ["n": $0]) }
+                return .ready(.stream(result: ["subscribed": true], events: FixedEventSource(frames)))
             }
         }
     }

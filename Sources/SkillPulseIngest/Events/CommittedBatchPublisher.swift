@@ -6,20 +6,22 @@ import SkillPulseWire
 /// events and fans them out, so subscribers never cost the writer time (one `tail` used to halve ingest's
 /// throughput: encoding an event takes longer than storing it).
 ///
-/// One thread publishes, so events keep commit order. The hand-over queue is bounded in invocations: when a
+/// One thread publishes, so events keep commit order. The hand-over queue is bounded in events: when a
 /// publisher falls that far behind, batches are dropped and every subscriber is told at the right place in its
-/// stream with a `lagged {missed}` event, as for a subscriber that reads too slowly.
+/// stream — at once, not when a later commit comes — with a `lagged` event counting only its own topics, as
+/// for a subscriber that reads too slowly.
 public final class CommittedBatchPublisher: Sendable {
     private struct Item {
         let batch: BatchResult
         /// Events dropped just before this batch because the queue was full.
-        let missedBefore: Int
+        let missedBefore: MissedEvents
     }
 
     private struct QueueState {
         var items: [Item] = []
         var queuedEvents = 0
-        var dropped = 0
+        /// Dropped since the last queued batch; they belong after every batch queued so far.
+        var dropped = MissedEvents()
         var closing = false
     }
 
@@ -55,11 +57,12 @@ public final class CommittedBatchPublisher: Sendable {
         withQueue { state in
             guard !state.closing else { return }
             if state.queuedEvents + events > capacity && !state.items.isEmpty {
-                state.dropped += events
+                state.dropped.invocation += batch.invocations.count
+                state.dropped.session += batch.sessions.count
                 return
             }
             state.items.append(Item(batch: batch, missedBefore: state.dropped))
-            state.dropped = 0
+            state.dropped = MissedEvents()
             state.queuedEvents += events
             condition.signal()
         }
@@ -85,25 +88,30 @@ public final class CommittedBatchPublisher: Sendable {
     }
 
     private func loop() {
-        while let items = nextItems() {
+        while let (items, droppedAfter) = nextItems() {
             for item in items {
-                if item.missedBefore > 0 { broadcaster.markMissed(item.missedBefore) }
+                if item.missedBefore.total > 0 { broadcaster.markMissed(item.missedBefore) }
                 broadcaster.publish(item.batch)
             }
+            if droppedAfter.total > 0 { broadcaster.markMissed(droppedAfter) }
             let events = items.reduce(0) { $0 + $1.batch.invocations.count + $1.batch.sessions.count }
             withQueue { $0.queuedEvents -= events }
         }
     }
 
-    /// Waits for queued batches and takes them all; nil once closing has emptied the queue.
-    private func nextItems() -> [Item]? {
+    /// Waits for queued batches (or drops) and takes them all, with the events dropped after the last of
+    /// them; nil once closing has emptied the queue.
+    private func nextItems() -> (items: [Item], droppedAfter: MissedEvents)? {
         condition.lock()
         defer { condition.unlock() }
-        while queueBox.state.items.isEmpty && !queueBox.state.closing {
+        while queueBox.state.items.isEmpty && queueBox.state.dropped.total == 0 && !queueBox.state.closing {
             condition.wait()
         }
-        if queueBox.state.items.isEmpty { return nil }
-        defer { queueBox.state.items.removeAll(keepingCapacity: true) }
-        return queueBox.state.items
+        if queueBox.state.items.isEmpty && queueBox.state.dropped.total == 0 { return nil }
+        defer {
+            queueBox.state.items.removeAll(keepingCapacity: true)
+            queueBox.state.dropped = MissedEvents()
+        }
+        return (queueBox.state.items, queueBox.state.dropped)
     }
 }

@@ -4,17 +4,15 @@ import SkillPulseStore
 import SkillPulseWire
 import Synchronization
 
-/// Fans committed changes out to subscribers. Each subscriber has a bounded buffer: one that cannot keep up
-/// loses events (never slowing ingest) and is told so with a `lagged {missed}` event, after which it must resync.
+/// Fans committed changes out to subscribers. Each subscriber has a bounded queue: one that cannot keep up
+/// loses events (never slowing ingest) and is told exactly how many, per topic, with a `lagged` event at the
+/// place of the gap, after which it must resync.
+///
+/// Encoding an event costs more than storing it, so events are encoded only when some subscriber of their
+/// topic has room: a subscriber that stopped reading costs a count per event, not an encoding.
 public final class EventBroadcaster: Sendable {
-    private struct Subscriber {
-        let topics: Set<String>
-        let sink: AsyncStream<ByteBuffer>.Continuation
-        var missed = 0
-    }
-
     private struct State {
-        var subscribers: [Int: Subscriber] = [:]
+        var subscribers: [Int: SubscriberQueue] = [:]
         var nextID = 0
         var closed = false
     }
@@ -28,146 +26,82 @@ public final class EventBroadcaster: Sendable {
 
     public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
 
-    /// A stream of ready-to-send event frames for `topics`; it ends when the broadcaster closes.
-    public func subscribe(topics: Set<String>) -> AsyncStream<ByteBuffer> {
-        let (stream, sink) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingOldest(bufferCapacity))
-        let id = state.withLock { state -> Int? in
-            guard !state.closed else { return nil }
+    /// A new subscriber's event source for `topics`; it ends when the broadcaster closes.
+    func subscribe(topics: Set<EventTopic>) -> SubscriberQueue {
+        let (queue, closed) = state.withLock { state -> (SubscriberQueue, Bool) in
             state.nextID += 1
-            state.subscribers[state.nextID] = Subscriber(topics: topics, sink: sink)
-            return state.nextID
+            let queue = SubscriberQueue(id: state.nextID, topics: topics, capacity: bufferCapacity) { [weak self] id in
+                _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
+            }
+            if !state.closed { state.subscribers[queue.id] = queue }
+            return (queue, state.closed)
         }
-        guard let id else {
-            sink.finish()
-            return stream
-        }
-        sink.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
-        }
-        return stream
+        if closed { queue.finish() }
+        return queue
     }
 
-    /// Counts `missed` events against every subscriber: each is told with a `lagged` event before its next one.
-    public func markMissed(_ missed: Int) {
-        state.withLock { state in
-            for id in Array(state.subscribers.keys) { state.subscribers[id]?.missed += missed }
-        }
+    /// Counts events dropped before they reached any subscriber against each one, for the topics it follows.
+    func markMissed(_ missed: MissedEvents) {
+        for subscriber in state.withLock({ Array($0.subscribers.values) }) { subscriber.markMissed(missed) }
     }
 
-    /// Publishes one committed batch; called by `CommittedBatchPublisher`'s thread only, so events keep commit order.
+    /// Publishes one committed batch, its events in request order (a session's start before the invocation
+    /// that created it, an `end_session` after the invocations sent before it). Called by
+    /// `CommittedBatchPublisher`'s thread only, so events keep commit order.
     public func publish(_ batch: BatchResult) {
-        let (wantsInvocations, wantsSessions) = state.withLock { state in
-            (state.subscribers.values.contains { $0.topics.contains("invocation") },
-             state.subscribers.values.contains { $0.topics.contains("session") })
-        }
-        if wantsSessions {
-            for change in batch.sessions {
-                if let frame = try? WireReply.event("session", data: SessionEvent(change)) {
-                    deliver(frame, topic: "session")
+        let subscribers = state.withLock { Array($0.subscribers.values) }
+        guard !subscribers.isEmpty else { return }
+        let topics = subscribers.map(\.topics)
+        var room = subscribers.map(\.room)
+        var items = Array(repeating: [SubscriberQueue.Item](), count: subscribers.count)
+        Self.forEachEvent(of: batch) { topic, encode in
+            let takers = subscribers.indices.filter { topics[$0].contains(topic) }
+            let frame = takers.contains { room[$0] > 0 } ? encode() : nil
+            for index in takers {
+                if let frame, room[index] > 0 {
+                    room[index] -= 1
+                    items[index].append(.frame(frame, topic))
+                } else {
+                    Self.addMissed(topic, to: &items[index])
                 }
             }
         }
-        if wantsInvocations {
-            for invocation in batch.invocations {
-                if let frame = try? WireReply.event("invocation", data: InvocationEvent(invocation)) {
-                    deliver(frame, topic: "invocation")
-                }
-            }
-        }
+        for (subscriber, items) in zip(subscribers, items) where !items.isEmpty { subscriber.append(items) }
     }
 
-    private func deliver(_ frame: ByteBuffer, topic: String) {
-        state.withLock { state in
-            for (id, var subscriber) in state.subscribers where subscriber.topics.contains(topic) {
-                if subscriber.missed > 0 {
-                    guard let lagged = try? WireReply.event("lagged", data: ["missed": subscriber.missed]),
-                          case .enqueued = subscriber.sink.yield(lagged)
-                    else {
-                        subscriber.missed += 1
-                        state.subscribers[id] = subscriber
-                        continue
-                    }
-                    subscriber.missed = 0
-                }
-                if case .dropped = subscriber.sink.yield(frame) { subscriber.missed += 1 }
-                state.subscribers[id] = subscriber
-            }
-        }
-    }
-
-    /// Ends every stream (at shutdown), so connections can finish.
+    /// Ends every stream after what is queued (at shutdown), so connections can finish.
     public func close() {
-        let sinks = state.withLock { state -> [AsyncStream<ByteBuffer>.Continuation] in
+        let subscribers = state.withLock { state -> [SubscriberQueue] in
             state.closed = true
-            defer { state.subscribers.removeAll() }
-            return state.subscribers.values.map(\.sink)
+            return Array(state.subscribers.values)
         }
-        sinks.forEach { $0.finish() }
-    }
-}
-
-/// The `data` of an `invocation` event.
-struct InvocationEvent: Encodable {
-    let invocationID: Int64
-    let sessionID: String
-    let skillName: String
-    let completed: Bool
-    let durationSeconds: Double?
-    let invokedAt: String
-    let workflowPath: String?
-    let workflowPhase: String?
-    let workflowStepID: String?
-    let errorType: String?
-    let selectionRank: Int?
-    let userID: String?
-    let createdAt: String
-
-    init(_ committed: CommittedInvocation) {
-        invocationID = committed.id
-        sessionID = committed.input.sessionID
-        skillName = committed.input.skillName
-        completed = committed.input.completed
-        durationSeconds = committed.input.durationSeconds
-        invokedAt = committed.invokedAt
-        workflowPath = committed.input.workflowPath
-        workflowPhase = committed.input.workflowPhase?.rawValue
-        workflowStepID = committed.input.workflowStepID
-        errorType = committed.input.errorType
-        selectionRank = committed.input.selectionRank
-        userID = committed.userID
-        createdAt = committed.createdAt
+        subscribers.forEach { $0.finish() }
     }
 
-    enum CodingKeys: String, CodingKey {
-        case invocationID = "invocation_id", sessionID = "session_id", skillName = "skill_name", completed
-        case durationSeconds = "duration_seconds", invokedAt = "invoked_at", workflowPath = "workflow_path"
-        case workflowPhase = "workflow_phase", workflowStepID = "workflow_step_id", errorType = "error_type"
-        case selectionRank = "selection_rank", userID = "user_id", createdAt = "created_at"
-    }
-}
-
-/// The `data` of a `session` event.
-struct SessionEvent: Encodable {
-    let type: String
-    let sessionID: String
-    let userID: String?
-    let projectPath: String?
-    let startedAt: String
-    let endedAt: String?
-    let implicit: Bool
-
-    init(_ change: SessionChange) {
-        type = change.kind.rawValue
-        sessionID = change.session.sessionID
-        userID = change.session.userID
-        projectPath = change.session.projectPath
-        startedAt = change.session.startedAt
-        endedAt = change.session.endedAt
-        implicit = change.implicit
+    /// Calls `body` for each event of `batch` in request order with a closure that encodes it.
+    private static func forEachEvent(of batch: BatchResult, _ body: (EventTopic, () -> ByteBuffer?) -> Void) {
+        var sessions = batch.sessions[...]
+        func sessionsUpTo(_ position: Int) {
+            while let change = sessions.first, change.position <= position {
+                sessions = sessions.dropFirst()
+                body(.session) { try? WireReply.event("session", data: SessionEvent(change)) }
+            }
+        }
+        for (position, invocation) in batch.invocations.enumerated() {
+            sessionsUpTo(position)
+            body(.invocation) { try? WireReply.event("invocation", data: InvocationEvent(invocation)) }
+        }
+        sessionsUpTo(Int.max)
     }
 
-    enum CodingKeys: String, CodingKey {
-        case type, sessionID = "session_id", userID = "user_id", projectPath = "project_path"
-        case startedAt = "started_at", endedAt = "ended_at", implicit
+    private static func addMissed(_ topic: EventTopic, to items: inout [SubscriberQueue.Item]) {
+        if case .gap(var missed)? = items.last {
+            missed[topic] += 1
+            items[items.count - 1] = .gap(missed)
+        } else {
+            var missed = MissedEvents()
+            missed[topic] = 1
+            items.append(.gap(missed))
+        }
     }
 }

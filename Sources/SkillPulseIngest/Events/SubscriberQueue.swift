@@ -1,0 +1,150 @@
+import NIOCore
+import SkillPulseWire
+import Synchronization
+
+/// One subscriber's bounded queue of event frames, with the gaps where events did not fit.
+///
+/// The publisher thread appends; the subscriber's connection takes frames with `next()`. When the queue is
+/// full an event becomes part of a gap at the queue's tail instead, counted per topic; the connection turns
+/// the gap into one `lagged {missed, topics}` frame as soon as it has sent what came before it — so a gap
+/// is announced where it is, even when no later event ever comes.
+final class SubscriberQueue: WireEventSource {
+    enum Item {
+        case frame(ByteBuffer, EventTopic)
+        case gap(MissedEvents)
+    }
+
+    private struct State {
+        var items = CircularBuffer<Item>()
+        /// Frames queued (gaps take no room: consecutive misses merge into the tail gap).
+        var frames = 0
+        var topics: Set<EventTopic>
+        var waiter: CheckedContinuation<ByteBuffer?, Never>?
+        /// No more events will come: `next()` returns what is queued, then nil.
+        var finished = false
+        /// The connection is done with the stream: `next()` returns nil at once.
+        var cancelled = false
+    }
+
+    let id: Int
+    let capacity: Int
+    private let state: Mutex<State>
+    private let onCancel: @Sendable (Int) -> Void
+
+    init(id: Int, topics: Set<EventTopic>, capacity: Int, onCancel: @escaping @Sendable (Int) -> Void) {
+        self.id = id
+        self.capacity = capacity
+        self.onCancel = onCancel
+        state = Mutex(State(topics: topics))
+    }
+
+    var topics: Set<EventTopic> { state.withLock { $0.topics } }
+
+    /// Adds `topics` (a second `subscribe` on the same connection) and returns them all.
+    func subscribe(to topics: Set<EventTopic>) -> Set<EventTopic> {
+        state.withLock { state in
+            state.topics.formUnion(topics)
+            return state.topics
+        }
+    }
+
+    /// Frames that fit now; the publisher encodes no more than this for the subscriber.
+    var room: Int { state.withLock { $0.cancelled || $0.finished ? 0 : capacity - $0.frames } }
+
+    /// Appends frames and gaps in order (called by the publishing thread only). Frames beyond the room
+    /// (which only the publisher reduces) would be a bug in the caller; they become part of a gap.
+    func append(_ items: some Sequence<Item>) {
+        let handOff = state.withLock { state -> (CheckedContinuation<ByteBuffer?, Never>, ByteBuffer)? in
+            guard !state.cancelled, !state.finished else { return nil }
+            for item in items {
+                switch item {
+                case .frame(let frame, let topic) where state.frames < capacity:
+                    state.items.append(.frame(frame, topic))
+                    state.frames += 1
+                case .frame(_, let topic):
+                    Self.addGap(MissedEvents(), plusOneOf: topic, to: &state)
+                case .gap(let missed):
+                    Self.addGap(missed.restricted(to: state.topics), plusOneOf: nil, to: &state)
+                }
+            }
+            return Self.handOff(&state)
+        }
+        if let (waiter, frame) = handOff { waiter.resume(returning: frame) }
+    }
+
+    /// Records events that never reached this queue (dropped before it), as a gap at its tail.
+    func markMissed(_ missed: MissedEvents) {
+        append(CollectionOfOne(.gap(missed)))
+    }
+
+    /// Ends the stream after what is queued.
+    func finish() {
+        let waiter = state.withLock { state -> CheckedContinuation<ByteBuffer?, Never>? in
+            state.finished = true
+            guard state.items.isEmpty else { return nil }
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: nil)
+    }
+
+    func next() async -> ByteBuffer? {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<ByteBuffer?, Never>) in
+                let ready = state.withLock { state -> ByteBuffer?? in
+                    if state.cancelled { return .some(nil) }
+                    if let frame = Self.take(&state) { return .some(frame) }
+                    if state.finished { return .some(nil) }
+                    state.waiter = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        } onCancel: {
+            cancel()
+        }
+    }
+
+    func cancel() {
+        let (waiter, first) = state.withLock { state -> (CheckedContinuation<ByteBuffer?, Never>?, Bool) in
+            let first = !state.cancelled
+            state.cancelled = true
+            state.items.removeAll()
+            state.frames = 0
+            defer { state.waiter = nil }
+            return (state.waiter, first)
+        }
+        waiter?.resume(returning: nil)
+        if first { onCancel(id) }
+    }
+
+    private static func addGap(_ missed: MissedEvents, plusOneOf topic: EventTopic?, to state: inout State) {
+        var missed = missed
+        if let topic { missed[topic] += 1 }
+        guard missed.total > 0 else { return }
+        if case .gap(var tail)? = state.items.last {
+            tail += missed
+            state.items[state.items.index(before: state.items.endIndex)] = .gap(tail)
+        } else {
+            state.items.append(.gap(missed))
+        }
+    }
+
+    /// The next frame to send: a queued event, or the `lagged` frame of the gap that comes first.
+    private static func take(_ state: inout State) -> ByteBuffer? {
+        guard let item = state.items.popFirst() else { return nil }
+        switch item {
+        case .frame(let frame, _):
+            state.frames -= 1
+            return frame
+        case .gap(let missed):
+            return LaggedEvent.frame(missed, topics: state.topics)
+        }
+    }
+
+    private static func handOff(_ state: inout State) -> (CheckedContinuation<ByteBuffer?, Never>, ByteBuffer)? {
+        guard let waiter = state.waiter, let frame = take(&state) else { return nil }
+        state.waiter = nil
+        return (waiter, frame)
+    }
+}
