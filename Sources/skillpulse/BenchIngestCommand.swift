@@ -32,6 +32,11 @@ struct BenchIngestCommand: AsyncParsableCommand {
     @Option(name: .customLong("with-writer"),
             help: "Beside the load, commit one small derived-table transaction every N ms (as analytics does).")
     var withWriterMs: Double?
+    @Option(help: "Subscribers to `invocation` events reading at full speed during the load; prints the fraction each received and the gaps announced with `lagged`.")
+    var subscribers = 0
+    @Option(name: .customLong("idle-subscribers"),
+            help: "Subscribers that never read their events (a stuck dashboard), to measure what they cost ingest.")
+    var idleSubscribers = 0
 
     func validate() throws {
         guard clients >= 1, events >= 1, batch >= 1, pipeline >= 1, skills >= 1, sessions >= 1 else {
@@ -39,6 +44,9 @@ struct BenchIngestCommand: AsyncParsableCommand {
         }
         guard batch <= 10_000 else { throw ValidationError("--batch must be at most 10000 (track_batch's limit)") }
         if let rate, rate <= 0 { throw ValidationError("--rate must be > 0") }
+        guard subscribers >= 0, idleSubscribers >= 0, subscribers + idleSubscribers <= 64 else {
+            throw ValidationError("--subscribers and --idle-subscribers must be 0…64 in total")
+        }
         if let withWriterMs, withWriterMs < 0 || withWriterMs > 60_000 {
             throw ValidationError("--with-writer must be 0…60000 ms")
         }
@@ -67,6 +75,18 @@ struct BenchIngestCommand: AsyncParsableCommand {
         }
         print("bench ingest: \(events) events, \(requests.count) requests (\(batch == 1 ? "track_invocation" : "track_batch of \(batch)")), "
               + "\(clients) clients × \(pipeline) in flight" + (rate.map { String(format: ", steady %.0f events/s", $0) } ?? ""))
+
+        let listeners = try CLI.run {
+            try (0..<(subscribers + idleSubscribers)).map { index in
+                try BenchSubscriber(path: options.socketPath("ingest"), reading: index < subscribers)
+            }
+        }
+        listeners.forEach { $0.start() }
+        if !listeners.isEmpty {
+            print("subscribers: \(subscribers) reading at full speed, \(idleSubscribers) never reading")
+            // Let ingest register them before the load starts.
+            try await Task.sleep(for: .milliseconds(100))
+        }
 
         let benchConnections = try (0..<clients).map { _ in
             try PipelinedBenchConnection(path: options.socketPath("ingest"))
@@ -107,6 +127,17 @@ struct BenchIngestCommand: AsyncParsableCommand {
             print("errors: \(outcome.errors) requests failed; first: \(outcome.firstError ?? "")")
         }
         if let besideFigures { for line in BesideIngestLoad.report(besideFigures, seconds: seconds) { print(line) } }
+        var worstFraction = 1.0
+        var unaccounted = 0
+        for (index, listener) in listeners.enumerated() where listener.reading {
+            let figures = await listener.finish(expected: outcome.ackedEvents)
+            let fraction = outcome.ackedEvents > 0 ? Double(figures.delivered) / Double(outcome.ackedEvents) : 1
+            worstFraction = min(worstFraction, fraction)
+            unaccounted += max(0, outcome.ackedEvents - figures.accounted)
+            print(String(format: "subscriber %d: delivered %d of %d events (%.2f%%), %d announced missing in %d lagged "
+                         + "events, %d unaccounted", index + 1, figures.delivered, outcome.ackedEvents, 100 * fraction,
+                         figures.announcedMissing, figures.laggedEvents, max(0, outcome.ackedEvents - figures.accounted)))
+        }
         if json {
             DaemonConnection.printJSON(.object([
                 "events": .integer(Int64(outcome.ackedEvents)), "seconds": .number(seconds),
@@ -116,9 +147,13 @@ struct BenchIngestCommand: AsyncParsableCommand {
                 "beside_reader_connections": .integer(Int64(besideFigures?.readerConnections ?? 0)),
                 "beside_writer_commits": .integer(Int64(besideFigures?.writerCommits ?? 0)),
                 "beside_errors": .integer(Int64((besideFigures?.readerErrors ?? 0) + (besideFigures?.writerErrors ?? 0))),
+                "subscribers_min_delivered_fraction": .number(worstFraction),
+                "subscribers_unaccounted": .integer(Int64(unaccounted)),
             ]))
         }
-        if outcome.errors > 0 || (besideFigures?.readerErrors ?? 0) + (besideFigures?.writerErrors ?? 0) > 0 {
+        if outcome.errors > 0 || (besideFigures?.readerErrors ?? 0) + (besideFigures?.writerErrors ?? 0) > 0
+            || unaccounted > 0
+        {
             throw ExitCode(1)
         }
     }

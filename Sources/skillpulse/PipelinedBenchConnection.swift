@@ -18,30 +18,7 @@ final class PipelinedBenchConnection: Sendable {
     private let sendLagMs = Mutex<[Double]>([])
 
     init(path: String) throws {
-        let socketDescriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard socketDescriptor >= 0 else { throw CLIFailure("socket(): \(String(cString: strerror(errno)))") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard path.utf8.count < capacity else {
-            close(socketDescriptor)
-            throw CLIFailure("socket path is longer than \(capacity - 1) bytes: \(path)")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: path.utf8)
-            raw[path.utf8.count] = 0
-        }
-        let status = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(socketDescriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard status == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(socketDescriptor)
-            throw CLIFailure("cannot connect to \(path): \(reason)")
-        }
-        descriptor = socketDescriptor
+        descriptor = try BlockingUnixSocket.connect(path: path)
         sentAt = Mutex([])
     }
 
@@ -162,16 +139,7 @@ final class PipelinedBenchConnection: Sendable {
     }
 
     private func writeAll(_ frame: [UInt8]) -> Bool {
-        frame.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else { return false }
-                offset += written
-            }
-            return true
-        }
+        BlockingUnixSocket.writeAll(descriptor, frame)
     }
 
     private static func sleep(until instant: ContinuousClock.Instant) {
