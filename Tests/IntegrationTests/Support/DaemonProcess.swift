@@ -94,16 +94,7 @@ final class DaemonProcess: @unchecked Sendable {
     @discardableResult
     func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) async -> Int32? {
         if process.isRunning { kill(process.processIdentifier, signal) }
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            return nil
-        }
-        return process.terminationStatus
+        return await process.exitStatus(within: timeout)
     }
 
     deinit {

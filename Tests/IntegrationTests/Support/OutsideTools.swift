@@ -88,16 +88,7 @@ final class BackgroundProcess: @unchecked Sendable {
 
     /// Waits for the exit and returns its status (nil on timeout, after which the process is killed).
     func waitForExit(timeout: Duration = .seconds(60)) async -> Int32? {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            return nil
-        }
-        return process.terminationStatus
+        await process.exitStatus(within: timeout)
     }
 
     func kill9() {
@@ -137,5 +128,22 @@ struct OpenDatabaseFile: Equatable, CustomStringConvertible {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         return UInt64(info.st_ino)
+    }
+}
+
+extension Process {
+    /// Polls for the exit (a blocking wait would hold a cooperative thread) and returns the status, or kills
+    /// the process and returns nil when it outlives `timeout`.
+    func exitStatus(within timeout: Duration) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while isRunning && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if isRunning {
+            kill(processIdentifier, SIGKILL)
+            waitUntilExit()
+            return nil
+        }
+        return terminationStatus
     }
 }
