@@ -88,10 +88,16 @@ struct IngestEventStreamTests {
         let listener = try Self.subscriber(daemon, topics: ["invocation", "session"], timeout: 5)
         let client = try await daemon.client()
         _ = try await client.call("create_session", params: ["session_id": "EO", "project_path": "/p"]).get()
-        // Pipelined, so both share one commit.
-        async let tracked = client.call("track_invocation", params: IngestTraffic.invocation(session: "EO"))
-        async let ended = client.call("end_session", params: ["session_id": "EO"])
-        _ = try await (tracked.get(), ended.get())
+        // Pipelined in one write, in this order, so both share one commit.
+        let pipelined = try RawSocket(path: daemon.socketPath)
+        let track = Array(#"{"id":1,"op":"track_invocation","params":{"session_id":"EO","skill_name":"k","completed":true}}"#.utf8)
+        let end = Array(#"{"id":2,"op":"end_session","params":{"session_id":"EO"}}"#.utf8)
+        pipelined.send(RawSocket.header(UInt32(track.count)) + track + RawSocket.header(UInt32(end.count)) + end)
+        let replies = try await OutsideTools.detached {
+            let ok = [pipelined.readFrame(), pipelined.readFrame()].map { $0?["ok"] as? Bool == true }
+            return Binaries.Output(status: ok == [true, true] ? 0 : 1, stdout: "\(ok)", stderr: "")
+        }
+        #expect(replies.status == 0, "both pipelined requests succeed: \(replies.stdout)")
         let received = await Self.read(listener, limit: 3)
         #expect(received.order == ["session:started", "invocation", "session:ended"])
         #expect(await daemon.stop() == 0)
