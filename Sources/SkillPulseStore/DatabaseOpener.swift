@@ -66,6 +66,11 @@ public enum DatabaseOpener {
     /// Checks that need no SQLite and open no file (stat and access only): a missing directory or a read-only
     /// file must not turn into a new empty file or a confusing SQLITE_READONLY later.
     static func preflight(path: String, needsWrite: Bool) throws {
+        // A typo away from the live database: opening its WAL as a database would write a whole file into it.
+        if let suffix = ["-wal", "-shm", "-journal"].first(where: { path.hasSuffix($0) }) {
+            throw StoreError.cannotOpen(path: path, detail: "this is SQLite's \(suffix) file of a database, not a "
+                                        + "database; pass the database itself (\(path.dropLast(suffix.count)))")
+        }
         let directory = (path as NSString).deletingLastPathComponent
         var isDirectory: ObjCBool = false
         if !directory.isEmpty,

@@ -16,9 +16,12 @@ struct HourSessionSets {
     mutating func stored(_ key: BatchAggregates.HourKey, db: Database) throws -> Set<String> {
         if let sessions = known[key] { return sessions }
         if known.count >= Self.maxKeys { known.removeAll(keepingCapacity: true) }
-        let sessions = Set(try String.fetchAll(
-            db.cachedStatement(sql: "SELECT session_id FROM skill_time_series_sessions WHERE skill_name = ? AND timestamp = ?"),
-            arguments: [key.skill, key.hour]))
+        // As bytes: another writer's session ids may be BLOBs or not UTF-8; each still counts once.
+        let sessions = Set(try DatabaseValue.fetchAll(
+            db.cachedStatement(sql: """
+                SELECT CAST(session_id AS BLOB) FROM skill_time_series_sessions WHERE skill_name = ? AND timestamp = ?
+                """),
+            arguments: [key.skill, key.hour]).compactMap(StoredText.lenient))
         known[key] = sessions
         return sessions
     }

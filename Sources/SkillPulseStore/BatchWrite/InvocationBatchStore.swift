@@ -400,12 +400,14 @@ public final class InvocationBatchStore {
         for chunk in unknown.chunked(by: 500) {
             let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
             for row in try Row.fetchAll(db, sql: """
-                SELECT skill_name, total_invocations, completed_invocations, total_duration_seconds, workflow_paths,
-                       common_errors, follow_up_actions, first_invoked, last_invoked
+                SELECT CAST(skill_name AS BLOB) AS skill_name, total_invocations, completed_invocations,
+                       total_duration_seconds, workflow_paths, common_errors, follow_up_actions, first_invoked,
+                       last_invoked
                 FROM skill_metrics WHERE skill_name IN (\(placeholders))
                 """, arguments: StatementArguments(Array(chunk)))
             {
-                loaded[row["skill_name"]] = SkillMetricsState(row: row)
+                guard let skill = StoredText.exact(row["skill_name"]) else { continue }
+                loaded[skill] = SkillMetricsState(row: row)
             }
         }
         var updated: [String: SkillMetricsState] = [:]
@@ -451,11 +453,13 @@ public final class InvocationBatchStore {
     public func refreshCache(windows: CacheWindows, now: UTCTimestamp) throws -> Int {
         try queue.write { db in
             if let changes = try absorbForeignCommits(db) { windows.record(changes.tallies) }
+            // Rows whose name is not UTF-8 (another writer's bytes) cannot be ingest's skills: the triggers keep them.
             let rows = try Row.fetchAll(db, sql: """
-                SELECT skill_name, invocation_count_1h, invocation_count_24h, avg_completion_rate_24h
+                SELECT CAST(skill_name AS BLOB) AS skill_name, invocation_count_1h, invocation_count_24h,
+                       avg_completion_rate_24h
                 FROM skill_metrics_cache
-                """)
-            let skills = rows.map { $0["skill_name"] as String }
+                """).compactMap { row in StoredText.exact(row["skill_name"]).map { (skill: $0, row: row) } }
+            let skills = rows.map(\.skill)
             let figures = try WindowEdgeCounts.exact(windows.figures(skills), skills: skills, now: now, db: db)
             let update = try db.cachedStatement(sql: """
                 UPDATE skill_metrics_cache SET invocation_count_1h = ?, invocation_count_24h = ?,
@@ -463,11 +467,12 @@ public final class InvocationBatchStore {
                 WHERE skill_name = ?
                 """)
             var changed = 0
-            for row in rows {
-                let skill: String = row["skill_name"]
+            for (skill, row) in rows {
                 let fresh = figures[skill] ?? .zero
-                let stored: (Int, Int, Double?) = (row["invocation_count_1h"] ?? 0, row["invocation_count_24h"] ?? 0,
-                                                   row["avg_completion_rate_24h"])
+                let rate: DatabaseValue = row["avg_completion_rate_24h"]
+                let stored: (Int, Int, Double?) = (StoredText.integer(row["invocation_count_1h"]),
+                                                   StoredText.integer(row["invocation_count_24h"]),
+                                                   rate.isNull ? nil : StoredText.real(rate))
                 if stored != (fresh.count1h, fresh.count24h, fresh.completionRate24h) {
                     try update.execute(arguments: [fresh.count1h, fresh.count24h, fresh.completionRate24h,
                                                    now.normalized, skill])
@@ -485,18 +490,11 @@ public final class InvocationBatchStore {
             var rows: [Row] = []
             try db.inTransaction(.deferred) {
                 try foreign.start(db)
-                rows = try Row.fetchAll(db, sql: """
-                SELECT skill_name, substr(invoked_at, 1, 16) AS minute, count(*) AS n, sum(completed) AS c
-                FROM skill_invocation WHERE invoked_at >= ? AND id <= ? GROUP BY skill_name, minute
-                """, arguments: [since.normalized, foreign.highestInvocationID])
+                rows = try MinuteTally.fetchAll(db, filter: "invoked_at >= ? AND id <= ?",
+                                                arguments: [since.normalized, foreign.highestInvocationID])
                 return .commit
             }
-            return rows.compactMap { row in
-                let text: String = row["minute"]
-                guard let instant = UTCTimestamp(iso8601: text + ":00Z") else { return nil }
-                return MinuteTally(skill: row["skill_name"], minute: instant.millisecondsSinceEpoch / 60_000,
-                                   count: row["n"], completed: row["c"] ?? 0)
-            }
+            return rows.compactMap(MinuteTally.init(row:))
         }
     }
 

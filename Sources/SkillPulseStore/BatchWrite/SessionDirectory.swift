@@ -16,11 +16,18 @@ struct SessionDirectory {
     mutating func lookup(_ sessionID: String, db: Database) throws -> SessionRecord? {
         if let record = known[sessionID] { return record }
         guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT user_id, project_path, started_at, ended_at FROM sessions WHERE session_id = ?"),
+            db.cachedStatement(sql: """
+                SELECT CAST(user_id AS BLOB) AS user_id, CAST(project_path AS BLOB) AS project_path,
+                       CAST(started_at AS BLOB) AS started_at, CAST(ended_at AS BLOB) AS ended_at
+                FROM sessions WHERE session_id = ?
+                """),
             arguments: [sessionID])
         else { return nil }
-        let record = SessionRecord(sessionID: sessionID, userID: row["user_id"], projectPath: row["project_path"],
-                                   startedAt: row["started_at"], endedAt: row["ended_at"])
+        // Another writer's row may hold anything; an unreadable start counts as "long ago".
+        let record = SessionRecord(sessionID: sessionID, userID: StoredText.lenient(row["user_id"]),
+                                   projectPath: StoredText.lenient(row["project_path"]),
+                                   startedAt: StoredText.lenient(row["started_at"]) ?? "",
+                                   endedAt: StoredText.lenient(row["ended_at"]))
         remember(record)
         return record
     }

@@ -28,15 +28,16 @@ struct SkillMetricsState {
         self.last = last
     }
 
+    /// A stored row, whatever another writer put in its columns (see `StoredText`).
     init(row: Row) {
-        total = row["total_invocations"] ?? 0
-        completed = row["completed_invocations"] ?? 0
-        completedDuration = row["total_duration_seconds"] ?? 0
-        workflowPaths = Self.counts(row["workflow_paths"])
-        errors = Self.counts(row["common_errors"])
-        followUps = Self.counts(row["follow_up_actions"])
-        first = row["first_invoked"]
-        last = row["last_invoked"]
+        total = StoredText.integer(row["total_invocations"])
+        completed = StoredText.integer(row["completed_invocations"])
+        completedDuration = StoredText.real(row["total_duration_seconds"])
+        workflowPaths = Self.counts(StoredText.lenient(row["workflow_paths"]))
+        errors = Self.counts(StoredText.lenient(row["common_errors"]))
+        followUps = Self.counts(StoredText.lenient(row["follow_up_actions"]))
+        first = StoredText.lenient(row["first_invoked"])
+        last = StoredText.lenient(row["last_invoked"])
     }
 
     mutating func add(_ batch: BatchAggregates.SkillTotals) {
