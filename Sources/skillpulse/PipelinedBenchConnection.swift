@@ -33,7 +33,10 @@ final class PipelinedBenchConnection: Sendable {
         -> WorkerTally
     {
         sentAt.withLock { $0 = Array(repeating: 0, count: requests.count) }
-        let permits = DispatchSemaphore(value: pipeline)
+        // Starts at 0 and is raised to `pipeline`: libdispatch traps when a semaphore is freed below its initial
+        // value, which is where one stands when the server dies with requests in flight.
+        let permits = DispatchSemaphore(value: 0)
+        for _ in 0..<pipeline { permits.signal() }
         let sender = Thread { [self] in
             var lags: [Double] = []
             for (position, request) in requests.enumerated() {

@@ -86,4 +86,34 @@ struct CLIBadInputTests {
         let both = try Binaries.skillpulse(["rollback", "--db", path, "--to", "3", "--steps", "1"])
         #expect(both.status != 0 && both.stderr.contains("not both"))
     }
+
+    @Test func aPathToALiveDatabasesWALOrSHMIsRefused() async throws {
+        let daemon = try await DaemonProcess()
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let path = daemon.databasePath + suffix
+            let before = Self.bytes(path)
+            for command in [["migrate"], ["status"], ["verify"], ["migrate", "--dry-run"]] {
+                let result = try Binaries.skillpulse(command + ["--db", path])
+                #expect(result.status != 0, "\(command) on \(suffix)")
+                // A WAL database has no -journal file; "no database there" is refusal enough.
+                #expect(result.stderr.contains("SQLite's \(suffix) file") || (suffix == "-journal" && result.stderr.contains("no database")),
+                        "\(command): \(result.stderr)")
+            }
+            #expect(Self.bytes(path) == before, "\(suffix) untouched")
+        }
+        #expect(try await IngestTraffic.track(daemon.client(), session: "s") != nil)
+        #expect(await daemon.stop() == 0)
+    }
+
+    @Test func benchReportsAKilledIngestInsteadOfCrashing() async throws {
+        let daemon = try await DaemonProcess()
+        let bench = try BackgroundProcess(Binaries.url("skillpulse"), [
+            "bench", "ingest", "--db", daemon.databasePath, "--runtime-dir", daemon.runtimeDirectory,
+            "--clients", "4", "--events", "2000000", "--batch", "10",
+        ], directory: daemon.directory)
+        try await Task.sleep(for: .seconds(1.5))
+        kill(daemon.pid, SIGKILL)
+        let status = await bench.waitForExit(timeout: .seconds(30))
+        #expect(status == 1, "a clean failure, not a signal: \(String(describing: status)) \(bench.errors)")
+    }
 }
