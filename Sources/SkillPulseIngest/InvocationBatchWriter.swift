@@ -318,13 +318,16 @@ public final class InvocationBatchWriter: Sendable {
         }
         guard !expired.isEmpty else { return }
         let waited = (now - since).seconds
+        let draining = withQueue { !$0.accepting }
         figures.withLock { $0.lockTimeouts += expired.count }
         logger.warning("another connection holds the database's write lock; answering requests unavailable", metadata: [
             "requests": "\(expired.count)", "blocked_seconds": "\(String(format: "%.1f", waited))",
         ])
-        let error = WireError.unavailable(String(
-            format: "the database is locked by another writer (ingest has waited %.1f s for its write lock); "
-                + "nothing was written; retry later", max(waited, policy.lockWait.seconds)))
+        let error = WireError.unavailable(draining
+            ? String(format: "ingest is shutting down while another connection holds the database's write lock "
+                         + "(waited %.1f s); nothing was written; retry later", waited)
+            : String(format: "the database is locked by another writer (ingest has waited %.1f s for its write "
+                         + "lock); nothing was written; retry later", max(waited, policy.lockWait.seconds)))
         for pending in expired { pending.ticket.resolve(.failure(error)) }
     }
 
