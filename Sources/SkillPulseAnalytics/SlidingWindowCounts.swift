@@ -56,7 +56,8 @@ public struct SlidingWindowCounts<Key: Hashable & Sendable>: Sendable {
 
     /// Adds `count` events (`completed` of them completed) at `minute` (minutes since the epoch).
     public mutating func record(_ key: Key, minute: Int64, count: Int, completed: Int, now: Int64) {
-        guard minute > now - longest else { return }
+        // The oldest edge minute is kept (outside every total) so that `holds` can answer for it.
+        guard minute >= now - longest else { return }
         // In place: a copy of the entry would copy its four arrays (up to a day of buckets) on every record.
         let windows = windows
         let empty = emptySeries
@@ -93,11 +94,25 @@ public struct SlidingWindowCounts<Key: Hashable & Sendable>: Sendable {
         guard series[key] != nil else { return zero }
         Self.advance(&series[key]!, windows: windows, now: now)
         let entry = series[key]!
-        if entry.heads.allSatisfy({ $0 == entry.buckets.count }) {
+        if entry.heads.allSatisfy({ $0 == entry.buckets.count }),
+           (entry.buckets.last?.minute ?? .min) < now - longest {
             series[key] = nil
             return zero
         }
         return entry.totals
+    }
+
+    /// Whether `key` has events at `minute`: inside the windows, or in the minute just before the oldest window
+    /// edge (kept so that a caller can count that edge minute exactly from its own records).
+    public func holds(_ key: Key, minute: Int64) -> Bool {
+        guard let buckets = series[key]?.buckets else { return false }
+        var low = 0
+        var high = buckets.count
+        while low < high {
+            let middle = (low + high) / 2
+            if buckets[middle].minute < minute { low = middle + 1 } else { high = middle }
+        }
+        return low < buckets.count && buckets[low].minute == minute && buckets[low].count > 0
     }
 
     private static func advance(_ entry: inout Series, windows: [Int64], now: Int64) {
@@ -108,7 +123,9 @@ public struct SlidingWindowCounts<Key: Hashable & Sendable>: Sendable {
                 entry.heads[index] += 1
             }
         }
-        let expired = entry.heads.min() ?? 0
+        // The newest expired bucket stays: it may hold the part of the oldest window's edge minute that is still
+        // inside the window (see `holds`).
+        let expired = (entry.heads.min() ?? 0) - 1
         if expired > 64, expired * 2 > entry.buckets.count {
             entry.buckets.removeFirst(expired)
             for index in entry.heads.indices { entry.heads[index] -= expired }

@@ -126,7 +126,8 @@ public final class InvocationBatchWriter: Sendable {
                     for skill in skills { figures[skill] = Self.cacheFigures(windows.totals(skill, now: nowMinute)) }
                     return figures
                 }
-            })
+            },
+            holds: { skill, minute in self.windows.withLock { $0.holds(skill, minute: minute) } })
     }
 
     /// Queues `command` now (callers rely on queue order being request order) and returns the ticket that

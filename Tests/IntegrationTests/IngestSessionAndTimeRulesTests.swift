@@ -144,6 +144,17 @@ struct IngestSessionAndTimeRulesTests {
         }
         #expect(row?["invocation_count_1h"] == 2, "now and 59 m 30 s ago: \(String(describing: row))")
         #expect(row?["invocation_count_24h"] == 4, "all but the one 24 h 0 m 30 s ago: \(String(describing: row))")
+
+        // After a restart the windows are seeded from the table, edge minutes included.
+        try await daemon.restart()
+        let again = try await daemon.client()
+        _ = try await again.call("track_invocation", params: IngestTraffic.invocation(session: "w", skill: "edge")).get()
+        await again.close()
+        #expect(await daemon.stop() == 0)
+        let seeded = try IngestTraffic.database(daemon.databasePath).read { db in
+            try Row.fetchOne(db, sql: "SELECT invocation_count_1h, invocation_count_24h FROM skill_metrics_cache WHERE skill_name = 'edge'")
+        }
+        #expect(seeded?["invocation_count_1h"] == 3 && seeded?["invocation_count_24h"] == 5, "\(String(describing: seeded))")
     }
 
     @Test func fieldErrorsUseTheParamsPathAndTenThousandTypicalItemsFitOneFrame() async throws {

@@ -153,7 +153,29 @@ struct SlidingWindowCountsTests {
         #expect(counts.totals("a", now: 1060) == .init(count: [0, 3], completed: [0, 2]))
         #expect(counts.totals("a", now: 2439) == .init(count: [0, 3], completed: [0, 2]))
         #expect(counts.totals("a", now: 2440) == .init(count: [0, 0], completed: [0, 0]))
+        // Out of every total, but still known: minute 1000 is the 24 h window's edge minute, part of which
+        // lies inside the window (the caller counts that part exactly).
+        #expect(counts.holds("a", minute: 1000) && counts.trackedKeys == ["a"])
+        #expect(counts.totals("a", now: 2441) == .init(count: [0, 0], completed: [0, 0]))
         #expect(counts.trackedKeys.isEmpty)
+    }
+
+    @Test func holdsAnswersForEveryKeptMinuteIncludingTheOldestEdgeAcrossCompaction() {
+        var counts = SlidingWindowCounts<String>(windowMinutes: [60, 1440])
+        for minute in Int64(0)..<5_000 where minute % 2 == 0 {
+            counts.record("k", minute: minute, count: 1, completed: 0, now: minute)
+        }
+        let now: Int64 = 4_998
+        _ = counts.totals("k", now: now)
+        #expect(counts.holds("k", minute: now - 1440), "the 24 h edge minute survives compaction")
+        #expect(counts.holds("k", minute: now - 60) && counts.holds("k", minute: now))
+        #expect(!counts.holds("k", minute: now - 61), "odd minutes hold nothing")
+        #expect(!counts.holds("other", minute: now))
+        // Recorded straight into the edge minute (seeding at start): kept, outside the totals.
+        var seeded = SlidingWindowCounts<String>(windowMinutes: [60, 1440])
+        seeded.record("s", minute: 100, count: 2, completed: 1, now: 1540)
+        #expect(seeded.holds("s", minute: 100))
+        #expect(seeded.totals("s", now: 1540) == .init(count: [0, 0], completed: [0, 0]))
     }
 
     @Test func backDatedRecordsLandInTheWindowsThatCoverThem() {

@@ -21,15 +21,20 @@ public struct CacheWindows {
     public let record: ([MinuteTally]) -> Void
     /// The current figures of each named skill.
     public let figures: ([String]) -> [String: CacheWindowFigures]
+    /// Whether the windows hold invocations of a skill in a minute (minutes since the epoch): only then is the
+    /// edge minute of a window worth an exact count from the table.
+    public let holds: (String, Int64) -> Bool
 
     public init(record: @escaping ([MinuteTally]) -> Void,
-                figures: @escaping ([String]) -> [String: CacheWindowFigures]) {
+                figures: @escaping ([String]) -> [String: CacheWindowFigures],
+                holds: @escaping (String, Int64) -> Bool) {
         self.record = record
         self.figures = figures
+        self.holds = holds
     }
 
     /// No windows: every cache row gets zero counts (benchmarks and tests of the rollups alone).
-    public static var none: CacheWindows { CacheWindows(record: { _ in }, figures: { _ in [:] }) }
+    public static var none: CacheWindows { CacheWindows(record: { _ in }, figures: { _ in [:] }, holds: { _, _ in false }) }
 }
 
 /// The write lock stayed with another connection for the whole busy timeout, so the batch's transaction never

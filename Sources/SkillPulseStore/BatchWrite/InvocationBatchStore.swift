@@ -140,7 +140,7 @@ public final class InvocationBatchStore {
                         latest[skill] = totals.last
                     }
                     let figures = try WindowEdgeCounts.exact(windows.figures(Array(latest.keys)), skills: latest.keys,
-                                                             now: now, db: db)
+                                                             now: now, holds: windows.holds, db: db)
                     try writeCache(latest, figures: figures, db: db, now: createdAt)
                     if !triggersDisabled { try db.execute(sql: "DELETE FROM ingest_batch_marker") }
                     return .commit
@@ -201,7 +201,7 @@ public final class InvocationBatchStore {
             return .done(.sessionCreated(record))
 
         case .endSession(let sessionID, let endedAt):
-            guard let record = try sessions.lookup(sessionID, db: db) else {
+            guard let record = try sessions.lookup(sessionID, db: db)?.record else {
                 return .done(.rejected(WriteRejection(kind: .notFound, message: "no session \(sessionID)")))
             }
             // A retry after a lost reply is answered with the first end, whatever time it carries.
@@ -251,8 +251,8 @@ public final class InvocationBatchStore {
         -> WriteRejection?
     {
         for (index, invocation) in list.enumerated() {
-            guard let record = try sessions.lookup(invocation.sessionID, db: db), let ended = record.endedAt,
-                  invocation.invokedAt.normalized > ended
+            guard let entry = try sessions.lookup(invocation.sessionID, db: db), entry.endsBefore(invocation.invokedAt),
+                  let ended = entry.record.endedAt
             else { continue }
             if let key = invocation.idempotencyKey {
                 if staging.slotsByKey[key] != nil { continue }
@@ -274,13 +274,12 @@ public final class InvocationBatchStore {
     private func ensureSession(for invocation: InvocationInput, db: Database, into result: inout BatchResult,
                                position: Int) throws -> String?
     {
-        let invokedAt = invocation.invokedAt.normalized
-        if let record = try sessions.lookup(invocation.sessionID, db: db) {
-            try sessions.noteInvocation(at: invokedAt, in: record, db: db)
-            return record.userID
+        if let entry = try sessions.lookup(invocation.sessionID, db: db) {
+            try sessions.noteInvocation(at: invocation.invokedAt, in: entry, db: db)
+            return entry.record.userID
         }
         let record = SessionRecord(sessionID: invocation.sessionID, userID: invocation.userID, projectPath: nil,
-                                   startedAt: invokedAt)
+                                   startedAt: invocation.invokedAt.normalized)
         try sessions.insert(record, db: db)
         result.sessions.append(SessionChange(kind: .started, session: record, implicit: true, position: position))
         return invocation.userID
@@ -460,7 +459,8 @@ public final class InvocationBatchStore {
                 FROM skill_metrics_cache
                 """).compactMap { row in StoredText.exact(row["skill_name"]).map { (skill: $0, row: row) } }
             let skills = rows.map(\.skill)
-            let figures = try WindowEdgeCounts.exact(windows.figures(skills), skills: skills, now: now, db: db)
+            let figures = try WindowEdgeCounts.exact(windows.figures(skills), skills: skills, now: now,
+                                                     holds: windows.holds, db: db)
             let update = try db.cachedStatement(sql: """
                 UPDATE skill_metrics_cache SET invocation_count_1h = ?, invocation_count_24h = ?,
                     avg_completion_rate_24h = ?, updated_at = ?

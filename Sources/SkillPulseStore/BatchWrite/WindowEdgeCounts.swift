@@ -14,8 +14,10 @@ public enum WindowEdgeCounts {
 
     /// `figures` (whole minutes after each window's edge minute) plus the rows of the edge minute that lie
     /// inside the window, as of `now`.
+    /// `holds` skips edges the in-memory windows know to be empty, so a batch of fresh invocations costs no
+    /// queries at all.
     static func exact(_ figures: [String: CacheWindowFigures], skills: some Sequence<String>, now: UTCTimestamp,
-                      db: Database) throws -> [String: CacheWindowFigures]
+                      holds: (String, Int64) -> Bool, db: Database) throws -> [String: CacheWindowFigures]
     {
         let statement = try db.cachedStatement(sql: """
             SELECT count(*), total(completed) FROM skill_invocation
@@ -24,13 +26,14 @@ public enum WindowEdgeCounts {
         let nowMilliseconds = now.millisecondsSinceEpoch
         let nowMinute = nowMilliseconds / 60_000
         let edges = windowMinutes.map { minutes in
-            (from: UTCTimestamp(millisecondsSinceEpoch: nowMilliseconds - minutes * 60_000).normalized,
+            (minute: nowMinute - minutes,
+             from: UTCTimestamp(millisecondsSinceEpoch: nowMilliseconds - minutes * 60_000).normalized,
              to: UTCTimestamp(millisecondsSinceEpoch: (nowMinute - minutes + 1) * 60_000).normalized)
         }
         var exact = figures
         for skill in skills {
             var figure = exact[skill] ?? .zero
-            for (index, edge) in edges.enumerated() where edge.from < edge.to {
+            for (index, edge) in edges.enumerated() where edge.from < edge.to && holds(skill, edge.minute) {
                 guard let row = try Row.fetchOne(statement, arguments: [skill, edge.from, edge.to]) else { continue }
                 let count: Int = row[0]
                 guard count > 0 else { continue }
