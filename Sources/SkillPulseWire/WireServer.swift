@@ -200,8 +200,8 @@ public final class WireServer<Handler: WireHandler>: Sendable {
                     if let events = reply.events {
                         group.addTask {
                             defer { events.cancel() }
-                            while let frame = await events.next() {
-                                do { try await outbound.write(frame) } catch { return }
+                            while case let frames = await events.next(), !frames.isEmpty {
+                                do { try await outbound.write(contentsOf: frames) } catch { return }
                             }
                         }
                     }

@@ -20,7 +20,7 @@ struct CommittedBatchPublisherTests {
     }
 
     /// Reads frames until `count` arrived; each as (event name, invocation_id or missed).
-    static func read(_ count: Int, from source: SubscriberQueue) async throws -> [(String, Int)] {
+    static func read(_ count: Int, from source: FrameReader) async throws -> [(String, Int)] {
         var events: [(String, Int)] = []
         while var frame = await source.next() {
             _ = frame.readInteger(as: UInt32.self)
@@ -34,7 +34,7 @@ struct CommittedBatchPublisherTests {
 
     @Test func batchesArriveInCommitOrderAndDropsAreReportedWhereTheyHappened() async throws {
         let broadcaster = EventBroadcaster(bufferCapacity: 1_000)
-        let stream = broadcaster.subscribe(topics: [.invocation])
+        let stream = FrameReader(broadcaster.subscribe(topics: [.invocation]))
         let publisher = CommittedBatchPublisher(broadcaster: broadcaster, capacity: 10)
         // Not started yet, so the queue fills: 4 + 4 events fit, the next three batches (12 events) do not.
         publisher.publish(Self.batch(ids: 1..<5))
@@ -57,7 +57,7 @@ struct CommittedBatchPublisherTests {
 
     @Test func finishPublishesEverythingQueuedFirst() async throws {
         let broadcaster = EventBroadcaster()
-        let stream = broadcaster.subscribe(topics: [.invocation])
+        let stream = FrameReader(broadcaster.subscribe(topics: [.invocation]))
         let publisher = CommittedBatchPublisher(broadcaster: broadcaster)
         publisher.start()
         for start in stride(from: Int64(1), to: 301, by: 30) { publisher.publish(Self.batch(ids: start..<start + 30)) }
@@ -71,7 +71,7 @@ struct CommittedBatchPublisherTests {
         let broadcaster = EventBroadcaster()
         let publisher = CommittedBatchPublisher(broadcaster: broadcaster, capacity: 1)
         publisher.publish(Self.batch(ids: 1..<100))  // would overflow a queue of 1 if it were queued
-        let stream = broadcaster.subscribe(topics: [.invocation])
+        let stream = FrameReader(broadcaster.subscribe(topics: [.invocation]))
         publisher.start()
         publisher.publish(Self.batch(ids: 100..<101))
         var frame = await stream.next()

@@ -23,8 +23,9 @@ struct EventBroadcasterTests {
     }
 
     /// (event, detail): the invocation id, the session event's type, or lagged's per-topic counts.
-    static func drain(_ source: SubscriberQueue) async throws -> [String] {
+    static func drain(_ queue: SubscriberQueue) async throws -> [String] {
         var events: [String] = []
+        let source = FrameReader(queue)
         while var frame = await source.next() {
             _ = frame.readInteger(as: UInt32.self)
             let object = try #require(try JSONSerialization.jsonObject(with: Data(frame.readableBytesView)) as? [String: Any])
@@ -93,7 +94,7 @@ struct EventBroadcasterTests {
         let reader = Task { await source.next() }
         try await Task.sleep(for: .milliseconds(20))
         reader.cancel()
-        #expect(await reader.value == nil)
+        #expect(await reader.value.isEmpty)
         #expect(broadcaster.subscriberCount == 0)
     }
 }

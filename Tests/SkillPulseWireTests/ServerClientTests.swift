@@ -83,7 +83,7 @@ struct ServerClientTests {
     final class FixedEventSource: WireEventSource {
         private let frames: Mutex<[ByteBuffer]>
         init(_ frames: [ByteBuffer]) { self.frames = Mutex(frames) }
-        func next() async -> ByteBuffer? { frames.withLock { $0.isEmpty ? nil : $0.removeFirst() } }
+        func next() async -> [ByteBuffer] { frames.withLock { frames in defer { frames.removeAll() }; return frames } }
         func cancel() { frames.withLock { $0.removeAll() } }
     }
 

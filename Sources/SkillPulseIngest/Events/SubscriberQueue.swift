@@ -14,12 +14,15 @@ final class SubscriberQueue: WireEventSource {
         case gap(MissedEvents)
     }
 
+    /// Frames handed to the connection per `next()`: enough to fill a socket write, few enough to keep memory flat.
+    static let framesPerWrite = 512
+
     private struct State {
         var items = CircularBuffer<Item>()
         /// Frames queued (gaps take no room: consecutive misses merge into the tail gap).
         var frames = 0
         var topics: Set<EventTopic>
-        var waiter: CheckedContinuation<ByteBuffer?, Never>?
+        var waiter: CheckedContinuation<[ByteBuffer], Never>?
         /// No more events will come: `next()` returns what is queued, then nil.
         var finished = false
         /// The connection is done with the stream: `next()` returns nil at once.
@@ -54,7 +57,7 @@ final class SubscriberQueue: WireEventSource {
     /// Appends frames and gaps in order (called by the publishing thread only). Frames beyond the room
     /// (which only the publisher reduces) would be a bug in the caller; they become part of a gap.
     func append(_ items: some Sequence<Item>) {
-        let handOff = state.withLock { state -> (CheckedContinuation<ByteBuffer?, Never>, ByteBuffer)? in
+        let handOff = state.withLock { state -> (CheckedContinuation<[ByteBuffer], Never>, [ByteBuffer])? in
             guard !state.cancelled, !state.finished else { return nil }
             for item in items {
                 switch item {
@@ -69,7 +72,7 @@ final class SubscriberQueue: WireEventSource {
             }
             return Self.handOff(&state)
         }
-        if let (waiter, frame) = handOff { waiter.resume(returning: frame) }
+        if let (waiter, frames) = handOff { waiter.resume(returning: frames) }
     }
 
     /// Records events that never reached this queue (dropped before it), as a gap at its tail.
@@ -79,22 +82,22 @@ final class SubscriberQueue: WireEventSource {
 
     /// Ends the stream after what is queued.
     func finish() {
-        let waiter = state.withLock { state -> CheckedContinuation<ByteBuffer?, Never>? in
+        let waiter = state.withLock { state -> CheckedContinuation<[ByteBuffer], Never>? in
             state.finished = true
             guard state.items.isEmpty else { return nil }
             defer { state.waiter = nil }
             return state.waiter
         }
-        waiter?.resume(returning: nil)
+        waiter?.resume(returning: [])
     }
 
-    func next() async -> ByteBuffer? {
+    func next() async -> [ByteBuffer] {
         await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<ByteBuffer?, Never>) in
-                let ready = state.withLock { state -> ByteBuffer?? in
-                    if state.cancelled { return .some(nil) }
-                    if let frame = Self.take(&state) { return .some(frame) }
-                    if state.finished { return .some(nil) }
+            await withCheckedContinuation { (continuation: CheckedContinuation<[ByteBuffer], Never>) in
+                let ready = state.withLock { state -> [ByteBuffer]? in
+                    if state.cancelled { return [] }
+                    let frames = Self.take(&state)
+                    if !frames.isEmpty || state.finished { return frames }
                     state.waiter = continuation
                     return nil
                 }
@@ -106,7 +109,7 @@ final class SubscriberQueue: WireEventSource {
     }
 
     func cancel() {
-        let (waiter, first) = state.withLock { state -> (CheckedContinuation<ByteBuffer?, Never>?, Bool) in
+        let (waiter, first) = state.withLock { state -> (CheckedContinuation<[ByteBuffer], Never>?, Bool) in
             let first = !state.cancelled
             state.cancelled = true
             state.items.removeAll()
@@ -114,7 +117,7 @@ final class SubscriberQueue: WireEventSource {
             defer { state.waiter = nil }
             return (state.waiter, first)
         }
-        waiter?.resume(returning: nil)
+        waiter?.resume(returning: [])
         if first { onCancel(id) }
     }
 
@@ -130,21 +133,26 @@ final class SubscriberQueue: WireEventSource {
         }
     }
 
-    /// The next frame to send: a queued event, or the `lagged` frame of the gap that comes first.
-    private static func take(_ state: inout State) -> ByteBuffer? {
-        guard let item = state.items.popFirst() else { return nil }
-        switch item {
-        case .frame(let frame, _):
-            state.frames -= 1
-            return frame
-        case .gap(let missed):
-            return LaggedEvent.frame(missed, topics: state.topics)
+    /// The next frames to send, in order: queued events, and for a gap its `lagged` frame.
+    private static func take(_ state: inout State) -> [ByteBuffer] {
+        var frames: [ByteBuffer] = []
+        while frames.count < framesPerWrite, let item = state.items.popFirst() {
+            switch item {
+            case .frame(let frame, _):
+                state.frames -= 1
+                frames.append(frame)
+            case .gap(let missed):
+                if let lagged = LaggedEvent.frame(missed, topics: state.topics) { frames.append(lagged) }
+            }
         }
+        return frames
     }
 
-    private static func handOff(_ state: inout State) -> (CheckedContinuation<ByteBuffer?, Never>, ByteBuffer)? {
-        guard let waiter = state.waiter, let frame = take(&state) else { return nil }
+    private static func handOff(_ state: inout State) -> (CheckedContinuation<[ByteBuffer], Never>, [ByteBuffer])? {
+        guard let waiter = state.waiter else { return nil }
+        let frames = take(&state)
+        guard !frames.isEmpty else { return nil }
         state.waiter = nil
-        return (waiter, frame)
+        return (waiter, frames)
     }
 }
