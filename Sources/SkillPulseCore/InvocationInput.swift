@@ -86,6 +86,9 @@ public enum FieldRules {
     public static let maxDurationSeconds = 7 * 86_400.0
     /// Invocations stamped further ahead than this are rejected: the sender's clock or code is wrong.
     public static let maxFutureSkewMilliseconds: Int64 = 5 * 60 * 1000
+    /// Names and paths hold at most this many UTF-8 bytes per character of their limit.
+    /// (32: a family emoji is 18 bytes; one "character" of 100,000 combining marks is not a name.)
+    public static let maxBytesPerCharacter = 32
     /// Back-dating stops at the Unix epoch: earlier instants are a client's bug, and keeping every stored
     /// instant inside four-digit years keeps the stored text sortable and readable by SQLite.
     public static let earliestTimestamp = UTCTimestamp(millisecondsSinceEpoch: 0)
@@ -96,9 +99,11 @@ public enum FieldRules {
     /// the database; normalising before anything is looked up or stored makes both sides agree.
     public static func name(_ value: String, field: String, limit: Int = maxNameLength) throws(FieldError) -> String {
         let checked = try path(value, field: field, limit: limit)
-        // Printable ASCII is already NFC; only other text pays for normalisation.
+        // Printable ASCII is already NFC; only other text pays for normalisation. The standard library's own
+        // NFC, because its `==` is what ingest's dictionaries use: Foundation's on Linux missed Hangul LV+T
+        // composition and some reorderings, so two spellings equal to Swift stayed two rows to SQLite.
         if checked.utf8.allSatisfy({ $0 < 0x80 }) { return checked }
-        return checked.precomposedStringWithCanonicalMapping
+        return String(decoding: checked._nfcCodeUnits, as: UTF8.self)
     }
 
     /// A required name kept byte for byte (`project_path`: a file system path names its bytes, and Linux
@@ -115,6 +120,11 @@ public enum FieldRules {
                 throw FieldError(field, "must not start or end with whitespace")
             }
             return value
+        }
+        // Characters are grapheme clusters, and one may hold any number of combining marks: bound the bytes
+        // too, or a single "character" of 6 MB holds the writer up.
+        guard value.utf8.count <= limit * maxBytesPerCharacter else {
+            throw FieldError(field, "must be at most \(limit * maxBytesPerCharacter) bytes of UTF-8 (got \(value.utf8.count))")
         }
         let count = value.count
         guard count <= limit else { throw FieldError(field, "must be at most \(limit) characters (got \(count))") }
@@ -137,17 +147,21 @@ public enum FieldRules {
     /// Free text (a user query): bounded, may contain newlines.
     public static func text(_ value: String?, field: String, limit: Int) throws(FieldError) -> String? {
         guard let value else { return nil }
-        guard value.count <= limit else { throw FieldError(field, "must be at most \(limit) characters") }
+        guard value.utf8.count <= limit * maxBytesPerCharacter, value.count <= limit else {
+            throw FieldError(field, "must be at most \(limit) characters and \(limit * maxBytesPerCharacter) bytes")
+        }
         return value
     }
 
     public static func list(_ value: [String]?, field: String) throws(FieldError) -> [String]? {
         guard let value else { return nil }
         guard value.count <= maxListItems else { throw FieldError(field, "must have at most \(maxListItems) items") }
+        var normalised: [String] = []
+        normalised.reserveCapacity(value.count)
         for (index, item) in value.enumerated() {
-            _ = try name(item, field: "\(field)[\(index)]")
+            normalised.append(try name(item, field: "\(field)[\(index)]"))
         }
-        return value
+        return normalised
     }
 
     public static func duration(_ value: Double?, field: String = "duration_seconds") throws(FieldError) -> Double? {

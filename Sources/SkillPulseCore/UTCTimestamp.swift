@@ -113,7 +113,8 @@ public struct UTCTimestamp: Sendable, Hashable, Comparable, CustomStringConverti
         } else if b[i] == 43 || b[i] == 45 {  // '+' or '-'
             let sign: Int64 = b[i] == 43 ? 1 : -1
             i += 1
-            guard let oh = digits(2), expect(58), let om = digits(2), oh <= 23, om <= 59 else { return nil }
+            // SQLite reads offsets up to ±14:59 (real zones end at +14:00); beyond, its triggers would keep the text.
+            guard let oh = digits(2), expect(58), let om = digits(2), oh <= 14, om <= 59 else { return nil }
             offsetMinutes = sign * (oh * 60 + om)
         } else {
             return nil

@@ -52,10 +52,10 @@ public struct IngestHandler: WireHandler {
                 }
 
             case .trackBatch(let params):
-                guard !params.invocations.isEmpty else { throw WireError.badRequest("invocations must not be empty") }
+                guard !params.invocations.isEmpty else { throw WireError.badRequest("params.invocations must not be empty") }
                 guard params.invocations.count <= TrackBatchParams.maxInvocations else {
                     throw WireError.badRequest(
-                        "invocations holds \(params.invocations.count) items; at most \(TrackBatchParams.maxInvocations)")
+                        "params.invocations holds \(params.invocations.count) items; at most \(TrackBatchParams.maxInvocations)")
                 }
                 var inputs: [InvocationInput] = []
                 inputs.reserveCapacity(params.invocations.count)

@@ -179,7 +179,7 @@ public final class WireServer<Handler: WireHandler>: Sendable {
         let context = WireConnection()
         try? await connection.executeThenClose { inbound, outbound in
             let (replies, replySink) = AsyncStream.makeStream(of: QueuedReply.self)
-            await withDiscardingTaskGroup { group in
+            let finishedCleanly = await withDiscardingTaskGroup { group -> Bool in
                 group.addTask {
                     await self.readRequests(inbound, into: replySink, permits: permits, connection: context)
                 }
@@ -210,7 +210,25 @@ public final class WireServer<Handler: WireHandler>: Sendable {
                 // shutdown, once every committed event is written) or the peer goes; a broken connection
                 // ends everything at once.
                 if peerGone { group.cancelAll() }
+                return !peerGone
             }
+            if finishedCleanly { await Self.flushed(connection.channel) }
+        }
+        // A stream whose reply never went out (the peer left first) was registered all the same.
+        context.eventSource?.cancel()
+    }
+
+    /// Returns once every byte written so far has reached the socket. `executeThenClose` closes the channel
+    /// right after its body, and closing fails writes still queued in NIO (a reader slower than ingest at
+    /// shutdown lost the tail of its events, and a client that half-closed its side lost its last replies).
+    /// An empty write flushed after all of them completes after them; cancellation (the drain timeout)
+    /// closes the channel instead of waiting.
+    private static func flushed(_ channel: any Channel) async {
+        let barrier = channel.eventLoop.flatSubmit { channel.writeAndFlush(ByteBuffer()) }
+        await withTaskCancellationHandler {
+            _ = try? await barrier.get()
+        } onCancel: {
+            channel.close(promise: nil)
         }
     }
 

@@ -23,7 +23,7 @@ struct IngestCommand: AsyncParsableCommand {
     var queueCapacity: Int = GroupCommitPolicy().queueCapacity
 
     @Option(name: .customLong("subscriber-buffer"), help: "Events buffered per subscriber before it is told it lagged.")
-    var subscriberBuffer: Int = 10_000
+    var subscriberBuffer: Int = 25_000
 
     @Option(name: .customLong("wal-restart-mib"),
             help: "Start the WAL over once it holds this many MiB: each restart pauses writes for one small checkpoint.")

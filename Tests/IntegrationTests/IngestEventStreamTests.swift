@@ -32,7 +32,7 @@ struct IngestEventStreamTests {
     }
 
     /// Reads frames off the cooperative pool until EOF, `limit` events, or a read timeout.
-    static func read(_ socket: RawSocket, limit: Int = .max) async -> Received {
+    static func read(_ socket: RawSocket, limit: Int = .max, delay: TimeInterval = 0) async -> Received {
         await withCheckedContinuation { continuation in
             Thread {
                 var received = Received()
@@ -43,6 +43,7 @@ struct IngestEventStreamTests {
                         break
                     }
                     count += 1
+                    if delay > 0 { Thread.sleep(forTimeInterval: delay) }
                     let data = frame["data"] as? [String: Any] ?? [:]
                     let name = frame["event"] as? String ?? "?"
                     received.order.append(name == "session" ? "session:\(data["type"] as? String ?? "?")" : name)
@@ -76,7 +77,8 @@ struct IngestEventStreamTests {
         #expect(ids.count == 3_000)
         // The subscriber has read nothing yet; its events wait in ingest's queue and the socket's buffer.
         kill(daemon.pid, SIGTERM)
-        let received = await Self.read(behind)
+        // A reader slower than ingest (1 ms per event, 3 s in all) still gets every event, then EOF.
+        let received = await Self.read(behind, delay: 0.001)
         #expect(received.lagged.isEmpty, "nothing was dropped, so nothing is announced: \(received.lagged)")
         #expect(received.invocations == ids.map(Int.init), "got \(received.invocations.count) of \(ids.count)")
         #expect(received.sawEOF, "the stream ends once everything was sent")
@@ -122,6 +124,41 @@ struct IngestEventStreamTests {
         #expect(stats["subscribers"]?.intValue == 1)
         // Nothing more is pending for this connection: a health call on it answers next.
         #expect(try await listener.call("health").get()["status"] != nil)
+        #expect(await daemon.stop() == 0)
+    }
+
+    @Test func subscribersThatLeaveBeforeTheirReplyAreReleased() async throws {
+        let daemon = try await DaemonProcess()
+        for _ in 0..<50 {
+            let quitter = try RawSocket(path: daemon.socketPath)
+            quitter.sendJSON(#"{"id":1,"op":"subscribe","params":{"topics":["invocation"]}}"#)
+        }
+        let client = try await daemon.client()
+        _ = try await Self.trackBatches(client, batches: 1, size: 10) { _ in "leave" }
+        var subscribers: Int64 = -1
+        for _ in 0..<100 {
+            subscribers = try await client.call("stats").get()["subscribers"]?.intValue ?? -1
+            if subscribers == 0 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(subscribers == 0, "subscribers left behind by closed connections: \(subscribers)")
+        #expect(await daemon.stop() == 0)
+    }
+
+    @Test func anImplicitSessionsStartedEventCarriesTheStartItCommitted() async throws {
+        let daemon = try await DaemonProcess()
+        let listener = try Self.subscriber(daemon, topics: ["session"], timeout: 5)
+        let client = try await daemon.client()
+        _ = try await client.call("track_batch", params: ["invocations": [
+            IngestTraffic.invocation(session: "late-first").merging(["invoked_at": "2026-01-01T00:00:10Z"]),
+            IngestTraffic.invocation(session: "late-first").merging(["invoked_at": "2026-01-01T00:00:05Z"]),
+        ]]).get()
+        let started = try await OutsideTools.detached {
+            let frame = listener.readFrame()
+            let data = frame?["data"] as? [String: Any]
+            return Binaries.Output(status: 0, stdout: data?["started_at"] as? String ?? "-", stderr: "")
+        }
+        #expect(started.stdout == "2026-01-01T00:00:05.000Z")
         #expect(await daemon.stop() == 0)
     }
 

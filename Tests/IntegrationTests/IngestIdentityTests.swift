@@ -49,6 +49,37 @@ struct IngestIdentityTests {
         #expect(keys.map { Array($0.utf8) } == ["p-", "s-", "b-"].map { Array(($0 + Self.composed).utf8) })
     }
 
+    /// Spellings Foundation's NFC on Linux got wrong (Hangul LV+T, a singleton decomposition, mark
+    /// reordering), sent one at a time; and list items, which are normalised too. (Which spellings are one
+    /// identity is the standard library's canonical equivalence, the same as its `==`: it keeps the
+    /// discouraged Tibetan U+0F73/U+0F75/U+0F81 apart from their decompositions, and so does ingest.)
+    @Test(arguments: [("\u{AC00}\u{11A8}", "\u{AC01}"), ("\u{344}x", "\u{308}\u{301}x"),
+                      ("e\u{301}\u{323}", "\u{1EB9}\u{301}"), ("\u{1100}\u{1161}\u{11A8}", "\u{AC01}")])
+    func harderEquivalentPairsAreOneKey(pair: (String, String)) async throws {
+        let daemon = try await DaemonProcess()
+        let client = try await daemon.client()
+        let first = try await client.call("track_invocation", params: Self.invocation(session: "a", key: "h-" + pair.0)).get()
+        let second = try await client.call("track_invocation", params: Self.invocation(session: "a", key: "h-" + pair.1)).get()
+        #expect(first["invocation_id"] == second["invocation_id"] && second["duplicate"]?.boolValue == true,
+                "\(Array(pair.0.unicodeScalars)) vs \(Array(pair.1.unicodeScalars)): \(first) \(second)")
+        let listed = try await client.call("track_invocation", params: Self.invocation(session: "a", skill: "lists")
+            .merging(["alternatives_considered": [.string(Self.decomposed)], "follow_up_actions": [.string(Self.decomposed)]])).get()
+        #expect(listed["invocation_id"] != nil)
+        #expect(await daemon.stop() == 0)
+        let stored = try IngestTraffic.database(daemon.databasePath).read { db in
+            try Row.fetchOne(db, sql: "SELECT alternatives_considered, follow_up_actions FROM skill_invocation WHERE skill_name = 'lists'")
+        }
+        let expected = "[\"\(Self.composed)\"]"
+        #expect(stored?["alternatives_considered"] == expected && stored?["follow_up_actions"] == expected, "\(String(describing: stored))")
+    }
+
+    @Test func aNameOfFewCharactersButMegabytesIsRefused() async throws {
+        let daemon = try await DaemonProcess()
+        let heavy = "e" + String(repeating: "\u{301}", count: 100_000)
+        let reply = try await daemon.client().call("track_invocation", params: Self.invocation(session: "a", skill: heavy))
+        #expect(reply.failure?.code == .badRequest && reply.failure?.message.contains("bytes") == true, "\(String(describing: reply.failure))")
+    }
+
     @Test func equivalentSessionIdsAndSkillNamesAreOneIdentity() async throws {
         let daemon = try await DaemonProcess()
         let client = try await daemon.client()

@@ -117,7 +117,7 @@ struct IngestSessionAndTimeRulesTests {
 
     @Test(arguments: ["2026-11-30t09:56:00Z", "2026-11-30T09:56:00-0530", "2026-11-30T09:56:00,5Z",
                       "2026-11-30T23:59:60Z", "2026-11-30T10:15:60.200Z", "0001-01-01T00:00:00+01:00",
-                      "1969-12-31T23:59:59.999Z"])
+                      "1969-12-31T23:59:59.999Z", "2026-11-30T09:56:00+15:00", "2026-11-30T09:56:00-23:59"])
     func formsSQLiteReadsDifferentlyAndInstantsBeforeTheEpochAreRefused(form: String) async throws {
         let daemon = try await DaemonProcess()
         let reply = try await daemon.client().call("track_invocation", params: IngestTraffic.invocation(session: "s")

@@ -275,7 +275,14 @@ public final class InvocationBatchStore {
                                position: Int) throws -> String?
     {
         if let entry = try sessions.lookup(invocation.sessionID, db: db) {
-            try sessions.noteInvocation(at: invocation.invokedAt, in: entry, db: db)
+            // A session this batch started announces the start it commits with, not its first item's time.
+            if let moved = try sessions.noteInvocation(at: invocation.invokedAt, in: entry, db: db),
+               let index = result.sessions.lastIndex(where: { $0.kind == .started && $0.session.sessionID == moved.sessionID })
+            {
+                let started = result.sessions[index]
+                result.sessions[index] = SessionChange(kind: .started, session: moved, implicit: started.implicit,
+                                                       position: started.position)
+            }
             return entry.record.userID
         }
         let record = SessionRecord(sessionID: invocation.sessionID, userID: invocation.userID, projectPath: nil,

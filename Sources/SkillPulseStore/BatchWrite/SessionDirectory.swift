@@ -70,14 +70,16 @@ struct SessionDirectory {
         return ended
     }
 
-    /// An implicit session starts at its earliest invocation, including one delivered late.
-    mutating func noteInvocation(at invokedAt: UTCTimestamp, in entry: Entry, db: Database) throws {
-        guard entry.record.isImplicit, let start = entry.start, invokedAt.millisecondsSinceEpoch < start else { return }
+    /// An implicit session starts at its earliest invocation, including one delivered late; returns the
+    /// moved row, or nil when the start stays.
+    mutating func noteInvocation(at invokedAt: UTCTimestamp, in entry: Entry, db: Database) throws -> SessionRecord? {
+        guard entry.record.isImplicit, let start = entry.start, invokedAt.millisecondsSinceEpoch < start else { return nil }
         var moved = entry.record
         moved.startedAt = invokedAt.normalized
         try db.cachedStatement(sql: "UPDATE sessions SET started_at = ? WHERE session_id = ?")
             .execute(arguments: [moved.startedAt, moved.sessionID])
         remember(Entry(moved))
+        return moved
     }
 
     mutating func forget() {
