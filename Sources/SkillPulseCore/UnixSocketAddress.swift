@@ -19,11 +19,36 @@ public enum UnixSocketAddress {
         }
     }
 
+    /// The longest path `sun_path` holds, without its terminating NUL.
+    public static var maxPathBytes: Int { MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1 }
+
+    /// What a connect(2) to a socket file says about it.
+    public enum ProbeResult: Sendable, Equatable {
+        /// Somebody accepted (or queued) the connection.
+        case listening
+        /// ECONNREFUSED: a socket file nobody listens on, left by a dead process.
+        case stale
+        /// ENOENT: no file at all.
+        case absent
+        /// Anything else (EACCES, EAGAIN with a full backlog, …): it cannot be told, so it may be live.
+        case unreachable(errno: Int32)
+    }
+
+    public static func probe(_ path: String) -> ProbeResult {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return .unreachable(errno: errno) }
+        defer { close(fd) }
+        guard let result = withAddress(path, { connect(fd, $0, $1) }) else { return .unreachable(errno: ENAMETOOLONG) }
+        if result == 0 { return .listening }
+        switch errno {
+        case ECONNREFUSED: return .stale
+        case ENOENT: return .absent
+        case let code: return .unreachable(errno: code)
+        }
+    }
+
     /// True when something accepts stream connections on `path` (a running daemon, not a stale file).
     public static func isListening(_ path: String) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        return withAddress(path) { connect(fd, $0, $1) } == 0
+        probe(path) == .listening
     }
 }

@@ -54,6 +54,13 @@ public final class WireServer<Handler: WireHandler>: Sendable {
     private let logger: Logger
     private let drainSignal = OneShotSignal()
     private let listening = OneShotSignal()
+    private let bound = Mutex<BoundChannel?>(nil)
+
+    /// The listening channel and the socket file it created (nil for a socket systemd passed in).
+    private struct BoundChannel: Sendable {
+        let channel: NIOAsyncChannel<any Channel, Never>
+        let socketFile: UnixSocketPath.Identity?
+    }
 
     public init(listener: WireListener, handler: Handler, configuration: WireServerConfiguration = .init(),
                 counters: WireServerCounters = WireServerCounters(), logger: Logger) {
@@ -64,9 +71,10 @@ public final class WireServer<Handler: WireHandler>: Sendable {
         self.logger = logger
     }
 
-    /// Returns once the socket accepts connections (or `run` failed before that).
-    public func waitUntilListening() async {
+    /// Returns true once the socket is bound and listening; false if binding failed.
+    public func waitUntilListening() async -> Bool {
         await listening.wait()
+        return bound.withLock { $0 != nil }
     }
 
     /// Stops accepting, stops reading new requests, answers every request already read, then `run` returns.
@@ -74,10 +82,24 @@ public final class WireServer<Handler: WireHandler>: Sendable {
         drainSignal.fire()
     }
 
-    public func run() async throws {
-        defer { listening.fire() }
+    /// Binds (or adopts) the listening socket without serving it yet, so that a daemon learns that its socket
+    /// is taken, too long or forbidden before it reports READY=1 or starts anything else. Connections that
+    /// arrive before `run` wait in the backlog.
+    public func bind() async throws(ListenerError) {
+        if bound.withLock({ $0 != nil }) { return }
+        do {
+            let channel = try await makeListeningChannel()
+            bound.withLock { $0 = channel }
+            logger.info("listening", metadata: ["socket": "\(listener)"])
+            listening.fire()
+        } catch {
+            listening.fire()
+            throw error
+        }
+    }
+
+    private func makeListeningChannel() async throws(ListenerError) -> BoundChannel {
         let maxFrameLength = configuration.maxFrameLength
-        let serverChannel: NIOAsyncChannel<any Channel, Never>
         // Accepted connections reach the accept loop as plain channels that do not read yet; `serve` wraps each
         // in its NIOAsyncChannel and only then starts reading. A NIOAsyncChannel made here instead would trap
         // ("Deinited NIOAsyncWriter without calling finish()", swift-nio #2637) whenever the accept loop ends
@@ -95,22 +117,36 @@ public final class WireServer<Handler: WireHandler>: Sendable {
                 return channel
             }
         }
-        var boundSocket: UnixSocketPath.Identity?
         switch listener {
         case .path(let path, let mode):
-            try UnixSocketPath.removeIfStale(path)
-            serverChannel = try await bootstrap.bind(unixDomainSocketPath: path, childChannelInitializer: initializer)
+            try UnixSocketPath.prepare(path)
+            let channel: NIOAsyncChannel<any Channel, Never>
+            do {
+                channel = try await bootstrap.bind(unixDomainSocketPath: path, childChannelInitializer: initializer)
+            } catch {
+                throw ListenerError.bindFailed(path: path, error: error)
+            }
             chmod(path, mode)
-            boundSocket = UnixSocketPath.identity(of: path)
-        case .inherited(let descriptor, _):
-            serverChannel = try await bootstrap.bind(descriptor, childChannelInitializer: initializer)
+            return BoundChannel(channel: channel, socketFile: UnixSocketPath.identity(of: path))
+        case .inherited(let descriptor, let name):
+            do {
+                let channel = try await bootstrap.bind(descriptor, childChannelInitializer: initializer)
+                return BoundChannel(channel: channel, socketFile: nil)
+            } catch {
+                throw ListenerError(errno: EBADF, description:
+                    "cannot serve the socket systemd passed as \(name) (fd \(descriptor)): \(error)")
+            }
         }
+    }
+
+    public func run() async throws {
+        try await bind()
+        guard let bound = bound.withLock({ $0 }) else { return }
+        let serverChannel = bound.channel
         defer {
             // A successor may already have replaced our (then stale) file while we drained: only remove ours.
-            if let boundSocket { UnixSocketPath.remove(boundSocket) }
+            if let socketFile = bound.socketFile { UnixSocketPath.remove(socketFile) }
         }
-        logger.info("listening", metadata: ["socket": "\(listener)"])
-        listening.fire()
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {

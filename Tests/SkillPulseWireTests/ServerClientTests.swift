@@ -149,7 +149,7 @@ struct ServerClientTests {
                                     configuration: configuration,
                                     logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
             let harness = Harness(directory: directory, path: path, log: log, server: server)
-            await server.waitUntilListening()
+            #expect(await server.waitUntilListening())
             return harness
         }
 
@@ -610,7 +610,7 @@ struct ServerClientTests {
         let server = WireServer(listener: .path(path), handler: TestHandler(log: HandledLog()),
                                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         await #expect(throws: ListenerError.self) { try await server.run() }
-        await server.waitUntilListening()  // returns even though run failed
+        #expect(await server.waitUntilListening() == false, "returns false once the bind failed")
         #expect(Self.isSocket(path), "the other process's socket is not removed")
         let stillListening = try await Raw.onThread { () throws -> Bool in
             let fd = try Raw.connected(to: path)

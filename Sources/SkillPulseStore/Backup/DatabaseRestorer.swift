@@ -25,7 +25,10 @@ public enum DatabaseRestorer {
     public static func checkSource(_ source: String, migrator: SchemaMigrator = SchemaMigrator()) throws
         -> RestoreSource
     {
-        try DatabaseOpener.preflight(path: source, needsWrite: false)
+        guard FileManager.default.fileExists(atPath: source) else {
+            throw StoreError.cannotOpen(path: source, detail: "no such file (the backup to restore from)")
+        }
+        try DatabaseOpener.preflight(path: source, needsWrite: false, create: false)
         var configuration = Configuration()
         configuration.readonly = true
         return try DatabaseOpener.mapOpenErrors(path: source) {
@@ -67,7 +70,7 @@ public enum DatabaseRestorer {
         }
         let checked = try checkSource(source, migrator: migrator)
         try refuseIfDaemonListens(sockets, target: target)
-        try DatabaseOpener.preflight(path: target, needsWrite: true)
+        try DatabaseOpener.preflight(path: target, needsWrite: true, create: true)
 
         var configuration = Configuration()
         configuration.readonly = true
@@ -119,8 +122,12 @@ public enum DatabaseRestorer {
         error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
     }
 
-    /// True when something accepts connections on the Unix socket at `path`: a running daemon.
+    /// True when a daemon may be serving the Unix socket at `path`: it accepts connections, or the probe
+    /// cannot tell (another user's socket, a full backlog). Only a refused or missing socket proves it is not.
     static func acceptsConnections(_ path: String) -> Bool {
-        UnixSocketAddress.isListening(path)
+        switch UnixSocketAddress.probe(path) {
+        case .listening, .unreachable: return true
+        case .stale, .absent: return false
+        }
     }
 }
