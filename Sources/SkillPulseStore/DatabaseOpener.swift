@@ -6,11 +6,13 @@ public enum DatabaseOpener {
     /// How long a connection waits on another process's lock before failing with SQLITE_BUSY.
     public static let busyTimeout: TimeInterval = 5
 
-    /// A single serialized read-write connection: the CLI and ingest's writer use this.
-    public static func openWriter(path: String, label: String = "skillpulse", busyTimeout: TimeInterval = busyTimeout)
-        throws -> DatabaseQueue
+    /// A single serialized read-write connection: the CLI and ingest's writer use this. Only `create` (the
+    /// commands that make a database, like `migrate`) may bring a new file into being: a daemon that created
+    /// one would then refuse it as schema version 0.
+    public static func openWriter(path: String, label: String = "skillpulse", busyTimeout: TimeInterval = busyTimeout,
+                                  create: Bool = true) throws -> DatabaseQueue
     {
-        try preflight(path: path, needsWrite: true)
+        try preflight(path: path, needsWrite: true, create: create)
         return try mapOpenErrors(path: path) {
             let queue = try DatabaseQueue(path: path, configuration: configuration(label: label, readonly: false,
                                                                                    busyTimeout: busyTimeout))
@@ -24,7 +26,7 @@ public enum DatabaseOpener {
 
     /// A pool of read connections for daemons that only read (WAL lets them run beside the writer).
     public static func openReader(path: String, label: String = "skillpulse-reader") throws -> DatabasePool {
-        try preflight(path: path, needsWrite: false)
+        try preflight(path: path, needsWrite: false, create: false)
         return try mapOpenErrors(path: path) {
             let pool = try DatabasePool(path: path, configuration: configuration(label: label, readonly: true))
             try pool.read { db in _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
@@ -34,7 +36,7 @@ public enum DatabaseOpener {
 
     /// One read-only connection (SQLITE_OPEN_READONLY): it can never write, checkpoint or delete the WAL.
     public static func openReadOnlyQueue(path: String, label: String = "skillpulse-reader") throws -> DatabaseQueue {
-        try preflight(path: path, needsWrite: false)
+        try preflight(path: path, needsWrite: false, create: false)
         return try mapOpenErrors(path: path) {
             let queue = try DatabaseQueue(path: path, configuration: configuration(label: label, readonly: true))
             try probe(queue, path: path)
@@ -65,7 +67,7 @@ public enum DatabaseOpener {
 
     /// Checks that need no SQLite and open no file (stat and access only): a missing directory or a read-only
     /// file must not turn into a new empty file or a confusing SQLITE_READONLY later.
-    static func preflight(path: String, needsWrite: Bool) throws {
+    static func preflight(path: String, needsWrite: Bool, create: Bool) throws {
         // A typo away from the live database: opening its WAL as a database would write a whole file into it.
         if let suffix = ["-wal", "-shm", "-journal"].first(where: { path.hasSuffix($0) }) {
             throw StoreError.cannotOpen(path: path, detail: "this is SQLite's \(suffix) file of a database, not a "
@@ -78,8 +80,8 @@ public enum DatabaseOpener {
             throw StoreError.directoryMissing(path: path)
         }
         guard FileManager.default.fileExists(atPath: path) else {
-            if needsWrite { return }
-            throw StoreError.cannotOpen(path: path, detail: "no such file; start ingest or run `skillpulse migrate` first")
+            if needsWrite && create { return }
+            throw StoreError.missing(path: path)
         }
         if needsWrite {
             // Mode bits, not access(2): root passes access() even for a 0444 file, yet a 0444 database

@@ -1,6 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Why the database could not be opened, migrated or used; `description` is the message an operator sees.
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case directoryMissing(path: String)
+    case missing(path: String)
     case notADatabase(path: String)
     case readOnly(path: String)
     case corrupt(path: String, detail: String)
@@ -17,6 +22,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .directoryMissing(let path):
             return "the directory of \(path) does not exist: create it, or pass --db with another path"
+        case .missing(let path):
+            return "no database at \(path); create it with `skillpulse migrate --db \(path)`"
         case .notADatabase(let path):
             return "\(path) is not a SQLite database (wrong file header); refusing to touch it"
         case .readOnly(let path):
@@ -43,6 +50,18 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .databaseBusy(let path):
             return "another connection held the write lock on \(path) for longer than the busy timeout; retry, "
                 + "or find what holds it (e.g. a `sqlite3` shell inside BEGIN … COMMIT)"
+        }
+    }
+
+    /// The errno a daemon reports to systemd (`ERRNO=`) when this stops its start.
+    public var errno: Int32 {
+        switch self {
+        case .directoryMissing, .missing: return ENOENT
+        case .readOnly: return EROFS
+        case .databaseInUse, .databaseBusy: return EBUSY
+        case .notADatabase, .corrupt: return EILSEQ
+        case .schemaBehind, .schemaAhead, .checksumMismatch, .unknownTarget: return EPROTO
+        case .cannotOpen, .migrationFailed: return EIO
         }
     }
 }

@@ -198,7 +198,8 @@ struct CLIBackupTests {
         #expect(Self.bytes(db) == before)
 
         let noDatabase = try Binaries.skillpulse(["verify", "--db", directory.path("absent.db")])
-        #expect(noDatabase.status == 1 && noDatabase.stderr.contains("no such file"), "\(noDatabase.stderr)")
+        #expect(noDatabase.status == 1 && noDatabase.stderr.contains("no database at")
+                && noDatabase.stderr.contains("skillpulse migrate --db"), "\(noDatabase.stderr)")
     }
 }
 

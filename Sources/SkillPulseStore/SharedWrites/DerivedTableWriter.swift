@@ -16,7 +16,7 @@ public final class DerivedTableWriter: Sendable {
     /// read-only or foreign file.
     public init(path: String, label: String, lockTimeout: Double = DatabaseOpener.busyTimeout) throws {
         self.path = path
-        queue = try DatabaseOpener.openWriter(path: path, label: label, busyTimeout: lockTimeout)
+        queue = try DatabaseOpener.openWriter(path: path, label: label, busyTimeout: lockTimeout, create: false)
     }
 
     /// Runs `body` in one IMMEDIATE transaction and commits it.
