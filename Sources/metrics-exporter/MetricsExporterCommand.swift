@@ -12,10 +12,6 @@ struct MetricsExporterCommand: AsyncParsableCommand {
     @OptionGroup var options: DaemonOptions
 
     func run() async throws {
-        do {
-            try await HealthOnlyDaemon.main(service: "metrics-exporter", options: options)
-        } catch ExitStatus.failure {
-            throw ExitCode(1)
-        }
+        try await HealthOnlyDaemon.main(service: "metrics-exporter", options: options)
     }
 }

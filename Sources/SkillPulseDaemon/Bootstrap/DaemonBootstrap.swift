@@ -14,11 +14,12 @@ public struct DaemonContext: Sendable {
     public let schemaVersion: Int
     public let startedAt: ContinuousClock.Instant
     public let serverConfiguration: WireServerConfiguration
+    public let drainTimeout: Duration
 
     /// The base of every `health` reply; services add their own figures beside these keys.
-    public func healthReport(status: String, walEnabled: Bool, figures: [String: JSONValue] = [:]) -> JSONValue {
+    public func healthReport(_ liveness: Liveness, walEnabled: Bool, figures: [String: JSONValue] = [:]) -> JSONValue {
         var report: [String: JSONValue] = [
-            "status": .string(status),
+            "status": .string(liveness.status.rawValue),
             "service": .string(service),
             "version": .string(SkillPulseVersion.current),
             "pid": .integer(Int64(ProcessInfo.processInfo.processIdentifier)),
@@ -29,28 +30,28 @@ public struct DaemonContext: Sendable {
                 "wal": .bool(walEnabled),
             ]),
         ]
+        if let reason = liveness.reason { report["reason"] = .string(reason) }
         for (key, value) in figures where report[key] == nil { report[key] = value }
         return .object(report)
     }
 }
 
-/// A start-up failure: printed as one line to stderr, and the process exits non-zero.
-public struct DaemonStartupError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
-
-/// The steps every daemon's `main` shares, in order: logging, paths, socket, database and schema check.
+/// The steps every daemon's start shares, in order: logging, paths, database and schema check, socket.
+///
+/// Everything that blocks (opening SQLite, the schema check) runs through `BlockingWork`, never on the
+/// cooperative pool.
 public enum DaemonBootstrap {
     public static func makeLogger(service: String, options: DaemonOptions) -> Logger {
-        let level = options.resolvedLogLevel(environment: ProcessInfo.processInfo.environment)
-        var logger = Logger(label: "skillpulse.\(service)") { label in StreamLogHandler.standardError(label: label) }
+        let environment = ProcessInfo.processInfo.environment
+        let level = options.resolvedLogLevel(environment: environment)
+        let journal = DaemonLogHandler.stderrIsJournal(environment: environment)
+        var logger = Logger(label: "skillpulse.\(service)") { label in DaemonLogHandler(label: label, journal: journal) }
         logger.logLevel = level
         return logger
     }
 
     public static func context(service: String, options: DaemonOptions, schemaVersion: Int, logger: Logger)
-        throws -> DaemonContext
+        throws(DaemonStartupError) -> DaemonContext
     {
         let environment = ProcessInfo.processInfo.environment
         let paths = options.paths(environment: environment)
@@ -61,23 +62,20 @@ public enum DaemonBootstrap {
             logger: logger,
             schemaVersion: schemaVersion,
             startedAt: .now,
-            serverConfiguration: WireServerConfiguration(maxFrameLength: options.maxFrameBytes)
+            serverConfiguration: WireServerConfiguration(maxFrameLength: options.maxFrameBytes,
+                                                         drainTimeout: options.drainTimeout),
+            drainTimeout: options.drainTimeout
         )
     }
 
-    /// A socket systemd passed (named like the service) wins over binding one ourselves.
-    static func listener(service: String, options: DaemonOptions, paths: SkillPulsePaths, logger: Logger) throws
-        -> WireListener
+    /// A socket systemd passed (named like the service) wins over binding one ourselves; a passed socket that
+    /// does not fit is refused (see `SocketActivation.controlSocket`).
+    static func listener(service: String, options: DaemonOptions, paths: SkillPulsePaths, logger: Logger)
+        throws(DaemonStartupError) -> WireListener
     {
-        let passed = SocketActivation.passedUnixListeners()
-        if let socket = SocketActivation.listener(named: service, among: passed) {
+        if let socket = try SocketActivation.controlSocket(for: service, among: SocketActivation.passedSockets()) {
             logger.info("using socket-activated listener", metadata: ["fd": "\(socket.descriptor)", "name": "\(socket.name)"])
             return .inherited(descriptor: socket.descriptor, name: socket.name)
-        }
-        if !passed.isEmpty {
-            logger.warning("systemd passed sockets, none named \(service); binding our own", metadata: [
-                "names": "\(passed.map(\.name))"
-            ])
         }
         let path = options.listen ?? paths.socketPath(for: service)
         let directory = (path as NSString).deletingLastPathComponent
@@ -85,35 +83,48 @@ public enum DaemonBootstrap {
             try FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         } catch {
-            throw DaemonStartupError("cannot create the runtime directory \(directory): \(error.localizedDescription)")
+            let code = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code
+            throw DaemonStartupError("cannot create the runtime directory \(directory) for \(path): "
+                                     + (code.map { String(cString: strerror(Int32($0))) } ?? "permission denied"),
+                                     errno: code.map(Int32.init) ?? EACCES)
         }
         return .path(path)
     }
 
-    /// Opens the writer connection and refuses a database that is not at this binary's schema.
-    public static func openCheckedWriter(paths: SkillPulsePaths, service: String) throws -> (DatabaseQueue, Int) {
-        do {
-            let queue = try DatabaseOpener.openWriter(path: paths.databasePath, label: service)
+    /// Opens the writer connection (on a thread of its own) and refuses a database that is missing or not at
+    /// this binary's schema. Never creates the file: `skillpulse migrate` does.
+    public static func openCheckedWriter(paths: SkillPulsePaths, service: String) async throws -> (DatabaseQueue, Int) {
+        try await startupDatabaseWork(service) {
+            let queue = try DatabaseOpener.openWriter(path: paths.databasePath, label: service, create: false)
             let version = try SchemaGuard.requireCurrent(queue, path: paths.databasePath)
             return (queue, version)
-        } catch let error as StoreError {
-            throw DaemonStartupError(error.description)
         }
     }
 
-    /// Opens read-only connections and refuses a database that is not at this binary's schema.
-    public static func openCheckedReader(paths: SkillPulsePaths, service: String) throws -> (DatabasePool, Int) {
-        do {
+    /// Opens read-only connections (on a thread of its own) and refuses a database that is missing or not at
+    /// this binary's schema.
+    public static func openCheckedReader(paths: SkillPulsePaths, service: String) async throws -> (DatabasePool, Int) {
+        try await startupDatabaseWork(service) {
             let pool = try DatabaseOpener.openReader(path: paths.databasePath, label: service)
             let version = try SchemaGuard.requireCurrent(pool, path: paths.databasePath)
             return (pool, version)
-        } catch let error as StoreError {
-            throw DaemonStartupError(error.description)
         }
     }
 
-    /// Whether the database file is in WAL mode, as `health` reports it.
-    public static func walEnabled(_ reader: some DatabaseReader) -> Bool {
-        (try? reader.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") })?.lowercased() == "wal"
+    private static func startupDatabaseWork<T: Sendable>(_ service: String, _ body: @escaping @Sendable () throws -> T)
+        async throws -> T
+    {
+        do {
+            return try await BlockingWork.run("\(service)-open", body)
+        } catch let error as StoreError {
+            throw DaemonStartupError(error.description, errno: error.errno)
+        }
+    }
+
+    /// The database probe every daemon's liveness monitor runs: one cheap query through the async API,
+    /// which also tells whether the file is (still) in WAL mode.
+    public static func probeJournalMode(_ reader: some DatabaseReader) async throws -> Bool {
+        let mode = try await reader.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        return mode?.lowercased() == "wal"
     }
 }

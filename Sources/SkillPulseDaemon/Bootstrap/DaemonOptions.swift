@@ -20,7 +20,14 @@ public struct DaemonOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("max-frame-bytes"), help: "Largest frame accepted on the socket.")
     public var maxFrameBytes: Int = WireFrame.defaultMaxLength
 
+    @Option(name: .customLong("drain-timeout-ms"),
+            help: "After SIGTERM, how long draining may take before waiting requests are answered `unavailable` and connections closed; the process exits at most 3 s later. Keep it below the unit's TimeoutStopSec.")
+    public var drainTimeoutMs: Int = 20_000
+
     public init() {}
+
+    /// The drain budget `--drain-timeout-ms` sets.
+    public var drainTimeout: Duration { .milliseconds(drainTimeoutMs) }
 
     public func paths(environment: [String: String]) -> SkillPulsePaths {
         SkillPulsePaths.resolve(database: db, runtimeDirectory: runtimeDir, environment: environment)
@@ -33,6 +40,9 @@ public struct DaemonOptions: ParsableArguments, Sendable {
     public func validate() throws {
         guard maxFrameBytes >= 64, maxFrameBytes <= Int(UInt32.max) else {
             throw ValidationError("--max-frame-bytes must be between 64 and \(UInt32.max)")
+        }
+        guard drainTimeoutMs >= 100, drainTimeoutMs <= 600_000 else {
+            throw ValidationError("--drain-timeout-ms must be between 100 and 600000")
         }
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")

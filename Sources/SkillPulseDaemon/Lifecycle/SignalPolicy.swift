@@ -1,0 +1,57 @@
+import Dispatch
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What every SkillPulse daemon does with each signal (docs/operations.md "Signals"):
+///
+/// - SIGTERM, SIGINT: drain (ServiceLifecycle's graceful shutdown) and arm the hard shutdown deadline.
+/// - SIGHUP: logged and ignored. Logs go to stderr, which systemd owns, so there is nothing to reopen; a
+///   daemon killed by SIGHUP would count as a clean stop and not be restarted.
+/// - SIGUSR1, SIGUSR2: logged and ignored (reserved; a stray `kill -USR1` must not kill ingest).
+/// - SIGPIPE: ignored; a peer that leaves mid-reply is an error on that connection only.
+/// - SIGXFSZ: ignored, so that a file-size limit makes the write fail with EFBIG (a clear error) instead of
+///   killing the writer mid-commit.
+/// - SIGQUIT, SIGABRT: reset to the kernel's default (terminate with a core dump) at once. They mean "stop
+///   now and show me why" — SIGABRT is what systemd's watchdog sends. Swift's backtracer catches both, and
+///   when the kernel hands an outside signal to libdispatch's signal thread it prints the backtrace and
+///   then never exits (seen with Swift 6.3 on Linux: a daemon hung after `kill -ABRT`), so the watchdog's
+///   restart would wait for the unit's SIGKILL. systemd-coredump still records a backtrace from the core.
+/// - SIGSEGV, SIGILL, SIGBUS, SIGFPE, SIGTRAP (crashes from inside): Swift's backtracer, then termination.
+/// - The rest (SIGALRM, SIGVTALRM, SIGPROF, SIGPOLL, SIGPWR, SIGSYS, SIGSTKFLT): left at their default,
+///   terminate. Nothing in SkillPulse uses them.
+///
+/// Handlers run on a private serial queue, not on the cooperative pool, so that a wedged pool cannot stop
+/// the shutdown deadline from being armed.
+public final class SignalPolicy {
+    private let queue = DispatchQueue(label: "skillpulse.signals")
+    private let sources: [any DispatchSourceSignal]
+
+    /// Installs the policy; keep the returned value alive for the life of the process.
+    public init(logger: Logger, onTermination: @escaping @Sendable (Int32) -> Void) {
+        signal(SIGPIPE, SIG_IGN)
+        signal(SIGXFSZ, SIG_IGN)
+        signal(SIGQUIT, SIG_DFL)
+        signal(SIGABRT, SIG_DFL)
+        var sources: [any DispatchSourceSignal] = []
+        let queue = self.queue
+        for (number, name) in [(SIGHUP, "SIGHUP"), (SIGUSR1, "SIGUSR1"), (SIGUSR2, "SIGUSR2")] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler {
+                logger.notice("\(name) received and ignored: logs go to stderr, there is nothing to reload; stop with SIGTERM")
+            }
+            source.resume()
+            sources.append(source)
+        }
+        // ServiceLifecycle owns the graceful part of SIGTERM/SIGINT; this source only arms the deadline.
+        for number in [SIGTERM, SIGINT] {
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { onTermination(number) }
+            source.resume()
+            sources.append(source)
+        }
+        self.sources = sources
+    }
+}
