@@ -12,15 +12,15 @@ public enum IngestDaemon {
     public static let service = "ingest"
 
     public static func run(options: DaemonOptions, policy: GroupCommitPolicy, subscriberBuffer: Int,
-                           walBudget: WALBudget = WALBudget()) async throws {
-        let logger = DaemonBootstrap.makeLogger(service: service, options: options)
+                           walBudget: WALBudget = WALBudget(), logger: Logger) async throws {
         let paths = options.paths(environment: ProcessInfo.processInfo.environment)
-        let (queue, schemaVersion) = try DaemonBootstrap.openCheckedWriter(paths: paths, service: service)
+        let (queue, schemaVersion) = try await DaemonBootstrap.openCheckedWriter(paths: paths, service: service)
         // Checkpoints run in WALCheckpointService, off the writer thread.
         try await queue.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
             try db.execute(sql: "PRAGMA journal_size_limit = \(walBudget.journalSizeLimitBytes)")
         }
+        let walEnabled = try await DaemonBootstrap.probeJournalMode(queue)
         let walRestart = WALRestartRequest()
         let context = try DaemonBootstrap.context(service: service, options: options, schemaVersion: schemaVersion,
                                                   logger: logger)
@@ -29,19 +29,24 @@ public enum IngestDaemon {
         let writer = InvocationBatchWriter(store: InvocationBatchStore(queue: queue), walRestart: walRestart,
                                            walBudget: walBudget, policy: policy,
                                            publisher: publisher, logger: logger)
-        try writer.seedWindows(now: .now())
+        try await BlockingWork.run("ingest-seed") { try writer.seedWindows(now: .now()) }
         let counters = WireServerCounters()
+        let monitor = LivenessMonitor(probes: [LivenessProbe(name: "event loop") { try await EventLoopProbe.check() }])
         let handler = IngestHandler(writer: writer, broadcaster: broadcaster, context: context, counters: counters,
-                                    walEnabled: DaemonBootstrap.walEnabled(queue), policy: policy)
+                                    walEnabled: walEnabled, policy: policy, monitor: monitor)
         let server = WireServer(listener: context.listener, handler: handler,
                                 configuration: context.serverConfiguration, counters: counters, logger: logger)
+        // Bound last, once the database is checked: a taken or forbidden socket fails the start before READY.
+        try await server.bind()
         let rate = RateMeter()
-        let status = SystemdService(logger: logger, waitUntilReady: { await server.waitUntilListening() }) {
+        let status = SystemdService(logger: logger, waitUntilReady: { await server.waitUntilListening() },
+                                    liveness: { handler.liveness() }) {
             let figures = writer.currentFigures
             let perSecond = rate.sample(total: figures.committedInvocations)
-            return String(format: "%.0f inv/s, %d committed in %d transactions, queue %d, %d subscribers",
-                          perSecond, figures.committedInvocations, figures.committedBatches, figures.queuedRows,
-                          broadcaster.subscriberCount)
+            return String(format: "%.0f inv/s, %d committed in %d transactions (%d failed batches), queue %d, "
+                              + "%d subscribers",
+                          perSecond, figures.committedInvocations, figures.committedBatches, figures.failedBatches,
+                          figures.queuedRows, broadcaster.subscriberCount)
         }
         // Shutdown runs in reverse order: systemd hears STOPPING=1, then IngestServingService stops reading
         // requests, commits and answers what it has read, hands every committed event to the subscribers and
@@ -51,8 +56,9 @@ public enum IngestDaemon {
                 .init(service: WALCheckpointService(path: paths.databasePath, interval: .milliseconds(50),
                                                     restartFrames: walBudget.restartFrames, restart: walRestart,
                                                     logger: logger)),
+                .init(service: monitor),
                 .init(service: IngestServingService(server: server, writer: writer, publisher: publisher,
-                                                    broadcaster: broadcaster)),
+                                                    broadcaster: broadcaster, drainTimeout: context.drainTimeout)),
                 .init(service: status),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -71,6 +77,9 @@ struct IngestServingService: Service {
     let writer: InvocationBatchWriter
     let publisher: CommittedBatchPublisher
     let broadcaster: EventBroadcaster
+    /// The whole drain's budget; the writer gets most of it, so that its last answers are still written
+    /// before the server cuts the remaining connections at the full budget.
+    let drainTimeout: Duration
 
     func run() async throws {
         publisher.start()
@@ -100,7 +109,7 @@ struct IngestServingService: Service {
 
     /// Commits what is queued, publishes every committed event and ends the subscribers' streams after them.
     private func stopWriting() async {
-        await writer.drain()
+        await writer.drain(within: max(drainTimeout - .seconds(1), drainTimeout / 2))
         await publisher.finish()
         broadcaster.close()
     }

@@ -13,6 +13,7 @@ public struct IngestHandler: WireHandler {
     let counters: WireServerCounters
     let walEnabled: Bool
     let policy: GroupCommitPolicy
+    let monitor: LivenessMonitor
 
     public func handle(_ operation: IngestOperation) -> PendingOutcome {
         handle(operation, on: WireConnection())
@@ -94,10 +95,7 @@ public struct IngestHandler: WireHandler {
                 return .ready(.result(statsFigures()))
 
             case .health:
-                let (status, reason) = healthStatus()
-                var figures = statsFigures()
-                if let reason { figures["reason"] = .string(reason) }
-                return .ready(.result(context.healthReport(status: status, walEnabled: walEnabled, figures: figures)))
+                return .ready(.result(context.healthReport(liveness(), walEnabled: walEnabled, figures: statsFigures())))
             }
         } catch let error as WireError {
             return .ready(.failure(error))
@@ -132,28 +130,9 @@ public struct IngestHandler: WireHandler {
         }
     }
 
-    /// How long a failed command keeps `health` at `degraded` after the writer recovered.
-    static let failureMemory: Duration = .seconds(60)
-
-    /// `healthy`, or `degraded`/`unhealthy` with the reason, most severe first.
-    private func healthStatus() -> (status: String, reason: String?) {
-        let figures = writer.currentFigures
-        let now = ContinuousClock.now
-        if figures.lastBatchFailed {
-            return ("unhealthy", "the last batch failed: \(figures.lastError ?? "unknown error")")
-        }
-        if let since = figures.lockBlockedSince {
-            return ("degraded", String(format: "writer blocked %.1f s on the database write lock held by another "
-                                           + "connection", (now - since).seconds))
-        }
-        if figures.queuedRows * 5 >= policy.queueCapacity * 4 {
-            return ("degraded", "write queue \(figures.queuedRows) of \(policy.queueCapacity) rows")
-        }
-        if let failedAt = figures.lastFailureAt, now - failedAt < Self.failureMemory {
-            return ("degraded", String(format: "a command failed %.0f s ago: %@", (now - failedAt).seconds,
-                                       figures.lastError ?? "unknown error"))
-        }
-        return ("healthy", nil)
+    /// The writer's verdict combined with the event-loop probe's: what `health`, STATUS= and the watchdog use.
+    public func liveness() -> Liveness {
+        writer.liveness(stallLimit: policy.lockWait, queueCapacity: policy.queueCapacity).combined(with: monitor.current)
     }
 
     static func wireError(_ rejection: WriteRejection) -> WireError {

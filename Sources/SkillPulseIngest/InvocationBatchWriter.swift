@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SkillPulseAnalytics
 import SkillPulseCore
+import SkillPulseDaemon
 import SkillPulseStore
 import SkillPulseWire
 import Synchronization
@@ -26,11 +27,18 @@ public final class InvocationBatchWriter: Sendable {
         var queuedRows = 0
         var accepting = true
         var stopped = false
+        /// The batch the writer thread took and has not finished, and since when: a stuck commit shows here.
+        var inFlight: [Ticket] = []
+        var inFlightSince: ContinuousClock.Instant?
+        /// Set when the drain deadline passed: every request still waiting has been answered `unavailable`.
+        var abandoned = false
     }
 
     /// Figures for `stats`, `health` and the systemd STATUS line.
     public struct Figures: Sendable {
         public var committedInvocations: Int
+        /// Transactions that wrote rows; a batch that failed, or whose commands were all refused or duplicates,
+        /// is not one.
         public var committedBatches: Int
         public var committedCommands: Int
         public var rejectedFull: Int
@@ -159,6 +167,8 @@ public final class InvocationBatchWriter: Sendable {
     /// Starts the writer thread; `drain()` makes it commit what is queued and stop.
     public func start() {
         let thread = Thread { [self] in
+            // Named from inside the thread: only then does Foundation name the kernel thread (top -H, gdb, /proc).
+            Thread.current.name = "ingest-writer"
             self.loop()
             self.finished.fire()
         }
@@ -166,14 +176,100 @@ public final class InvocationBatchWriter: Sendable {
         thread.start()
     }
 
-    /// Refuses new commands, commits everything queued, then returns once the thread has stopped.
-    public func drain() async {
+    /// Refuses new commands, commits everything queued, then returns once the thread has stopped — or, once
+    /// `timeout` has passed, answers every request still waiting `unavailable` and returns without it (the
+    /// process is about to exit; SQLite rolls back a transaction it leaves unfinished). Returns false then.
+    @discardableResult
+    public func drain(within timeout: Duration) async -> Bool {
         withQueue { state in
             state.accepting = false
             condition.signal()
         }
-        await finished.wait()
+        let finishedInTime = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await self.finished.wait()
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first || finished.hasFired
+        }
+        if !finishedInTime { abandonWaitingRequests(after: timeout) }
+        return finishedInTime
     }
+
+    /// The drain deadline passed with the writer still blocked (another process's lock, a stuck disk).
+    private func abandonWaitingRequests(after timeout: Duration) {
+        let (queued, inFlight) = withQueue { state -> ([Pending], [Ticket]) in
+            state.abandoned = true
+            defer {
+                state.pending = []
+                state.queuedRows = 0
+                state.inFlight = []
+            }
+            return (state.pending, state.inFlight)
+        }
+        logger.error("drain deadline passed; answering the requests still waiting unavailable", metadata: [
+            "queued": "\(queued.count)", "committing": "\(inFlight.count)", "timeout": "\(timeout)",
+        ])
+        let notWritten = WireError.unavailable(
+            "ingest is shutting down and its drain deadline (\(timeout)) passed before this request could be "
+                + "committed; nothing was written; retry against the next instance")
+        for pending in queued { pending.ticket.resolve(.failure(notWritten)) }
+        let unknown = WireError.unavailable(
+            "ingest is shutting down and its drain deadline (\(timeout)) passed while this request's batch was "
+                + "still committing; it may or may not have been written; a retry with the same idempotency key is safe")
+        for ticket in inFlight { ticket.resolve(.failure(unknown)) }
+    }
+
+    /// The writer's verdict for `health`, STATUS= and the watchdog: it makes progress while it commits, or is
+    /// idle with nothing waiting. Work that has waited `stallLimit` (blocked on another process's write lock,
+    /// or a writer thread that stopped) makes it `unhealthy` and stops the watchdog pings.
+    public func liveness(stallLimit: Duration, queueCapacity: Int) -> Liveness {
+        let now = ContinuousClock.now
+        let figures = currentFigures
+        let (waitingSince, waitingRows) = withQueue { state -> (ContinuousClock.Instant?, Int) in
+            let since = [state.inFlightSince, state.pending.first?.arrival].compactMap { $0 }.min()
+            return (since, state.queuedRows)
+        }
+        if let since = figures.lockBlockedSince {
+            let blocked = now - since
+            guard waitingSince != nil else {
+                return Liveness(status: .degraded, reason: String(
+                    format: "another connection held the database write lock for %.1f s; no request waits now",
+                    blocked.seconds), progressing: true)
+            }
+            return Liveness(status: blocked >= stallLimit ? .unhealthy : .degraded, reason: String(
+                format: "writer blocked %.1f s on the database write lock held by another connection (%d rows waiting)",
+                blocked.seconds, waitingRows), progressing: blocked < stallLimit)
+        }
+        if let waitingSince, now - waitingSince >= stallLimit {
+            return Liveness(status: .unhealthy, reason: String(
+                format: "writer has made no progress for %.1f s (%d rows waiting)", (now - waitingSince).seconds,
+                waitingRows), progressing: false)
+        }
+        if figures.lastBatchFailed {
+            return Liveness(status: .unhealthy, reason: "the last batch failed: \(figures.lastError ?? "unknown error")",
+                            progressing: true)
+        }
+        if waitingRows * 5 >= queueCapacity * 4 {
+            return Liveness(status: .degraded, reason: "write queue \(waitingRows) of \(queueCapacity) rows",
+                            progressing: true)
+        }
+        if let failedAt = figures.lastFailureAt, now - failedAt < Self.failureMemory {
+            return Liveness(status: .degraded, reason: String(
+                format: "a command failed %.0f s ago: %@", (now - failedAt).seconds, figures.lastError ?? "unknown error"),
+                progressing: true)
+        }
+        return .healthy
+    }
+
+    /// How long a failed command keeps `health` at `degraded` after the writer recovered.
+    static let failureMemory: Duration = .seconds(60)
 
     private func loop() {
         var nextRefresh = ContinuousClock.now + cacheRefreshInterval
@@ -232,10 +328,19 @@ public final class InvocationBatchWriter: Sendable {
         }
         queueBox.state.pending.removeFirst(count)
         queueBox.state.queuedRows -= rows
-        return Array(pending.prefix(count))
+        let batch = Array(pending.prefix(count))
+        queueBox.state.inFlight = batch.map(\.ticket)
+        queueBox.state.inFlightSince = .now
+        return batch
     }
 
     private func commit(_ batch: [Pending]) {
+        defer {
+            withQueue { state in
+                state.inFlight = []
+                state.inFlightSince = nil
+            }
+        }
         let now = UTCTimestamp.now()
         let nowMinute = now.millisecondsSinceEpoch / 60_000
         let started = ContinuousClock.now
@@ -256,14 +361,20 @@ public final class InvocationBatchWriter: Sendable {
             waitedForLock(batch)
             return
         }
-        let committedCommands = result.outcomes.count { if case .failed = $0 { false } else { true } }
+        let committedCommands = result.outcomes.count { outcome in
+            switch outcome {
+            case .failed, .rejected: false
+            default: true
+            }
+        }
+        let wroteRows = !result.invocations.isEmpty || !result.sessions.isEmpty
         figures.withLock { figures in
             figures.lockBlockedSince = nil
             figures.foreignCommits = foreignCommits
             figures.committedInvocations += result.invocations.count
             figures.committedCommands += committedCommands
-            if committedCommands > 0 {
-                figures.committedBatches += 1
+            if wroteRows { figures.committedBatches += 1 }
+            if result.outcomes.contains(where: { if case .failed = $0 { false } else { true } }) {
                 figures.lastBatchFailed = false
             }
         }

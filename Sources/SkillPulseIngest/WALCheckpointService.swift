@@ -2,6 +2,7 @@ import CSQLiteSupport
 import GRDB
 import Logging
 import ServiceLifecycle
+import SkillPulseCore
 import SkillPulseStore
 
 /// Checkpoints the WAL from a connection of its own, so the batch writer never pays for copying pages back
@@ -18,7 +19,10 @@ struct WALCheckpointService: Service {
     let logger: Logger
 
     func run() async throws {
-        let connection = try DatabaseOpener.openWriter(path: path, label: "ingest-checkpointer")
+        let path = self.path
+        let connection = try await BlockingWork.run("ingest-checkpointer-open") {
+            try DatabaseOpener.openWriter(path: path, label: "ingest-checkpointer", create: false)
+        }
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do { try await Task.sleep(for: interval) } catch { return }
@@ -30,8 +34,10 @@ struct WALCheckpointService: Service {
                 }
             }
         }
-        // A final full checkpoint leaves a small WAL behind for the next start and for backups.
-        _ = await checkpoint(connection, .truncate)
+        // A final full checkpoint leaves a small WAL behind for the next start and for backups — but it must
+        // not stretch the drain: against an outside lock holder it gives up after a second (the WAL stays,
+        // and the next start or checkpoint deals with it).
+        _ = await checkpoint(connection, .truncate, lockWait: .seconds(1))
     }
 
     /// With `thenFlush`, also flushes the database and WAL files' dirty pages to disk afterwards, on the
@@ -42,11 +48,13 @@ struct WALCheckpointService: Service {
     /// ingest per restart). The page cache belongs to the file, so syncing here does that work ahead of time.
     /// The sync goes through the descriptors SQLite holds (`skillpulse_sqlite_sync_files`): a descriptor of
     /// our own would drop the process's locks when closed, and another process would then delete the live WAL.
-    private func checkpoint(_ connection: DatabaseQueue, _ kind: Database.CheckpointMode, thenFlush: Bool = false) async
+    private func checkpoint(_ connection: DatabaseQueue, _ kind: Database.CheckpointMode, thenFlush: Bool = false,
+                            lockWait: Duration? = nil) async
         -> (walFrameCount: Int, checkpointedFrameCount: Int)?
     {
         do {
             return try await connection.writeWithoutTransaction { db in
+                if let lockWait { BusyPolling.install(db, timeout: lockWait) }
                 let frames = try db.checkpoint(kind)
                 if thenFlush { _ = skillpulse_sqlite_sync_files(UnsafeMutableRawPointer(db.sqliteConnection)) }
                 return frames

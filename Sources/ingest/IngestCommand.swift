@@ -51,12 +51,9 @@ struct IngestCommand: AsyncParsableCommand {
     func run() async throws {
         let policy = GroupCommitPolicy(maxRows: batchMaxRows, maxDelay: .microseconds(Int64(batchMaxDelayMs * 1000)),
                                        queueCapacity: queueCapacity, lockWait: .milliseconds(lockWaitMs))
-        do {
+        try await DaemonMain.run(service: IngestDaemon.service, options: options) { logger in
             try await IngestDaemon.run(options: options, policy: policy, subscriberBuffer: subscriberBuffer,
-                                       walBudget: WALBudget(restartMiB: walRestartMiB))
-        } catch let error as DaemonStartupError {
-            FileHandle.standardError.write(Data("ingest: \(error.description)\n".utf8))
-            throw ExitCode(1)
+                                       walBudget: WALBudget(restartMiB: walRestartMiB), logger: logger)
         }
     }
 }
