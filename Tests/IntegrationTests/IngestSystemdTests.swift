@@ -8,41 +8,6 @@ import Glibc
 /// systemd integration: readiness, watchdog and stopping notifications, and socket activation.
 @Suite(.serialized)
 struct IngestSystemdTests {
-    /// A datagram socket standing in for systemd's NOTIFY_SOCKET.
-    final class NotifyListener {
-        let path: String
-        let fd: Int32
-
-        init(path: String) throws {
-            self.path = path
-            fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-            let bound = UnixSocketAddress.withAddress(path) { bind(fd, $0, $1) } ?? -1
-            try #require(bound == 0)
-            var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        }
-
-        deinit {
-            close(fd)
-            unlink(path)
-        }
-
-        /// Collects datagrams until one contains `needle` or `timeout` passes.
-        func waitFor(_ needle: String, timeout: Duration = .seconds(30), seen: inout [String]) -> Bool {
-            let deadline = ContinuousClock.now + timeout
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while ContinuousClock.now < deadline {
-                let count = recv(fd, &buffer, buffer.count, 0)
-                if count > 0 {
-                    let message = String(decoding: buffer[0..<count], as: UTF8.self)
-                    seen.append(message)
-                    if message.contains(needle) { return true }
-                }
-            }
-            return false
-        }
-    }
-
     @Test func reportsReadyWatchdogAndStoppingOnNotifySocket() async throws {
         let directory = try TemporaryDirectory("notify")
         let notify = try NotifyListener(path: directory.path("notify.sock"))

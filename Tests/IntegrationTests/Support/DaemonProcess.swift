@@ -17,14 +17,19 @@ final class DaemonProcess: @unchecked Sendable {
     let arguments: [String]
     let environment: [String: String]
     let logPath: String
+    /// With a CPU list, the daemon runs under `taskset -c CPUS`: on one CPU its cooperative pool has a single
+    /// thread, so one blocking call in async code stalls everything and tests see it.
+    let cpus: String?
 
     var socketPath: String { runtimeDirectory + "/\(name).sock" }
     var pid: Int32 { process.processIdentifier }
 
     /// Migrates a new database (unless `migrate` is false) and starts `name` on it; returns once it serves.
     init(_ name: String = "ingest", arguments: [String] = [], environment: [String: String] = [:],
-         migrate: Bool = true, directory: TemporaryDirectory? = nil, waitUntilReady: Bool = true) async throws {
+         migrate: Bool = true, directory: TemporaryDirectory? = nil, waitUntilReady: Bool = true,
+         cpus: String? = nil) async throws {
         self.name = name
+        self.cpus = cpus
         self.directory = try directory ?? TemporaryDirectory(name)
         databasePath = self.directory.path("skillpulse.db")
         runtimeDirectory = self.directory.path("run")
@@ -42,8 +47,15 @@ final class DaemonProcess: @unchecked Sendable {
 
     private func launch() throws {
         process = Process()
-        process.executableURL = Binaries.url(name)
-        process.arguments = ["--db", databasePath, "--runtime-dir", runtimeDirectory] + arguments
+        let daemonArguments = ["--db", databasePath, "--runtime-dir", runtimeDirectory] + arguments
+        if let cpus {
+            // taskset execs the daemon, so the pid stays the daemon's.
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+            process.arguments = ["-c", cpus, Binaries.url(name).path] + daemonArguments
+        } else {
+            process.executableURL = Binaries.url(name)
+            process.arguments = daemonArguments
+        }
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "NOTIFY_SOCKET")
         env.removeValue(forKey: "LISTEN_FDS")

@@ -1,0 +1,174 @@
+import Foundation
+import SkillPulseWire
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// READY=1 only once the socket is bound and the database checked; every failed start says why in one line
+/// on stderr and in STATUS=/ERRNO=, and never takes over a socket that may be in use.
+@Suite(.serialized)
+struct StartupFailureTests {
+    static let services = ["ingest", "analytics", "realtime-gateway", "metrics-exporter"]
+
+    /// Runs `service` to its exit with a NOTIFY_SOCKET listener; returns its output and what it told systemd.
+    static func failedStart(_ service: String, _ arguments: [String], directory: TemporaryDirectory,
+                            environment: [String: String] = [:], prefix: [String] = [])
+        async throws -> (Binaries.Output, [String])
+    {
+        let notify = try NotifyListener(path: directory.path("notify-\(UUID().uuidString.prefix(4)).sock"))
+        chmod(notify.path, 0o777)
+        var withNotify = environment
+        withNotify["NOTIFY_SOCKET"] = notify.path
+        let env = withNotify
+        let executable = prefix.isEmpty ? Binaries.url(service) : URL(fileURLWithPath: prefix[0])
+        let allArguments = prefix.isEmpty ? arguments : Array(prefix.dropFirst()) + [Binaries.url(service).path] + arguments
+        let output = try await OutsideTools.detached {
+            try Binaries.runProcess(executable, allArguments, environment: env)
+        }
+        return (output, notify.collect(for: .milliseconds(300)))
+    }
+
+    static func expectOneLineFailure(_ output: Binaries.Output, _ messages: [String], mentions: [String],
+                                     errno expected: Int32) {
+        let lines = output.stderr.split(separator: "\n")
+        #expect(output.status == 1, "\(output.stderr)")
+        #expect(lines.count == 1, "more than one line: \(output.stderr)")
+        for text in mentions { #expect(output.stderr.contains(text), "no \(text) in \(output.stderr)") }
+        #expect(!messages.contains { $0.contains("READY=1") }, "READY=1 sent by a failed start: \(messages)")
+        #expect(messages.contains { $0.contains("STATUS=") && $0.contains("ERRNO=\(expected)") },
+                "no STATUS=/ERRNO=\(expected): \(messages)")
+    }
+
+    @Test(arguments: services)
+    func aSecondInstanceNeverSaysReadyAndNamesTheSocket(service: String) async throws {
+        let first = try await DaemonProcess(service)
+        for _ in 0..<5 {
+            let (output, messages) = try await Self.failedStart(
+                service, ["--db", first.databasePath, "--runtime-dir", first.runtimeDirectory], directory: first.directory)
+            Self.expectOneLineFailure(output, messages, mentions: [first.socketPath, "already listening"],
+                                      errno: EADDRINUSE)
+        }
+        let client = try await first.client()
+        #expect(try await client.call("health").get()["status"]?.stringValue == "healthy")
+        await client.close()
+        #expect(await first.stop() == 0)
+    }
+
+    @Test(arguments: services)
+    func aSocketPathTooLongIsRefusedInOneLine(service: String) async throws {
+        let directory = try TemporaryDirectory("long-\(service)")
+        try #require(try Binaries.skillpulse(["migrate", "--db", directory.path("skillpulse.db")]).status == 0)
+        let long = directory.path(String(repeating: "s", count: 120) + ".sock")
+        let (output, messages) = try await Self.failedStart(
+            service, ["--db", directory.path("skillpulse.db"), "--listen", long], directory: directory)
+        Self.expectOneLineFailure(output, messages, mentions: [long, "at most 107"], errno: ENAMETOOLONG)
+    }
+
+    @Test(arguments: ["ingest", "analytics"])
+    func aMissingDatabaseIsNeverCreated(service: String) async throws {
+        let directory = try TemporaryDirectory("missing-\(service)")
+        let database = directory.path("typo.db")
+        let (output, messages) = try await Self.failedStart(
+            service, ["--db", database, "--runtime-dir", directory.path("run")], directory: directory)
+        Self.expectOneLineFailure(output, messages, mentions: ["no database at \(database)",
+                                                               "skillpulse migrate --db \(database)"], errno: ENOENT)
+        #expect(!FileManager.default.fileExists(atPath: database), "\(service) created \(database)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path("run/\(service).sock")))
+    }
+
+    /// A migrated database every user may open (SQLite gives `-wal`/`-shm` the database's mode) and a
+    /// runtime directory whose mode the test sets.
+    static func layoutForOtherUsers(_ name: String) throws -> (TemporaryDirectory, String, String) {
+        let directory = try TemporaryDirectory(name)
+        chmod(directory.url.path, 0o777)
+        let database = directory.path("skillpulse.db")
+        try #require(try Binaries.skillpulse(["migrate", "--db", database]).status == 0)
+        chmod(database, 0o666)
+        let runtime = directory.path("run")
+        try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true)
+        return (directory, database, runtime)
+    }
+
+    /// The runtime directory is not writable for the daemon's user: EACCES, with the path.
+    @Test func aForbiddenRuntimeDirectoryIsNamed() async throws {
+        let (directory, database, runtime) = try Self.layoutForOtherUsers("forbidden")
+        chmod(runtime, 0o755)
+        let (output, messages) = try await Self.failedStart(
+            "analytics", ["--db", database, "--runtime-dir", runtime], directory: directory,
+            prefix: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"])
+        Self.expectOneLineFailure(output, messages, mentions: [runtime + "/analytics.sock", "permission denied"],
+                                  errno: EACCES)
+    }
+
+    /// Two users of one group share a runtime directory: the second cannot probe the first one's socket
+    /// (EACCES) and must leave it alone instead of unlinking it and serving a socket of its own.
+    @Test(arguments: ["ingest", "analytics"])
+    func aSocketThatCannotBeProbedIsNeverStolen(service: String) async throws {
+        let (directory, database, runtime) = try Self.layoutForOtherUsers("steal-\(service)")
+        chown(runtime, 0, 4000)
+        chmod(runtime, 0o770)
+        let first = try BackgroundProcess(URL(fileURLWithPath: "/usr/bin/setpriv"), [
+            "--reuid=5000", "--regid=5000", "--groups=4000", Binaries.url(service).path,
+            "--db", database, "--runtime-dir", runtime,
+        ], directory: directory)
+        defer { first.kill9() }
+        let socket = runtime + "/\(service).sock"
+        var waited = 0
+        while UnixSocketProbe.state(socket) != "listening" && waited < 300 {
+            try await Task.sleep(for: .milliseconds(50))
+            waited += 1
+        }
+        try #require(UnixSocketProbe.state(socket) == "listening", "first instance did not start: \(first.errors)")
+        let inode = OpenDatabaseFile.inode(at: socket)
+        let (output, messages) = try await Self.failedStart(
+            service, ["--db", database, "--runtime-dir", runtime], directory: directory,
+            prefix: ["/usr/bin/setpriv", "--reuid=5001", "--regid=5001", "--groups=4000"])
+        Self.expectOneLineFailure(output, messages, mentions: [socket, "cannot be probed"], errno: EACCES)
+        #expect(OpenDatabaseFile.inode(at: socket) == inode, "the first instance's socket was replaced")
+        let client = try await WireClient.connect(path: socket)
+        #expect(try await client.call("health").get()["pid"]?.intValue == Int64(first.process.processIdentifier))
+        await client.close()
+    }
+
+    /// With JOURNAL_STREAM naming stderr, every line carries its syslog priority; otherwise none does.
+    @Test func journalStreamLinesCarryPriorities() async throws {
+        let directory = try TemporaryDirectory("journal")
+        let log = directory.path("journal.log")
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        var info = stat()
+        try #require(stat(log, &info) == 0)
+        let stream = "\(info.st_dev):\(info.st_ino)"
+        let process = Process()
+        process.executableURL = Binaries.url("ingest")
+        process.arguments = ["--db", directory.path("absent.db"), "--runtime-dir", directory.path("run")]
+        var environment = ProcessInfo.processInfo.environment
+        environment["JOURNAL_STREAM"] = stream
+        process.environment = environment
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try process.run()
+        process.waitUntilExit()
+        let failure = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(failure.hasPrefix("<3>ingest: no database at"), "\(failure)")
+
+        let daemon = try await DaemonProcess(environment: ["JOURNAL_STREAM": "0:0"], directory: directory)
+        #expect(await daemon.stop() == 0)
+        let plain = daemon.log.split(separator: "\n")
+        #expect(!plain.isEmpty && plain.allSatisfy { !$0.hasPrefix("<") }, "\(daemon.log)")
+    }
+}
+
+/// What a connect(2) to a socket path says, from the test process.
+enum UnixSocketProbe {
+    static func state(_ path: String) -> String {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in path.utf8CString.withUnsafeBytes { raw.copyMemory(from: $0) } }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        return result == 0 ? "listening" : String(cString: strerror(errno))
+    }
+}
