@@ -12,7 +12,8 @@ public enum IngestDaemon {
     public static let service = "ingest"
 
     public static func run(options: DaemonOptions, policy: GroupCommitPolicy, subscriberBuffer: Int,
-                           walBudget: WALBudget = WALBudget(), logger: Logger) async throws {
+                           walBudget: WALBudget = WALBudget(), runtime: DaemonRuntime) async throws {
+        let logger = runtime.logger
         let paths = options.paths(environment: ProcessInfo.processInfo.environment)
         let (queue, schemaVersion) = try await DaemonBootstrap.openCheckedWriter(paths: paths, service: service)
         // Checkpoints run in WALCheckpointService, off the writer thread.
@@ -51,19 +52,15 @@ public enum IngestDaemon {
         // Shutdown runs in reverse order: systemd hears STOPPING=1, then IngestServingService stops reading
         // requests, commits and answers what it has read, hands every committed event to the subscribers and
         // waits for them to be written; the checkpointer stops last.
-        let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: WALCheckpointService(path: paths.databasePath, interval: .milliseconds(50),
-                                                    restartFrames: walBudget.restartFrames, restart: walRestart,
-                                                    logger: logger)),
-                .init(service: monitor),
-                .init(service: IngestServingService(server: server, writer: writer, publisher: publisher,
-                                                    broadcaster: broadcaster, drainTimeout: context.drainTimeout)),
-                .init(service: status),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        try await group.run()
+        try await runtime.run(services: [
+            .init(service: WALCheckpointService(path: paths.databasePath, interval: .milliseconds(50),
+                                                restartFrames: walBudget.restartFrames, restart: walRestart,
+                                                logger: logger)),
+            .init(service: monitor),
+            .init(service: IngestServingService(server: server, writer: writer, publisher: publisher,
+                                                broadcaster: broadcaster, drainTimeout: context.drainTimeout)),
+            .init(service: status),
+        ])
         logger.info("ingest stopped cleanly")
     }
 }

@@ -51,9 +51,9 @@ struct IngestCommand: AsyncParsableCommand {
     func run() async throws {
         let policy = GroupCommitPolicy(maxRows: batchMaxRows, maxDelay: .microseconds(Int64(batchMaxDelayMs * 1000)),
                                        queueCapacity: queueCapacity, lockWait: .milliseconds(lockWaitMs))
-        try await DaemonMain.run(service: IngestDaemon.service, options: options) { logger in
+        try await DaemonMain.run(service: IngestDaemon.service, options: options) { runtime in
             try await IngestDaemon.run(options: options, policy: policy, subscriberBuffer: subscriberBuffer,
-                                       walBudget: WALBudget(restartMiB: walRestartMiB), logger: logger)
+                                       walBudget: WALBudget(restartMiB: walRestartMiB), runtime: runtime)
         }
     }
 }

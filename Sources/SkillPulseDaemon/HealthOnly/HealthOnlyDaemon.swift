@@ -8,7 +8,8 @@ import SkillPulseWire
 /// systemd (with a watchdog that means progress) and drains on SIGTERM — everything every SkillPulse daemon
 /// does, and nothing it cannot do.
 public enum HealthOnlyDaemon {
-    public static func run(service: String, options: DaemonOptions, logger: Logger) async throws {
+    public static func run(service: String, options: DaemonOptions, runtime: DaemonRuntime) async throws {
+        let logger = runtime.logger
         let paths = options.paths(environment: ProcessInfo.processInfo.environment)
         let (pool, schemaVersion) = try await DaemonBootstrap.openCheckedReader(paths: paths, service: service)
         let context = try DaemonBootstrap.context(service: service, options: options, schemaVersion: schemaVersion,
@@ -30,18 +31,16 @@ public enum HealthOnlyDaemon {
                                     liveness: { monitor.current }) {
             "schema V\(schemaVersion) checked; serving health only; \(counters.activeConnections) connections"
         }
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: monitor), .init(service: WireServerService(server: server)), .init(service: status)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        try await group.run()
+        try await runtime.run(services: [
+            .init(service: monitor), .init(service: WireServerService(server: server)), .init(service: status),
+        ])
         logger.info("\(service) stopped cleanly")
     }
 
     /// The body of such a daemon's `main`.
     public static func main(service: String, options: DaemonOptions) async throws {
-        try await DaemonMain.run(service: service, options: options) { logger in
-            try await run(service: service, options: options, logger: logger)
+        try await DaemonMain.run(service: service, options: options) { runtime in
+            try await run(service: service, options: options, runtime: runtime)
         }
     }
 }

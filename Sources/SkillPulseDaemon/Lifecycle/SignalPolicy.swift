@@ -6,7 +6,8 @@ import Glibc
 
 /// What every SkillPulse daemon does with each signal (docs/operations.md "Signals"):
 ///
-/// - SIGTERM, SIGINT: drain (ServiceLifecycle's graceful shutdown) and arm the hard shutdown deadline.
+/// - SIGTERM, SIGINT: drain (the service group's graceful shutdown, even when the signal came during
+///   start-up) and arm the hard shutdown deadline.
 /// - SIGHUP: logged and ignored. Logs go to stderr, which systemd owns, so there is nothing to reopen; a
 ///   daemon killed by SIGHUP would count as a clean stop and not be restarted.
 /// - SIGUSR1, SIGUSR2: logged and ignored (reserved; a stray `kill -USR1` must not kill ingest).
@@ -45,8 +46,9 @@ public final class SignalPolicy {
             source.resume()
             sources.append(source)
         }
-        // ServiceLifecycle owns the graceful part of SIGTERM/SIGINT; this source only arms the deadline.
+        // SIGTERM/SIGINT: the caller arms the deadline and drains the service group (TerminationRequest).
         for number in [SIGTERM, SIGINT] {
+            signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler { onTermination(number) }
             source.resume()
