@@ -14,7 +14,7 @@ public enum IngestDaemon {
     public static func run(options: DaemonOptions, policy: GroupCommitPolicy, subscriberBuffer: Int,
                            walBudget: WALBudget = WALBudget(), runtime: DaemonRuntime) async throws {
         let logger = runtime.logger
-        let paths = options.paths(environment: ProcessInfo.processInfo.environment)
+        let (paths, _) = try options.checkedPaths(environment: ProcessInfo.processInfo.environment)
         let (queue, schemaVersion) = try await DaemonBootstrap.openCheckedWriter(paths: paths, service: service)
         // Checkpoints run in WALCheckpointService, off the writer thread.
         try await queue.writeWithoutTransaction { db in

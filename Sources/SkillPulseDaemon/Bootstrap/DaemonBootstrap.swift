@@ -53,12 +53,11 @@ public enum DaemonBootstrap {
     public static func context(service: String, options: DaemonOptions, schemaVersion: Int, logger: Logger)
         throws(DaemonStartupError) -> DaemonContext
     {
-        let environment = ProcessInfo.processInfo.environment
-        let paths = options.paths(environment: environment)
+        let (paths, listen) = try options.checkedPaths(environment: ProcessInfo.processInfo.environment)
         return DaemonContext(
             service: service,
             paths: paths,
-            listener: try listener(service: service, options: options, paths: paths, logger: logger),
+            listener: try listener(service: service, listen: listen, paths: paths, logger: logger),
             logger: logger,
             schemaVersion: schemaVersion,
             startedAt: .now,
@@ -69,26 +68,41 @@ public enum DaemonBootstrap {
     }
 
     /// A socket systemd passed (named like the service) wins over binding one ourselves; a passed socket that
-    /// does not fit is refused (see `SocketActivation.controlSocket`).
-    static func listener(service: String, options: DaemonOptions, paths: SkillPulsePaths, logger: Logger)
+    /// does not fit is refused (see `SocketActivation.controlSocket`). The runtime directory is created if
+    /// missing; the directory of an explicit `--listen` path must exist (nothing creates directories the
+    /// operator did not name).
+    static func listener(service: String, listen: String?, paths: SkillPulsePaths, logger: Logger)
         throws(DaemonStartupError) -> WireListener
     {
         if let socket = try SocketActivation.controlSocket(for: service, among: SocketActivation.passedSockets()) {
             logger.info("using socket-activated listener", metadata: ["fd": "\(socket.descriptor)", "name": "\(socket.name)"])
             return .inherited(descriptor: socket.descriptor, name: socket.name)
         }
-        let path = options.listen ?? paths.socketPath(for: service)
-        let directory = (path as NSString).deletingLastPathComponent
-        do {
-            try FileManager.default.createDirectory(
-                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
-        } catch {
-            let code = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code
-            throw DaemonStartupError("cannot create the runtime directory \(directory) for \(path): "
-                                     + (code.map { String(cString: strerror(Int32($0))) } ?? "permission denied"),
-                                     errno: code.map(Int32.init) ?? EACCES)
+        if let listen {
+            let directory = PathInput.directory(of: listen)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw DaemonStartupError("cannot listen on \(listen): the directory \(directory) does not exist",
+                                         errno: ENOENT)
+            }
+            return .path(listen)
         }
-        return .path(path)
+        let directory = paths.runtimeDirectory
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw DaemonStartupError("the runtime directory \(directory) exists and is not a directory", errno: ENOTDIR)
+            }
+        } else {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+            } catch {
+                throw DaemonStartupError("cannot create the runtime directory \(directory): permission denied or a "
+                                         + "parent is not a directory (\(PathInput.directory(of: directory)))", errno: EACCES)
+            }
+        }
+        return .path(paths.socketPath(for: service))
     }
 
     /// Opens the writer connection (on a thread of its own) and refuses a database that is missing or not at

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import SkillPulseCore
 import SkillPulseWire
@@ -31,6 +32,34 @@ public struct DaemonOptions: ParsableArguments, Sendable {
 
     public func paths(environment: [String: String]) -> SkillPulsePaths {
         SkillPulsePaths.resolve(database: db, runtimeDirectory: runtimeDir, environment: environment)
+    }
+
+    /// The paths as absolute, tidy paths (`~` expanded, `.`/`..` resolved), or the one-line reason they cannot
+    /// be used: an empty value, or a directory where the database file belongs.
+    public func checkedPaths(environment: [String: String]) throws(DaemonStartupError) -> (SkillPulsePaths, listen: String?) {
+        let resolved = paths(environment: environment)
+        let home = environment["HOME"]
+        let cwd = FileManager.default.currentDirectoryPath
+        do {
+            let database = try PathInput.absolute(resolved.databasePath, flag: "--db", home: home, workingDirectory: cwd)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: database, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw DaemonStartupError("--db \(database) is a directory; pass the database file "
+                                         + "(e.g. \(database == "/" ? "" : database)/skillpulse.db)", errno: EISDIR)
+            }
+            let runtime = try PathInput.absolute(resolved.runtimeDirectory, flag: "--runtime-dir", home: home,
+                                                 workingDirectory: cwd)
+            let listen = try listen.map { raw throws(PathInput.Problem) in
+                try PathInput.absolute(raw, flag: "--listen", home: home, workingDirectory: cwd)
+            }
+            return (SkillPulsePaths(databasePath: database, runtimeDirectory: runtime), listen)
+        } catch let problem as PathInput.Problem {
+            throw DaemonStartupError(problem.description, errno: EINVAL)
+        } catch let error as DaemonStartupError {
+            throw error
+        } catch {
+            throw DaemonStartupError("\(error)", errno: EINVAL)
+        }
     }
 
     public func resolvedLogLevel(environment: [String: String]) -> Logger.Level {

@@ -10,7 +10,7 @@ import SkillPulseWire
 public enum HealthOnlyDaemon {
     public static func run(service: String, options: DaemonOptions, runtime: DaemonRuntime) async throws {
         let logger = runtime.logger
-        let paths = options.paths(environment: ProcessInfo.processInfo.environment)
+        let (paths, _) = try options.checkedPaths(environment: ProcessInfo.processInfo.environment)
         let (pool, schemaVersion) = try await DaemonBootstrap.openCheckedReader(paths: paths, service: service)
         let context = try DaemonBootstrap.context(service: service, options: options, schemaVersion: schemaVersion,
                                                   logger: logger)

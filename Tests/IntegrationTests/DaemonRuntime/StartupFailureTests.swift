@@ -131,6 +131,34 @@ struct StartupFailureTests {
         await client.close()
     }
 
+    /// Odd paths get one line and no crash: `.`, `./`, `/` and the working directory are directories,
+    /// `""` is empty, `~` expands, a missing `--listen` directory is never created.
+    @Test(arguments: services)
+    func oddPathsGetOneLine(service: String) async throws {
+        let directory = try TemporaryDirectory("paths-\(service)")
+        let database = directory.path("skillpulse.db")
+        try #require(try Binaries.skillpulse(["migrate", "--db", database]).status == 0)
+        let cases: [(arguments: [String], mentions: String, errno: Int32)] = [
+            (["--db", "."], "is a directory; pass the database file", EISDIR),
+            (["--db", "./"], "is a directory; pass the database file", EISDIR),
+            (["--db", "/"], "--db / is a directory", EISDIR),
+            (["--db", ""], "--db is empty", EINVAL),
+            (["--db", "~/skillpulse-absent-\(UUID().uuidString).db"], "no database at /", ENOENT),
+            (["--db", database, "--runtime-dir", ""], "--runtime-dir is empty", EINVAL),
+            (["--db", database, "--runtime-dir", database], "the runtime directory \(database) exists and is not a directory", ENOTDIR),
+            (["--db", database, "--listen", directory.path("absent/x.sock")], "the directory \(directory.path("absent")) does not exist", ENOENT),
+            (["--db", database, "--listen", "."], "exists and is not a socket", EEXIST),
+        ]
+        for entry in cases {
+            let (output, messages) = try await Self.failedStart(service, entry.arguments, directory: directory)
+            #expect(output.status == 1 && output.stderr.split(separator: "\n").count == 1
+                        && output.stderr.contains(entry.mentions), "\(entry.arguments): \(output.stderr)")
+            #expect(!messages.contains { $0.contains("READY=1") }, "\(entry.arguments)")
+            #expect(messages.contains { $0.contains("ERRNO=\(entry.errno)") }, "\(entry.arguments): \(messages)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.path("absent")), "a --listen directory was created")
+    }
+
     /// With JOURNAL_STREAM naming stderr, every line carries its syslog priority; otherwise none does.
     @Test func journalStreamLinesCarryPriorities() async throws {
         let directory = try TemporaryDirectory("journal")
