@@ -35,7 +35,9 @@ public enum UnixSocketAddress {
     }
 
     public static func probe(_ path: String) -> ProbeResult {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        // Non-blocking: a live daemon whose backlog is full makes a blocking connect wait until it accepts
+        // (a second instance then hung at start); non-blocking, that is EAGAIN at once — "in use".
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { return .unreachable(errno: errno) }
         defer { close(fd) }
         guard let result = withAddress(path, { connect(fd, $0, $1) }) else { return .unreachable(errno: ENAMETOOLONG) }

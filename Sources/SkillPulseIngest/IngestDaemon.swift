@@ -32,7 +32,8 @@ public enum IngestDaemon {
                                            publisher: publisher, logger: logger)
         try await BlockingWork.run("ingest-seed") { try writer.seedWindows(now: .now()) }
         let counters = WireServerCounters()
-        let monitor = LivenessMonitor(probes: [LivenessProbe(name: "event loop") { try await EventLoopProbe.check() }])
+        let monitor = LivenessMonitor(activity: { counters.repliesWritten },
+                                      probes: [LivenessProbe(name: "event loop") { try await EventLoopProbe.check() }])
         let handler = IngestHandler(writer: writer, broadcaster: broadcaster, context: context, counters: counters,
                                     walEnabled: walEnabled, policy: policy, monitor: monitor)
         let server = WireServer(listener: context.listener, handler: handler,

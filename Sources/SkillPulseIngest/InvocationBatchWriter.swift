@@ -29,6 +29,7 @@ public final class InvocationBatchWriter: Sendable {
         var stopped = false
         /// The batch the writer thread took and has not finished, and since when: a stuck commit shows here.
         var inFlight: [Ticket] = []
+        var inFlightRows = 0
         var inFlightSince: ContinuousClock.Instant?
         /// Set when the drain deadline passed: every request still waiting has been answered `unavailable`.
         var abandoned = false
@@ -210,6 +211,7 @@ public final class InvocationBatchWriter: Sendable {
                 state.pending = []
                 state.queuedRows = 0
                 state.inFlight = []
+                state.inFlightRows = 0
             }
             return (state.pending, state.inFlight)
         }
@@ -234,7 +236,7 @@ public final class InvocationBatchWriter: Sendable {
         let figures = currentFigures
         let (waitingSince, waitingRows) = withQueue { state -> (ContinuousClock.Instant?, Int) in
             let since = [state.inFlightSince, state.pending.first?.arrival].compactMap { $0 }.min()
-            return (since, state.queuedRows)
+            return (since, state.queuedRows + state.inFlightRows)
         }
         if let since = figures.lockBlockedSince {
             let blocked = now - since
@@ -288,6 +290,14 @@ public final class InvocationBatchWriter: Sendable {
                     figures.walFrames = frames
                 }
             }
+            if batch.isEmpty, figures.withLock({ $0.lockBlockedSince != nil }) {
+                // Idle after being blocked: find out whether the other connection let go, so that `health`
+                // recovers without waiting for the next request.
+                if store.withLock({ $0.writeLockIsFree() }) {
+                    figures.withLock { $0.lockBlockedSince = nil }
+                    logger.notice("the database write lock is free again")
+                }
+            }
             if ContinuousClock.now >= nextRefresh {
                 refreshCache()
                 nextRefresh = ContinuousClock.now + cacheRefreshInterval
@@ -304,7 +314,10 @@ public final class InvocationBatchWriter: Sendable {
     private func nextBatch() -> [Pending]? {
         condition.lock()
         defer { condition.unlock() }
-        let idleDeadline = Date(timeIntervalSinceNow: cacheRefreshInterval.seconds)
+        // Idle, the writer wakes for the cache refresh — or every second while it last found the write lock
+        // taken, to notice when it is free again.
+        let blocked = figures.withLock { $0.lockBlockedSince != nil }
+        let idleDeadline = Date(timeIntervalSinceNow: blocked ? 1 : cacheRefreshInterval.seconds)
         while queueBox.state.pending.isEmpty && queueBox.state.accepting {
             if !condition.wait(until: idleDeadline) { return [] }
         }
@@ -330,6 +343,7 @@ public final class InvocationBatchWriter: Sendable {
         queueBox.state.queuedRows -= rows
         let batch = Array(pending.prefix(count))
         queueBox.state.inFlight = batch.map(\.ticket)
+        queueBox.state.inFlightRows = rows
         queueBox.state.inFlightSince = .now
         return batch
     }
@@ -338,6 +352,7 @@ public final class InvocationBatchWriter: Sendable {
         defer {
             withQueue { state in
                 state.inFlight = []
+                state.inFlightRows = 0
                 state.inFlightSince = nil
             }
         }

@@ -20,6 +20,10 @@ public enum DatabaseOpener {
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
             }
             try probe(queue, path: path)
+            // A write lock proves the -wal and -shm files are writable too: a reader run as another user may
+            // have created them read-only for us, and a writer that only finds out at its first batch would
+            // already have told systemd it is ready.
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE; ROLLBACK") }
             return queue
         }
     }
@@ -70,8 +74,8 @@ public enum DatabaseOpener {
     static func preflight(path: String, needsWrite: Bool, create: Bool) throws {
         // A typo away from the live database: opening its WAL as a database would write a whole file into it.
         if let suffix = ["-wal", "-shm", "-journal"].first(where: { path.hasSuffix($0) }) {
-            throw StoreError.cannotOpen(path: path, detail: "this is SQLite's \(suffix) file of a database, not a "
-                                        + "database; pass the database itself (\(path.dropLast(suffix.count)))")
+            throw StoreError.wrongFile(path: path, detail: "this is SQLite's \(suffix) file of a database, not a "
+                                       + "database; pass the database itself (\(path.dropLast(suffix.count)))")
         }
         let directory = (path as NSString).deletingLastPathComponent
         var isDirectory: ObjCBool = false
@@ -82,6 +86,9 @@ public enum DatabaseOpener {
         guard FileManager.default.fileExists(atPath: path) else {
             if needsWrite && create { return }
             throw StoreError.missing(path: path)
+        }
+        if access(path, R_OK) != 0 {
+            throw StoreError.permissionDenied(path: path, detail: "this user may not read it; check its owner and mode")
         }
         if needsWrite {
             // Mode bits, not access(2): root passes access() even for a 0444 file, yet a 0444 database
@@ -105,6 +112,12 @@ public enum DatabaseOpener {
         }
     }
 
+    /// The `-wal` or `-shm` file beside `path` that exists and that this user may not write, if any (stat and
+    /// access only: no descriptor is opened).
+    static func unwritableSidecar(of path: String) -> String? {
+        ["-wal", "-shm"].map { path + $0 }.first { FileManager.default.fileExists(atPath: $0) && access($0, W_OK) != 0 }
+    }
+
     static func mapOpenErrors<T>(path: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
@@ -112,7 +125,14 @@ public enum DatabaseOpener {
             switch error.resultCode {
             case .SQLITE_NOTADB: throw StoreError.notADatabase(path: path)
             case .SQLITE_CORRUPT: throw StoreError.corrupt(path: path, detail: error.message ?? "database disk image is malformed")
-            case .SQLITE_READONLY, .SQLITE_PERM: throw StoreError.readOnly(path: path)
+            case .SQLITE_READONLY, .SQLITE_PERM:
+                if let sidecar = unwritableSidecar(of: path) {
+                    throw StoreError.permissionDenied(path: sidecar, detail: "this user may not write it, so SQLite "
+                        + "cannot use \(path); a process run as another user created it — give it the database's owner "
+                        + "and mode, or remove it while no process has the database open")
+                }
+                throw StoreError.readOnly(path: path)
+            case .SQLITE_BUSY: throw StoreError.databaseBusy(path: path)
             case .SQLITE_CANTOPEN: throw StoreError.cannotOpen(path: path, detail: error.message ?? "unable to open")
             default: throw StoreError.cannotOpen(path: path, detail: error.message ?? "\(error)")
             }

@@ -6,6 +6,8 @@ import Glibc
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case directoryMissing(path: String)
     case missing(path: String)
+    case permissionDenied(path: String, detail: String)
+    case wrongFile(path: String, detail: String)
     case notADatabase(path: String)
     case readOnly(path: String)
     case corrupt(path: String, detail: String)
@@ -24,6 +26,10 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return "the directory of \(path) does not exist: create it, or pass --db with another path"
         case .missing(let path):
             return "no database at \(path); create it with `skillpulse migrate --db \(path)`"
+        case .permissionDenied(let path, let detail):
+            return "\(path): permission denied (\(detail))"
+        case .wrongFile(let path, let detail):
+            return "\(path): \(detail)"
         case .notADatabase(let path):
             return "\(path) is not a SQLite database (wrong file header); refusing to touch it"
         case .readOnly(let path):
@@ -58,6 +64,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .directoryMissing, .missing: return ENOENT
         case .readOnly: return EROFS
+        case .permissionDenied: return EACCES
+        case .wrongFile: return EINVAL
         case .databaseInUse, .databaseBusy: return EBUSY
         case .notADatabase, .corrupt: return EILSEQ
         case .schemaBehind, .schemaAhead, .checksumMismatch, .unknownTarget: return EPROTO

@@ -43,10 +43,15 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
     }
 
     public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> InboundFrame? {
-        // A frame cut short by the peer closing is dropped: there is nobody left to answer.
-        let frame = try decode(buffer: &buffer)
-        if frame == nil { buffer.moveReaderIndex(to: buffer.writerIndex) }
-        return frame
+        if let frame = try decode(buffer: &buffer) { return frame }
+        // The peer's sending side closed in the middle of a frame. It may still be reading (a half-close), so
+        // it is told why nothing more will be answered, and the connection ends after that reply.
+        let leftover = buffer.readableBytes
+        buffer.moveReaderIndex(to: buffer.writerIndex)
+        guard leftover > 0, !failed else { return nil }
+        failed = true
+        return .invalid(WireError(.badFrame, "the connection's sending side closed in the middle of a frame "
+                                      + "(\(leftover) bytes of it arrived); nothing more is answered on this connection"))
     }
 }
 

@@ -33,8 +33,12 @@ public final class WireServerCounters: Sendable {
     let active = Atomic<Int>(0)
     let requests = Atomic<Int>(0)
     let errors = Atomic<Int>(0)
+    let replies = Atomic<Int>(0)
 
     public init() {}
+
+    /// Replies written to sockets: liveness checks read it as "the server loop is making progress".
+    public var repliesWritten: Int { replies.load(ordering: .relaxed) }
 
     public var connectionsAccepted: Int { accepted.load(ordering: .relaxed) }
     public var activeConnections: Int { active.load(ordering: .relaxed) }
@@ -112,8 +116,8 @@ public final class WireServer<Handler: WireHandler>: Sendable {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
         let initializer: @Sendable (any Channel) -> EventLoopFuture<any Channel> = { channel in
             channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(
-                    ByteToMessageHandler(FrameDecoder(maxFrameLength: maxFrameLength)))
+                try channel.pipeline.syncOperations.addHandlers(
+                    ByteToMessageHandler(FrameDecoder(maxFrameLength: maxFrameLength)), InboundHoldHandler())
                 return channel
             }
         }
@@ -197,6 +201,8 @@ public final class WireServer<Handler: WireHandler>: Sendable {
         do {
             return try await channel.eventLoop.submit {
                 let connection = try NIOAsyncChannel<InboundFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
+                let hold = try channel.pipeline.syncOperations.context(handlerType: InboundHoldHandler.self)
+                (hold.handler as? InboundHoldHandler)?.release(context: hold)
                 try channel.syncOptions?.setOption(.autoRead, value: true)
                 return connection
             }.get()
@@ -220,17 +226,20 @@ public final class WireServer<Handler: WireHandler>: Sendable {
                     await self.readRequests(inbound, into: replySink, permits: permits, connection: context)
                 }
                 var peerGone = false
+                var closing = false
                 for await pending in replies {
                     let reply = await pending.frame
                     permits.release()
                     do {
                         try await outbound.write(reply.frame)
+                        self.counters.replies.add(1, ordering: .relaxed)
                     } catch {
                         peerGone = true
                         break
                     }
                     if reply.closeAfter {
-                        peerGone = true
+                        // The last reply (why the connection ends) must still reach the peer: flushed below.
+                        closing = true
                         break
                     }
                     if let events = reply.events {
@@ -245,7 +254,7 @@ public final class WireServer<Handler: WireHandler>: Sendable {
                 // Every reply owed is written. An event stream keeps the connection open until it ends (at
                 // shutdown, once every committed event is written) or the peer goes; a broken connection
                 // ends everything at once.
-                if peerGone { group.cancelAll() }
+                if peerGone || closing { group.cancelAll() }
                 return !peerGone
             }
             if finishedCleanly { await Self.flushed(connection.channel) }

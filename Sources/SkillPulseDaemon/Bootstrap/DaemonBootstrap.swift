@@ -78,6 +78,13 @@ public enum DaemonBootstrap {
             logger.info("using socket-activated listener", metadata: ["fd": "\(socket.descriptor)", "name": "\(socket.name)"])
             return .inherited(descriptor: socket.descriptor, name: socket.name)
         }
+        let socketPath = listen ?? paths.socketPath(for: service)
+        // Checked before anything is created: a refused start must leave no directory behind.
+        guard socketPath.utf8.count <= UnixSocketAddress.maxPathBytes else {
+            throw DaemonStartupError("the socket path \(socketPath) is \(socketPath.utf8.count) bytes; Unix sockets allow "
+                                     + "at most \(UnixSocketAddress.maxPathBytes): choose a shorter --runtime-dir or --listen",
+                                     errno: ENAMETOOLONG)
+        }
         if let listen {
             let directory = PathInput.directory(of: listen)
             var isDirectory: ObjCBool = false

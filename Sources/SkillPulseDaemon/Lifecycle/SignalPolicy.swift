@@ -37,11 +37,16 @@ public final class SignalPolicy {
         signal(SIGABRT, SIG_DFL)
         var sources: [any DispatchSourceSignal] = []
         let queue = self.queue
-        for (number, name) in [(SIGHUP, "SIGHUP"), (SIGUSR1, "SIGUSR1"), (SIGUSR2, "SIGUSR2")] {
+        let ignored: [(Int32, String)] = [
+            (SIGHUP, "SIGHUP received and ignored: logs go to stderr, there is nothing to reopen or reload; stop with SIGTERM"),
+            (SIGUSR1, "SIGUSR1 received and ignored (reserved); stop with SIGTERM"),
+            (SIGUSR2, "SIGUSR2 received and ignored (reserved); stop with SIGTERM"),
+        ]
+        for (number, message) in ignored {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler {
-                logger.notice("\(name) received and ignored: logs go to stderr, there is nothing to reload; stop with SIGTERM")
+                logger.notice("\(message)")
             }
             source.resume()
             sources.append(source)

@@ -19,7 +19,9 @@ public struct LivenessProbe: Sendable {
 ///
 /// A probe that fails makes the daemon `degraded`; one that has not answered for `stallLimit` makes it
 /// `unhealthy` and stops the watchdog pings, because whatever it waits on (a database lock, a stuck event
-/// loop) also stops every request that needs it.
+/// loop) also stops every request that needs it — unless the server kept writing replies meanwhile (`activity`):
+/// then the probe only waited its turn behind a flood of requests, and the daemon is `degraded` (busy), still
+/// making progress. Restarting a daemon for being busy would only drop the work it is doing.
 public final class LivenessMonitor: Service, Sendable {
     private struct ProbeState {
         var startedAt: ContinuousClock.Instant?
@@ -33,11 +35,18 @@ public final class LivenessMonitor: Service, Sendable {
     private let stallLimit: Duration
     private let states: Mutex<[String: ProbeState]>
     private let startedAt = ContinuousClock.now
+    private let activity: @Sendable () -> Int
+    /// The activity count last seen, and when it last changed.
+    private let lastActivity: Mutex<(count: Int, changedAt: ContinuousClock.Instant)>
 
-    public init(probes: [LivenessProbe], interval: Duration = .seconds(1), stallLimit: Duration = .seconds(5)) {
+    /// - Parameter activity: a count that grows while the daemon does useful work (replies written).
+    public init(activity: @escaping @Sendable () -> Int = { 0 }, probes: [LivenessProbe],
+                interval: Duration = .seconds(1), stallLimit: Duration = .seconds(5)) {
         self.probes = probes
         self.interval = interval
         self.stallLimit = stallLimit
+        self.activity = activity
+        lastActivity = Mutex((activity(), .now))
         states = Mutex(Dictionary(uniqueKeysWithValues: probes.map { ($0.name, ProbeState()) }))
     }
 
@@ -71,20 +80,30 @@ public final class LivenessMonitor: Service, Sendable {
     /// The verdict as of now.
     public var current: Liveness {
         let now = ContinuousClock.now
+        let count = activity()
+        let busy = lastActivity.withLock { last -> Bool in
+            if count != last.count { last = (count, now) }
+            return now - last.changedAt < stallLimit
+        }
         return states.withLock { states in
             var verdict = Liveness.healthy
             for probe in probes {
                 guard let state = states[probe.name] else { continue }
                 verdict = verdict.combined(with: Self.verdict(probe.name, state, now: now, startedAt: startedAt,
-                                                              stallLimit: stallLimit))
+                                                              stallLimit: stallLimit, busy: busy))
             }
             return verdict
         }
     }
 
     private static func verdict(_ name: String, _ state: ProbeState, now: ContinuousClock.Instant,
-                                startedAt: ContinuousClock.Instant, stallLimit: Duration) -> Liveness {
+                                startedAt: ContinuousClock.Instant, stallLimit: Duration, busy: Bool) -> Liveness {
         if let started = state.startedAt, now - started >= stallLimit {
+            if busy {
+                return Liveness(status: .degraded, reason: String(
+                    format: "busy: the %@ probe has waited %.1f s behind other work", name, (now - started).seconds)
+                    as String, progressing: true)
+            }
             return Liveness(status: .unhealthy, reason: String(
                 format: "the %@ probe has not answered for %.1f s", name, (now - started).seconds) as String,
                 progressing: false)

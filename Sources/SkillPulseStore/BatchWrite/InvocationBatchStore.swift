@@ -98,6 +98,12 @@ public final class InvocationBatchStore {
         }
     }
 
+    /// Whether the write lock can be taken now (within one lock-wait slice): lets an idle writer that was
+    /// blocked learn that the other connection let go, without waiting for a request to find out.
+    public func writeLockIsFree() -> Bool {
+        (try? queue.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE; ROLLBACK") }) != nil
+    }
+
     static func failure(_ error: any Error) -> WriteOutcome {
         guard let error = error as? DatabaseError else {
             return .failed(message: "\(error)", retryable: false)

@@ -63,6 +63,11 @@ struct StartupFailureTests {
         let (output, messages) = try await Self.failedStart(
             service, ["--db", directory.path("skillpulse.db"), "--listen", long], directory: directory)
         Self.expectOneLineFailure(output, messages, mentions: [long, "at most 107"], errno: ENAMETOOLONG)
+        let longRuntime = directory.path(String(repeating: "r", count: 110))
+        let (second, told) = try await Self.failedStart(
+            service, ["--db", directory.path("skillpulse.db"), "--runtime-dir", longRuntime], directory: directory)
+        Self.expectOneLineFailure(second, told, mentions: [longRuntime, "at most 107"], errno: ENAMETOOLONG)
+        #expect(!FileManager.default.fileExists(atPath: longRuntime), "a refused start left its runtime directory")
     }
 
     @Test(arguments: ["ingest", "analytics"])
@@ -191,12 +196,18 @@ enum UnixSocketProbe {
     static func state(_ path: String) -> String {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
+        let result = connect(fd, path)
+        return result == 0 ? "listening" : String(cString: strerror(result))
+    }
+
+    /// connect(2) of `fd` to `path`; returns 0 or the errno.
+    static func connect(_ fd: Int32, _ path: String) -> Int32 {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { raw in path.utf8CString.withUnsafeBytes { raw.copyMemory(from: $0) } }
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        return result == 0 ? "listening" : String(cString: strerror(errno))
+        return result == 0 ? 0 : errno
     }
 }
