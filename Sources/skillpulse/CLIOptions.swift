@@ -1,4 +1,5 @@
 import ArgumentParser
+import GRDB
 import Foundation
 import SkillPulseCore
 import SkillPulseStore
@@ -43,6 +44,19 @@ enum CLI {
     }
 
     /// Creates the database's directory only when asked to create the database itself.
+    /// Opens the database for a schema change, waiting up to 10 s for another process's lock: two
+    /// `migrate` runs that overlap (the unit and a hand-run one) then follow each other instead of failing.
+    static func openForSchemaChange(_ path: String) throws -> DatabaseQueue {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            do {
+                return try DatabaseOpener.openWriter(path: path)
+            } catch StoreError.databaseBusy where ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+    }
+
     static func ensureDirectory(for path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         guard !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) else { return }

@@ -14,12 +14,23 @@ struct MigrateCommand: ParsableCommand {
     @Flag(name: .customLong("create-dir"), help: "Create the database's directory if it is missing.") var createDirectory = false
 
     func run() throws {
-        let path = options.paths.databasePath
+        let paths = options.paths
+        let path = paths.databasePath
         try CLI.run {
             if createDirectory { try CLI.ensureDirectory(for: path) }
-            let queue = try DatabaseOpener.openWriter(path: path)
+            if !dryRun {
+                try DatabaseRestorer.refuseIfDaemonListens(
+                    DatabaseRestorer.daemonNames.map { paths.socketPath(for: $0) }, target: path)
+            }
             let migrator = SchemaMigrator()
-            let applied = try migrator.migrate(queue, path: path, to: to, dryRun: dryRun)
+            let (queue, applied) = dryRun
+                ? try { () throws -> (DatabaseQueue, [Migration]) in
+                    let queue = try DatabaseOpener.openWriter(path: path)
+                    return (queue, try migrator.migrate(queue, path: path, to: to, dryRun: true))
+                }()
+                : try ExclusiveSchemaChange.run(path: path, open: { try CLI.openForSchemaChange(path) }) { queue in
+                    (queue, try migrator.migrate(queue, path: path, to: to))
+                }
             let verb = dryRun ? "would apply" : "applied"
             if applied.isEmpty {
                 print("nothing to apply; schema is at V\(try queue.read { try migrator.status($0).current })")
@@ -51,14 +62,25 @@ struct RollbackCommand: ParsableCommand {
     }
 
     func run() throws {
-        let path = options.paths.databasePath
+        let paths = options.paths
+        let path = paths.databasePath
         try CLI.run {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw CLIFailure("no database at \(path)")
             }
-            let queue = try DatabaseOpener.openWriter(path: path)
+            if !dryRun {
+                try DatabaseRestorer.refuseIfDaemonListens(
+                    DatabaseRestorer.daemonNames.map { paths.socketPath(for: $0) }, target: path)
+            }
             let migrator = SchemaMigrator()
-            let rolledBack = try migrator.rollback(queue, path: path, to: to, steps: steps, dryRun: dryRun)
+            let (queue, rolledBack) = dryRun
+                ? try { () throws -> (DatabaseQueue, [AppliedMigration]) in
+                    let queue = try DatabaseOpener.openWriter(path: path)
+                    return (queue, try migrator.rollback(queue, path: path, to: to, steps: steps, dryRun: true))
+                }()
+                : try ExclusiveSchemaChange.run(path: path, open: { try CLI.openForSchemaChange(path) }) { queue in
+                    (queue, try migrator.rollback(queue, path: path, to: to, steps: steps))
+                }
             let verb = dryRun ? "would roll back" : "rolled back"
             if rolledBack.isEmpty { print("nothing to roll back") }
             for migration in rolledBack { print("\(verb) \(migration.identifier)") }

@@ -52,9 +52,12 @@ public enum DatabaseRestorer {
 
     /// Throws `databaseInUse` naming the first socket in `sockets` that accepts a connection.
     public static func refuseIfDaemonListens(_ sockets: [String], target: String) throws {
-        for socket in sockets where acceptsConnections(socket) {
-            let daemon = ((socket as NSString).lastPathComponent as NSString).deletingPathExtension
-            throw StoreError.databaseInUse(path: target, detail: "\(daemon) is listening on \(socket)")
+        let listening = sockets.filter(acceptsConnections).map { socket in
+            "\(((socket as NSString).lastPathComponent as NSString).deletingPathExtension) on \(socket)"
+        }
+        guard listening.isEmpty else {
+            throw StoreError.databaseInUse(path: target, detail: "daemons are serving it: "
+                + listening.joined(separator: ", ") + "; stop them with `systemctl stop skillpulse.target` or SIGTERM")
         }
     }
 

@@ -20,6 +20,8 @@ public final class InvocationBatchStore {
     /// (skill, hour) → sessions stored in skill_time_series_sessions; grows only once a batch has committed.
     private var hourSessions = HourSessionSets()
     private var foreign = ForeignCommitTracker()
+    /// SQLite's schema cookie (it changes with every CREATE/DROP/ALTER) and the migration the schema is at.
+    private var knownSchema: (cookie: Int64, migration: Int)
     private let statements = MultiRowStatements()
 
     /// False when SQLite refused to switch this connection's triggers off; each batch then sets the
@@ -41,6 +43,9 @@ public final class InvocationBatchStore {
         let frames = UnsafeMutablePointer<CInt>.allocate(capacity: 1)
         frames.initialize(to: 0)
         walFrames = frames
+        knownSchema = (try? queue.inDatabase { db in
+            (try Int64.fetchOne(db, sql: "PRAGMA schema_version") ?? 0, try SchemaMigrator().status(db).current)
+        }) ?? (0, 0)
         let state = queue.inDatabase { db in
             let connection = UnsafeMutableRawPointer(db.sqliteConnection)
             skillpulse_sqlite_record_wal_frames(connection, frames)
@@ -105,6 +110,9 @@ public final class InvocationBatchStore {
     }
 
     static func failure(_ error: any Error) -> WriteOutcome {
+        if let changed = error as? SchemaChangedUnderWriter {
+            return .failed(message: changed.description, retryable: false)
+        }
         guard let error = error as? DatabaseError else {
             return .failed(message: "\(error)", retryable: false)
         }
@@ -168,6 +176,18 @@ public final class InvocationBatchStore {
     /// transaction, and returns what it appended to `skill_invocation` (nil when nobody else wrote).
     private func absorbForeignCommits(_ db: Database) throws -> ForeignCommitTracker.Changes? {
         guard let changes = try foreign.check(db) else { return nil }
+        // Someone migrated or rolled back the file under us (`migrate` refuses while daemons run, but not
+        // every tool does): writing on would put acknowledged rows into a schema this binary was not built for.
+        let cookie = try Int64.fetchOne(db, sql: "PRAGMA schema_version") ?? 0
+        if cookie != knownSchema.cookie {
+            // DDL that is not a migration (ANALYZE creating sqlite_stat1, an operator's index) changes the cookie
+            // too; only a different set of applied migrations means a schema this binary was not built for.
+            let migration = try SchemaMigrator().status(db).current
+            guard migration == knownSchema.migration else {
+                throw SchemaChangedUnderWriter(before: knownSchema.migration, now: migration)
+            }
+            knownSchema.cookie = cookie
+        }
         sessions.forget()
         skillMetrics.removeAll(keepingCapacity: true)
         hourSessions.forget()

@@ -51,14 +51,25 @@ public struct SchemaMigrator: Sendable {
         let checksum = columns.contains("checksum") ? "checksum" : "NULL"
         let rows = try Row.fetchAll(
             db, sql: "SELECT version, applied_at, \(checksum) AS checksum, \(appliedBy) AS applied_by FROM skill_migrations")
+        // Other tools write this table too: any column may hold NULL or a value of another type, and a row
+        // that is not one of our `V{n}__…` migrations is ignored rather than trusted (or crashed on).
         return rows.compactMap { row -> AppliedMigration? in
-            let identifier: String = row["version"]
-            guard let version = Migration.version(ofIdentifier: identifier) else { return nil }
+            guard let identifier = Self.text(row["version"]),
+                  let version = Migration.version(ofIdentifier: identifier) else { return nil }
+            let checksumValue: DatabaseValue = row["checksum"]
+            // A checksum that is not text cannot match any file: it is kept visible so that validation refuses it.
+            let checksum = checksumValue.isNull ? nil : (Self.text(checksumValue) ?? "<\(checksumValue.storage)>")
             return AppliedMigration(
-                version: version, identifier: identifier, appliedAt: row["applied_at"] ?? "",
-                checksum: row["checksum"], appliedBy: row["applied_by"])
+                version: version, identifier: identifier, appliedAt: Self.text(row["applied_at"]) ?? "",
+                checksum: checksum, appliedBy: Self.text(row["applied_by"]))
         }
         .sorted { $0.version < $1.version }
+    }
+
+    /// A stored value as text, or nil when it is NULL or not text (never a decoding trap).
+    static func text(_ value: DatabaseValue) -> String? {
+        if case .string(let text) = value.storage { return text }
+        return nil
     }
 
     /// Refuses a database this binary must not touch: newer than it knows, or with an edited migration.
@@ -95,8 +106,16 @@ public struct SchemaMigrator: Sendable {
     {
         let pending = try writer.read { db in try plan(db, path: path, to: target) }
         if dryRun { return pending }
+        var appliedNow: [Migration] = []
         for migration in pending {
             try run(writer, migration: migration, direction: "up") { db in
+                // Decided again inside the write transaction: another `migrate` (the unit and a hand-run one)
+                // may have applied it since the plan was made; then this run has nothing to do for it. GRDB's
+                // schema cache does not know what another process created.
+                db.clearSchemaCache()
+                try validate(db, path: path)
+                guard try !appliedMigrations(db).contains(where: { $0.version == migration.version }) else { return }
+                appliedNow.append(migration)
                 try Self.ensureBookkeeping(db)
                 try db.execute(sql: migration.up)
                 try db.execute(
@@ -109,7 +128,7 @@ public struct SchemaMigrator: Sendable {
                                 migration.checksum])
             }
         }
-        return pending
+        return appliedNow
     }
 
     /// The applied migrations a rollback would undo, newest first.
@@ -134,16 +153,21 @@ public struct SchemaMigrator: Sendable {
     ) throws -> [AppliedMigration] {
         let plan = try writer.read { db in try rollbackPlan(db, path: path, to: target, steps: steps) }
         if dryRun { return plan }
+        var rolledBack: [AppliedMigration] = []
         for applied in plan {
             guard let migration = migrations.first(where: { $0.version == applied.version }) else {
                 throw StoreError.unknownTarget(version: applied.version, known: latestVersion)
             }
             try run(writer, migration: migration, direction: "down") { db in
+                // Another rollback may have undone it since the plan was made.
+                db.clearSchemaCache()
+                guard try appliedMigrations(db).contains(where: { $0.version == applied.version }) else { return }
+                rolledBack.append(applied)
                 try db.execute(sql: migration.down)
                 try db.execute(sql: "DELETE FROM skill_migrations WHERE version = ?", arguments: [applied.identifier])
             }
         }
-        return plan
+        return rolledBack
     }
 
     private func run(
