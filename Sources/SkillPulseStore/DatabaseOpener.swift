@@ -71,12 +71,16 @@ public enum DatabaseOpener {
 
     /// Checks that need no SQLite and open no file (stat and access only): a missing directory or a read-only
     /// file must not turn into a new empty file or a confusing SQLITE_READONLY later.
-    static func preflight(path: String, needsWrite: Bool, create: Bool) throws {
-        // A typo away from the live database: opening its WAL as a database would write a whole file into it.
+    /// A typo away from the live database: opening its WAL as a database would write a whole file into it.
+    public static func refuseSidecarPath(_ path: String) throws {
         if let suffix = ["-wal", "-shm", "-journal"].first(where: { path.hasSuffix($0) }) {
             throw StoreError.wrongFile(path: path, detail: "this is SQLite's \(suffix) file of a database, not a "
                                        + "database; pass the database itself (\(path.dropLast(suffix.count)))")
         }
+    }
+
+    static func preflight(path: String, needsWrite: Bool, create: Bool) throws {
+        try refuseSidecarPath(path)
         let directory = (path as NSString).deletingLastPathComponent
         var isDirectory: ObjCBool = false
         if !directory.isEmpty,

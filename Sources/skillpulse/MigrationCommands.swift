@@ -13,19 +13,54 @@ struct MigrateCommand: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Print what would be applied; change nothing.") var dryRun = false
     @Flag(name: .customLong("create-dir"), help: "Create the database's directory if it is missing.") var createDirectory = false
 
+    static func nothingToApply(current: Int, to: Int?) -> String {
+        guard let to, to < current else { return "nothing to apply; schema is at V\(current)" }
+        return "nothing to apply; schema is at V\(current), above --to \(to) (`skillpulse rollback --to \(to)` goes down)"
+    }
+
+    func validate() throws {
+        let latest = SchemaMigrator().latestVersion
+        if let to, to < 0 || to > latest {
+            throw ValidationError("--to must be between 0 and \(latest): this binary knows V1…V\(latest)")
+        }
+    }
+
     func run() throws {
         let paths = options.paths
         let path = paths.databasePath
         try CLI.run {
             if createDirectory { try CLI.ensureDirectory(for: path) }
+            let migrator = SchemaMigrator()
+            try DatabaseOpener.refuseSidecarPath(path)
+            if !dryRun, FileManager.default.fileExists(atPath: path) {
+                // Decided first through a read-only connection: a database that is newer, tampered with or
+                // already current is answered without taking it over (or touching a byte of it).
+                let reader = try DatabaseOpener.openReadOnlyQueue(path: path)
+                let current = try reader.read { db -> Int? in
+                    try migrator.plan(db, path: path, to: to).isEmpty ? try migrator.status(db).current : nil
+                }
+                try? reader.close()
+                if let current {
+                    print(Self.nothingToApply(current: current, to: to))
+                    return
+                }
+            }
             if !dryRun {
                 try DatabaseRestorer.refuseIfDaemonListens(
                     DatabaseRestorer.daemonNames.map { paths.socketPath(for: $0) }, target: path)
             }
-            let migrator = SchemaMigrator()
+            if dryRun && !FileManager.default.fileExists(atPath: path) {
+                // A dry run creates nothing: it says what a real run would do to a new file.
+                print("no database at \(path) yet; `skillpulse migrate` would create it")
+                for migration in migrator.migrations where migration.version <= (to ?? migrator.latestVersion) {
+                    print("would apply \(migration.identifier)")
+                }
+                return
+            }
+            // Dry runs read through a read-only connection: no journal-mode switch, no checkpoint, no new file.
             let (queue, applied) = dryRun
                 ? try { () throws -> (DatabaseQueue, [Migration]) in
-                    let queue = try DatabaseOpener.openWriter(path: path)
+                    let queue = try DatabaseOpener.openReadOnlyQueue(path: path)
                     return (queue, try migrator.migrate(queue, path: path, to: to, dryRun: true))
                 }()
                 : try ExclusiveSchemaChange.run(path: path, open: { try CLI.openForSchemaChange(path) }) { queue in
@@ -33,7 +68,7 @@ struct MigrateCommand: ParsableCommand {
                 }
             let verb = dryRun ? "would apply" : "applied"
             if applied.isEmpty {
-                print("nothing to apply; schema is at V\(try queue.read { try migrator.status($0).current })")
+                print(Self.nothingToApply(current: try queue.read { try migrator.status($0).current }, to: to))
             }
             for migration in applied {
                 print("\(verb) \(migration.identifier)")
@@ -53,7 +88,9 @@ struct RollbackCommand: ParsableCommand {
     @OptionGroup var options: CLIOptions
     @Option(help: "Roll back every migration above this version.") var to: Int?
     @Option(help: "Roll back this many migrations (default 1).") var steps: Int?
-    @Flag(name: .customLong("dry-run"), help: "Print what would be rolled back; change nothing.") var dryRun = false
+    @Flag(name: .customLong("dry-run"), help: "Print what would be rolled back and the rows it would drop; change nothing.")
+    var dryRun = false
+    @Flag(help: "Drop rows without asking (scripts); on a terminal the command asks.") var yes = false
 
     func validate() throws {
         if to != nil && steps != nil { throw ValidationError("give --to or --steps, not both") }
@@ -73,20 +110,40 @@ struct RollbackCommand: ParsableCommand {
                     DatabaseRestorer.daemonNames.map { paths.socketPath(for: $0) }, target: path)
             }
             let migrator = SchemaMigrator()
-            let (queue, rolledBack) = dryRun
-                ? try { () throws -> (DatabaseQueue, [AppliedMigration]) in
-                    let queue = try DatabaseOpener.openWriter(path: path)
-                    return (queue, try migrator.rollback(queue, path: path, to: to, steps: steps, dryRun: true))
-                }()
-                : try ExclusiveSchemaChange.run(path: path, open: { try CLI.openForSchemaChange(path) }) { queue in
-                    (queue, try migrator.rollback(queue, path: path, to: to, steps: steps))
-                }
-            let verb = dryRun ? "would roll back" : "rolled back"
+            // The rows at stake, measured on an in-memory copy through a read-only connection.
+            let reader = try DatabaseOpener.openReadOnlyQueue(path: path)
+            let impact = try RollbackImpact.measure(reader, path: path, to: to, steps: steps, migrator: migrator)
+            if dryRun {
+                let plan = try migrator.rollback(reader, path: path, to: to, steps: steps, dryRun: true)
+                if plan.isEmpty { print("nothing to roll back") }
+                for migration in plan { print("would roll back \(migration.identifier)") }
+                print("rows it would drop: \(impact.summary)")
+                print("schema is at V\(try reader.read { try migrator.status($0).current }) (unchanged: dry run)")
+                return
+            }
+            try? reader.close()
+            if impact.totalRows > 0 && !yes { try confirm(impact, path: path) }
+            let (queue, rolledBack) = try ExclusiveSchemaChange.run(path: path, open: { try CLI.openForSchemaChange(path) }) {
+                queue in (queue, try migrator.rollback(queue, path: path, to: to, steps: steps))
+            }
             if rolledBack.isEmpty { print("nothing to roll back") }
-            for migration in rolledBack { print("\(verb) \(migration.identifier)") }
-            print("schema is at V\(try queue.read { try migrator.status($0).current })"
-                  + (dryRun ? " (unchanged: dry run)" : ""))
+            for migration in rolledBack { print("rolled back \(migration.identifier)") }
+            if impact.totalRows > 0 { print("dropped rows: \(impact.summary)") }
+            print("schema is at V\(try queue.read { try migrator.status($0).current })")
         }
+    }
+
+    /// Data loss needs a yes: typed on a terminal, or `--yes` in a script.
+    private func confirm(_ impact: RollbackImpact, path: String) throws {
+        let what = "this rollback drops \(impact.totalRows) rows (\(impact.summary)) from \(path)"
+        guard isatty(STDIN_FILENO) == 1 else {
+            throw CLIFailure("\(what); pass --yes to confirm, or --dry-run to see the plan (take a backup first: "
+                             + "`skillpulse backup`)")
+        }
+        print("\(what). Continue? [y/N] ", terminator: "")
+        fflush(nil)
+        let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard answer == "y" || answer == "yes" else { throw CLIFailure("rollback cancelled; nothing changed") }
     }
 }
 
@@ -102,9 +159,10 @@ struct StatusCommand: ParsableCommand {
         let path = options.paths.databasePath
         try CLI.run {
             guard FileManager.default.fileExists(atPath: path) else {
-                throw CLIFailure("no database at \(path); `skillpulse migrate --create-dir` creates one")
+                throw CLIFailure("no database at \(path); `skillpulse migrate --db \(path)` creates one")
             }
-            let queue = try DatabaseOpener.openWriter(path: path)
+            // Looking must not change the file: a read-only connection (no WAL switch, no checkpoint).
+            let queue = try DatabaseOpener.openReadOnlyQueue(path: path)
             let migrator = SchemaMigrator()
             let status = try queue.read { db in try migrator.status(db) }
             try queue.read { db in try migrator.validate(db, path: path) }

@@ -138,7 +138,7 @@ struct CLIBackupTests {
         let whileServing = try Binaries.skillpulse(["restore", "--db", db, "--runtime-dir", daemon.runtimeDirectory,
                                                     "--yes", copy])
         #expect(whileServing.status == 1)
-        #expect(whileServing.stderr.contains("in use (ingest is listening on"), "\(whileServing.stderr)")
+        #expect(whileServing.stderr.contains("in use (daemons are serving it: ingest on"), "\(whileServing.stderr)")
         #expect(await daemon.stop() == 0)
 
         // 2. Any other process with the file open, e.g. a sqlite3 shell that has read it.

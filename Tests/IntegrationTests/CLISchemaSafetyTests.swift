@@ -13,7 +13,11 @@ struct CLISchemaSafetyTests {
         let daemon = try await DaemonProcess()
         let client = try await daemon.client()
         #expect(try await IngestTraffic.track(client, session: "before") != nil)
-        for command in [["rollback", "--steps", "1"], ["rollback", "--to", "0"], ["migrate"]] {
+        // Nothing to apply is answered without taking anything over, daemons or not.
+        let current = try await OutsideTools.skillpulse(["migrate", "--db", daemon.databasePath,
+                                                         "--runtime-dir", daemon.runtimeDirectory])
+        #expect(current.status == 0 && current.stdout.contains("nothing to apply; schema is at V8"), "\(current.stderr)")
+        for command in [["rollback", "--steps", "1"], ["rollback", "--to", "0", "--yes"]] {
             let refused = try await OutsideTools.skillpulse(command + ["--db", daemon.databasePath,
                                                                        "--runtime-dir", daemon.runtimeDirectory])
             #expect(refused.status == 1, "\(command): \(refused.stdout) \(refused.stderr)")
