@@ -27,6 +27,8 @@ let package = Package(
             providers: [.apt(["libsystemd-dev"])]
         ),
         // sqlite3_db_config is variadic, so Swift reaches it through this one C function.
+        // Swift may not touch libc's `stdout` global under strict concurrency: the CLI line-buffers it here.
+        .target(name: "CProcessSupport"),
         .target(
             name: "CSQLiteSupport",
             linkerSettings: [.linkedLibrary("sqlite3")]
@@ -109,6 +111,7 @@ let package = Package(
         .executableTarget(
             name: "skillpulse",
             dependencies: [
+                "CProcessSupport",
                 "SkillPulseCore",
                 "SkillPulseStore",
                 "SkillPulseWire",

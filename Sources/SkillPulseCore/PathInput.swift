@@ -31,9 +31,18 @@ public enum PathInput {
         return "/" + parts.joined(separator: "/")
     }
 
-    /// The directory part of an absolute path (`/` for a top-level entry).
-    public static func directory(of absolutePath: String) -> String {
-        guard let slash = absolutePath.lastIndex(of: "/"), slash != absolutePath.startIndex else { return "/" }
-        return String(absolutePath[..<slash])
+    /// The directory part of a path: what precedes its last component (`/` for a top-level entry, `.` for a
+    /// bare name). Pure string work — Foundation's `deletingLastPathComponent` trapped on `.`.
+    public static func directory(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "." }
+        return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
+    }
+
+    /// `absolute(_:)` for a path that is known not to be empty, with the process's own `HOME` and working
+    /// directory; an empty path stays empty (the caller reports it).
+    public static func absoluteOrEmpty(_ raw: String, environment: [String: String], workingDirectory: String) -> String {
+        (try? absolute(raw, flag: "", home: environment["HOME"], workingDirectory: workingDirectory)) ?? raw
     }
 }

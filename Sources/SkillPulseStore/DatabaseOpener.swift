@@ -1,4 +1,5 @@
 import Foundation
+import SkillPulseCore
 import GRDB
 
 /// The one way every SkillPulse binary opens the database: WAL, synchronous=NORMAL, foreign keys, busy timeout.
@@ -81,7 +82,7 @@ public enum DatabaseOpener {
 
     static func preflight(path: String, needsWrite: Bool, create: Bool) throws {
         try refuseSidecarPath(path)
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathInput.directory(of: path)
         var isDirectory: ObjCBool = false
         if !directory.isEmpty,
            !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
@@ -90,6 +91,10 @@ public enum DatabaseOpener {
         guard FileManager.default.fileExists(atPath: path) else {
             if needsWrite && create { return }
             throw StoreError.missing(path: path)
+        }
+        var pathIsDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &pathIsDirectory), pathIsDirectory.boolValue {
+            throw StoreError.wrongFile(path: path, detail: "is a directory; pass the database file")
         }
         if access(path, R_OK) != 0 {
             throw StoreError.permissionDenied(path: path, detail: "this user may not read it; check its owner and mode")

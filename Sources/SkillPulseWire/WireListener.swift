@@ -31,7 +31,7 @@ public struct ListenerError: Error, CustomStringConvertible {
 
     /// A failed bind(2), told as the operator needs it.
     static func bindFailed(path: String, error: any Error) -> ListenerError {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathInput.directory(of: path)
         guard let ioError = error as? IOError else {
             return ListenerError(errno: EINVAL, description: "cannot listen on \(path): \(error)")
         }

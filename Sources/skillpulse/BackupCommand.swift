@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import SkillPulseCore
 import SkillPulseStore
 
 /// `skillpulse backup DEST [--force]`
@@ -17,6 +19,9 @@ struct BackupCommand: ParsableCommand {
         let path = options.paths.databasePath
         try CLI.run {
             let source = try DatabaseOpener.openReader(path: path)
+            guard !destination.isEmpty else { throw CLIFailure("the backup's destination is empty: give a file path") }
+            let destination = PathInput.absoluteOrEmpty(self.destination, environment: ProcessInfo.processInfo.environment,
+                                                        workingDirectory: FileManager.default.currentDirectoryPath)
             let report = try DatabaseBackup.backup(from: source, to: destination, overwrite: force)
             print("backup written to \(report.destination) (\(report.bytes) bytes); integrity_check: ok")
             print("rows: " + DatabaseInspection.summary(report.rowCounts))

@@ -12,9 +12,27 @@ struct CLIOptions: ParsableArguments {
     @Option(name: .customLong("runtime-dir"), help: "Directory of the daemons' Unix sockets (env SKILLPULSE_RUNTIME_DIR; default $RUNTIME_DIRECTORY, else ./.skillpulse/run).")
     var runtimeDir: String?
 
+    /// Absolute paths (`~` expanded, `.` and `..` resolved), so that every message names the full path.
     var paths: SkillPulsePaths {
-        SkillPulsePaths.resolve(database: db, runtimeDirectory: runtimeDir,
-                                environment: ProcessInfo.processInfo.environment)
+        let environment = ProcessInfo.processInfo.environment
+        let resolved = SkillPulsePaths.resolve(database: db, runtimeDirectory: runtimeDir, environment: environment)
+        let cwd = FileManager.default.currentDirectoryPath
+        return SkillPulsePaths(
+            databasePath: PathInput.absoluteOrEmpty(resolved.databasePath, environment: environment, workingDirectory: cwd),
+            runtimeDirectory: PathInput.absoluteOrEmpty(resolved.runtimeDirectory, environment: environment,
+                                                        workingDirectory: cwd))
+    }
+
+    /// An empty path or a directory where the database file belongs is a usage error, told before anything runs.
+    func validate() throws {
+        if db?.isEmpty == true { throw ValidationError("--db is empty: give the database file's path") }
+        if runtimeDir?.isEmpty == true { throw ValidationError("--runtime-dir is empty: give a directory") }
+        var isDirectory: ObjCBool = false
+        let database = paths.databasePath
+        if FileManager.default.fileExists(atPath: database, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ValidationError("--db \(database) is a directory; pass the database file (e.g. "
+                                  + "\(database == "/" ? "" : database)/skillpulse.db)")
+        }
     }
 
     func socketPath(_ service: String) -> String { paths.socketPath(for: service) }
@@ -43,7 +61,6 @@ enum CLI {
         }
     }
 
-    /// Creates the database's directory only when asked to create the database itself.
     /// Opens the database for a schema change, waiting up to 10 s for another process's lock: two
     /// `migrate` runs that overlap (the unit and a hand-run one) then follow each other instead of failing.
     static func openForSchemaChange(_ path: String) throws -> DatabaseQueue {
@@ -57,8 +74,9 @@ enum CLI {
         }
     }
 
+    /// Creates the database's directory only when asked to create the database itself.
     static func ensureDirectory(for path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathInput.directory(of: path)
         guard !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) else { return }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SkillPulseCore
 import SkillPulseStore
 
 /// `skillpulse restore SRC [--yes]`
@@ -18,7 +19,10 @@ struct RestoreCommand: ParsableCommand {
         let paths = options.paths
         let target = paths.databasePath
         let sockets = DatabaseRestorer.daemonNames.map { paths.socketPath(for: $0) }
+        let source = PathInput.absoluteOrEmpty(self.source, environment: ProcessInfo.processInfo.environment,
+                                               workingDirectory: FileManager.default.currentDirectoryPath)
         try CLI.run {
+            guard !source.isEmpty else { throw CLIFailure("the backup to restore from is empty: give a file path") }
             // Everything that can be checked without touching the target comes before the question.
             let checked = try DatabaseRestorer.checkSource(source)
             try DatabaseRestorer.refuseIfDaemonListens(sockets, target: target)

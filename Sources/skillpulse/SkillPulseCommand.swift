@@ -1,4 +1,5 @@
 import ArgumentParser
+import CProcessSupport
 
 /// `skillpulse`: the operator CLI.
 @main
@@ -12,4 +13,11 @@ struct SkillPulseCommand: AsyncParsableCommand {
             TaxonomyCommand.self, BackupCommand.self, VerifyCommand.self, RestoreCommand.self,
             TrackCommand.self, SessionsCommand.self, TailCommand.self, DemoCommand.self, BenchCommand.self,
         ])
+
+    /// Line-buffered stdout even into a pipe (`skillpulse demo | tee demo.log`, `bench ingest --json | tail -1`):
+    /// every line leaves when it is complete, in the order written, and nothing is lost on Ctrl-C.
+    static func main() async {
+        skillpulse_line_buffer_stdout()
+        await main(nil)
+    }
 }

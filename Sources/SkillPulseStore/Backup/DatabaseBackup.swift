@@ -1,4 +1,5 @@
 import Foundation
+import SkillPulseCore
 import GRDB
 
 /// A backup that was written and then checked: integrity_check passed and these are its row counts.
@@ -19,7 +20,7 @@ public enum DatabaseBackup {
         -> BackupReport
     {
         try checkDestination(destination, source: source.path, overwrite: overwrite)
-        let directory = (destination as NSString).deletingLastPathComponent
+        let directory = PathInput.directory(of: destination)
         let name = (destination as NSString).lastPathComponent
         let partial = (directory.isEmpty ? "" : directory + "/") + ".\(name).partial-\(getpid())"
         let discardPartial = {
@@ -50,7 +51,7 @@ public enum DatabaseBackup {
 
     /// The copy's pages are synced by SQLite; the rename is durable only once its directory is.
     static func syncDirectory(of path: String) {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathInput.directory(of: path)
         let fd = open(directory.isEmpty ? "." : directory, O_RDONLY)
         guard fd >= 0 else { return }
         _ = fsync(fd)
@@ -64,7 +65,7 @@ public enum DatabaseBackup {
                                          || DatabaseInspection.samePath(destination, $0) }) {
             throw StoreError.cannotOpen(path: destination, detail: "it is the database being backed up")
         }
-        let directory = (destination as NSString).deletingLastPathComponent
+        let directory = PathInput.directory(of: destination)
         var isDirectory: ObjCBool = false
         if !directory.isEmpty,
            !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Odd paths get a clear answer from every CLI command (before: `.` killed them with SIGILL), and output
+/// into a pipe or file leaves line by line.
+@Suite(.serialized)
+struct CLIPathAndOutputTests {
+    static let commands: [[String]] = [["status"], ["verify"], ["migrate"], ["migrate", "--dry-run"], ["rollback"],
+                                       ["backup", "copy.db"], ["restore", "--yes", "copy.db"], ["taxonomy", "init"]]
+
+    @Test(arguments: [".", "./", "/", "", "~", "/tmp/../tmp/."])
+    func oddDatabasePathsGetAClearAnswer(path: String) async throws {
+        let directory = try TemporaryDirectory("cli-paths")
+        let workingDirectory = directory.url
+        for command in Self.commands {
+            let result = try await OutsideTools.detached {
+                try Binaries.runProcess(Binaries.url("skillpulse"), command + ["--db", path],
+                                        currentDirectory: workingDirectory)
+            }
+            #expect(result.status == 1 || result.status == 64, "\(command) --db '\(path)': \(result.status) \(result.stderr)")
+            #expect(!result.stderr.contains("Backtracing") && !result.stderr.contains("Fatal error"),
+                    "\(command) --db '\(path)': \(result.stderr)")
+            let said = result.stderr.contains("is a directory") || result.stderr.contains("is empty")
+            #expect(said, "\(command) --db '\(path)': \(result.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).isEmpty,
+                "a refused command left files behind")
+    }
+
+    @Test(arguments: [".", "./", "/", ""])
+    func oddBackupAndRestorePathsGetAClearAnswer(path: String) async throws {
+        let directory = try TemporaryDirectory("cli-paths-backup")
+        let workingDirectory = directory.url
+        let database = directory.path("skillpulse.db")
+        try #require(try Binaries.skillpulse(["migrate", "--db", database]).status == 0)
+        for command in [["backup", path], ["restore", "--yes", path]] {
+            let result = try await OutsideTools.detached {
+                try Binaries.runProcess(Binaries.url("skillpulse"), command + ["--db", database],
+                                        currentDirectory: workingDirectory)
+            }
+            #expect(result.status == 1, "\(command): \(result.status) \(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1 && !result.stderr.contains("Backtracing"),
+                    "\(command): \(result.stderr)")
+        }
+    }
+
+    /// `skillpulse demo > file` (or `| tee`) then Ctrl-C: the lines printed so far are in the file.
+    @Test func outputIntoAFileSurvivesCtrlC() async throws {
+        let daemon = try await DaemonProcess()
+        let demo = try BackgroundProcess(Binaries.url("skillpulse"), [
+            "demo", "--rate", "400", "--duration", "60", "--runtime-dir", daemon.runtimeDirectory,
+        ], directory: daemon.directory)
+        #expect(await demo.waitForOutput("demo: 500 invocations sent", timeout: .seconds(20)),
+                "nothing reached the file while demo ran: \(demo.output) \(demo.errors)")
+        kill(demo.process.processIdentifier, SIGINT)
+        _ = await demo.waitForExit(timeout: .seconds(10))
+        #expect(demo.output.hasPrefix("demo traffic:"), "\(demo.output)")
+        #expect(await daemon.stop() == 0)
+    }
+}
