@@ -1,3 +1,4 @@
+import SkillPulseCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,22 +26,24 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .directoryMissing(let path):
             return "the directory of \(path) does not exist: create it, or pass --db with another path"
         case .missing(let path):
-            return "no database at \(path); create it with `skillpulse migrate --db \(path)`"
+            return "no database at \(path); create it with `skillpulse migrate --db \(ShellQuoting.quote(path))`"
         case .permissionDenied(let path, let detail):
             return "\(path): permission denied (\(detail))"
         case .wrongFile(let path, let detail):
             return "\(path): \(detail)"
         case .notADatabase(let path):
-            return "\(path) is not a SQLite database (wrong file header); refusing to touch it"
+            return "\(path) is not a SQLite database (wrong file header); refusing to touch it. If it is your damaged "
+                + "database, replace it from a backup: `skillpulse restore --db \(ShellQuoting.quote(path)) BACKUP`"
         case .readOnly(let path):
             return "\(path) is read-only; SkillPulse needs write access (check the file mode and owner)"
         case .corrupt(let path, let detail):
-            return "\(path) is corrupt (\(detail)); restore it with `skillpulse restore BACKUP`"
+            return "\(path) is corrupt (\(detail)); replace it from a backup: "
+                + "`skillpulse restore --db \(ShellQuoting.quote(path)) BACKUP` (the damaged file is kept aside)"
         case .cannotOpen(let path, let detail):
             return "cannot open \(path): \(detail)"
         case .schemaBehind(let path, let current, let required):
             return "\(path) has schema version \(current) but this binary needs \(required): "
-                + "run `skillpulse migrate --db \(path)`"
+                + "run `skillpulse migrate --db \(ShellQuoting.quote(path))`"
         case .schemaAhead(let path, let current, let known):
             return "\(path) has schema version \(current), newer than this binary knows (\(known)): "
                 + "upgrade SkillPulse, or roll the database back with the newer binary"

@@ -63,7 +63,7 @@ struct MigrateCommand: ParsableCommand {
                     let queue = try DatabaseOpener.openReadOnlyQueue(path: path)
                     return (queue, try migrator.migrate(queue, path: path, to: to, dryRun: true))
                 }()
-                : try ExclusiveSchemaChange.run(path: path, open: { try CLI.openForSchemaChange(path) }) { queue in
+                : try ExclusiveSchemaChange.run(path: path, connect: { try CLI.openForSchemaChange(path) }) { queue in
                     (queue, try migrator.migrate(queue, path: path, to: to))
                 }
             let verb = dryRun ? "would apply" : "applied"
@@ -123,7 +123,7 @@ struct RollbackCommand: ParsableCommand {
             }
             try? reader.close()
             if impact.totalRows > 0 && !yes { try confirm(impact, path: path) }
-            let (queue, rolledBack) = try ExclusiveSchemaChange.run(path: path, open: { try CLI.openForSchemaChange(path) }) {
+            let (queue, rolledBack) = try ExclusiveSchemaChange.run(path: path, connect: { try CLI.openForSchemaChange(path) }) {
                 queue in (queue, try migrator.rollback(queue, path: path, to: to, steps: steps))
             }
             if rolledBack.isEmpty { print("nothing to roll back") }

@@ -28,6 +28,7 @@ struct RestoreCommand: ParsableCommand {
             try DatabaseRestorer.refuseIfDaemonListens(sockets, target: target)
             if !yes { try confirm(checked, target: target) }
             let report = try DatabaseRestorer.restore(source: source, target: target, daemonSockets: sockets)
+            if let damaged = report.damagedCopy { print("the damaged database was kept as \(damaged)") }
             print("restored \(target) from \(source) (schema V\(report.source.schemaVersion))")
             print("rows: " + DatabaseInspection.summary(report.rowCounts))
             let latest = SchemaMigrator().latestVersion

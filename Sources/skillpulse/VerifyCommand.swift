@@ -22,7 +22,14 @@ struct VerifyCommand: ParsableCommand {
         print("integrity_check: " + (report.integrityOK ? "ok" : "FAILED"))
         let violations = report.foreignKeyViolations.count
         print("foreign_key_check: " + (violations == 0 ? "ok" : "\(violations) violation(s)"))
-        print("migration checksums: " + (report.migrationProblem == nil ? "ok" : "FAILED"))
+        // A newer schema is not a failed checksum: say which it is.
+        if report.schemaVersion > report.latestKnownVersion {
+            print("schema: V\(report.schemaVersion) is newer than this binary (V\(report.latestKnownVersion)): upgrade SkillPulse")
+        } else if report.schemaVersion == 0 {
+            print("schema: none (no applied SkillPulse migrations)")
+        } else {
+            print("migration checksums: " + (report.migrationProblem == nil ? "ok" : "FAILED"))
+        }
         print("rows: " + DatabaseInspection.summary(report.rowCounts))
         let problems = report.problems
         for problem in problems.prefix(Self.shownProblems) { print("  problem: \(problem)") }

@@ -213,7 +213,8 @@ struct BackupVerifyRestoreTests {
         let socketPath = fixture.file("ingest.sock")
         let listener = try ListeningSocket(path: socketPath)
         defer { listener.close() }
-        #expect(throws: StoreError.databaseInUse(path: fixture.path, detail: "ingest is listening on \(socketPath)")) {
+        #expect(throws: StoreError.databaseInUse(path: fixture.path, detail: "daemons are serving it: ingest on \(socketPath); "
+                                                 + "stop them with `systemctl stop skillpulse.target` or SIGTERM")) {
             try DatabaseRestorer.restore(source: backup, target: fixture.path,
                                          daemonSockets: [fixture.file("analytics.sock"), socketPath])
         }

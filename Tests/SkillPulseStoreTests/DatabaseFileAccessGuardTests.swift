@@ -30,7 +30,11 @@ struct DatabaseFileAccessGuardTests {
          "opens the backup's directory (never a file) to fsync the rename"),
         ("SkillPulseStore/Backup/DatabaseBackup.swift", "fsync/fdatasync", "the directory descriptor above"),
         ("SkillPulseStore/Backup/DatabaseBackup.swift", "removeItem",
-         "removes this process's own .partial copy, which SQLite has closed"),
+         "removes this process's own .partial copy, which SQLite has closed, and partial copies of backups whose "
+            + "process is gone (kill(pid, 0) = ESRCH); never the source"),
+        ("SkillPulseStore/Backup/DatabaseRestorer.swift", "unlink/rename",
+         "sets a damaged target aside (restore): the daemons' sockets were checked and SQLite cannot open the file, "
+            + "so no connection of ours holds it; nothing is opened or closed through a descriptor"),
         ("SkillPulseStore/Backup/DatabaseBackup.swift", "unlink/rename",
          "moves the closed, verified partial copy onto the destination; checkDestination refuses the source "
             + "database and its sidecars"),

@@ -20,6 +20,14 @@ public enum DatabaseBackup {
         -> BackupReport
     {
         try checkDestination(destination, source: source.path, overwrite: overwrite)
+        // A wrong SKILLPULSE_DB must not make a nightly backup of an empty or foreign file look fine.
+        let schema = try DatabaseOpener.mapOpenErrors(path: source.path) {
+            try source.read { db in try SchemaMigrator().status(db).current }
+        }
+        guard schema > 0 else {
+            throw StoreError.wrongFile(path: source.path, detail: "has no SkillPulse schema (no applied migrations); "
+                                       + "refusing to back it up — is --db right? (`skillpulse status --db \(source.path)`)")
+        }
         let directory = PathInput.directory(of: destination)
         let name = (destination as NSString).lastPathComponent
         let partial = (directory.isEmpty ? "" : directory + "/") + ".\(name).partial-\(getpid())"
@@ -28,6 +36,7 @@ public enum DatabaseBackup {
             DatabaseInspection.removeSidecars(of: partial)
         }
         discardPartial()
+        sweepAbandonedPartials(of: name, in: directory)
         defer { discardPartial() }
         let copy = try DatabaseOpener.mapOpenErrors(path: destination) { try DatabaseQueue(path: partial) }
         do {
@@ -47,6 +56,21 @@ public enum DatabaseBackup {
         syncDirectory(of: destination)
         let size = (try? FileManager.default.attributesOfItem(atPath: destination)[.size] as? Int) ?? 0
         return BackupReport(destination: destination, bytes: size, rowCounts: counts)
+    }
+
+    /// Removes the `.NAME.partial-PID` copies of backups whose process is gone (killed mid-copy): only this
+    /// name's partials, only when `kill(pid, 0)` says no such process.
+    static func sweepAbandonedPartials(of name: String, in directory: String) {
+        let prefix = ".\(name).partial-"
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for entry in entries where entry.hasPrefix(prefix) {
+            let suffix = entry.dropFirst(prefix.count)
+            guard let pid = Int32(suffix.prefix { $0.isNumber }), pid != getpid(),
+                  kill(pid, 0) != 0, errno == ESRCH else { continue }
+            let path = directory + "/" + entry
+            try? FileManager.default.removeItem(atPath: path)
+            DatabaseInspection.removeSidecars(of: path)
+        }
     }
 
     /// The copy's pages are synced by SQLite; the rename is durable only once its directory is.

@@ -14,6 +14,8 @@ public struct RestoreReport: Sendable {
     public let source: RestoreSource
     public let target: String
     public let rowCounts: [TableCount]
+    /// Where the damaged database that was replaced now lies, kept for forensics (nil when it was sound).
+    public let damagedCopy: String?
 }
 
 /// Replaces a database with a backup, but only while nothing holds the database.
@@ -73,6 +75,9 @@ public enum DatabaseRestorer {
         }
         let checked = try checkSource(source, migrator: migrator)
         try refuseIfDaemonListens(sockets, target: target)
+        // Restore exists for exactly this file: a damaged database (truncated, bad header, corrupt pages) is set
+        // aside under a new name, not refused, and the backup goes into a fresh file.
+        let damagedCopy = try setAsideIfDamaged(target)
         try DatabaseOpener.preflight(path: target, needsWrite: true, create: true)
 
         var configuration = Configuration()
@@ -104,7 +109,41 @@ public enum DatabaseRestorer {
                 return try DatabaseInspection.rowCounts(db)
             }
         }
-        return RestoreReport(source: checked, target: target, rowCounts: counts)
+        return RestoreReport(source: checked, target: target, rowCounts: counts, damagedCopy: damagedCopy)
+    }
+
+    /// Whether `target` is a database SQLite cannot use: not a database, or failing its quick_check.
+    public static func isDamaged(_ target: String) -> Bool {
+        guard FileManager.default.fileExists(atPath: target) else { return false }
+        var configuration = Configuration()
+        configuration.readonly = true
+        do {
+            let queue = try DatabaseQueue(path: target, configuration: configuration)
+            defer { try? queue.close() }
+            let result = try queue.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+            return result != ["ok"]
+        } catch let error as DatabaseError {
+            return [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode)
+        } catch {
+            return false
+        }
+    }
+
+    /// Renames a damaged `target` (and its `-wal`/`-shm`/`-journal`) to `NAME.damaged-TIMESTAMP…`; returns the
+    /// new name, or nil when the file is sound or missing. The daemons' sockets were checked first, and SQLite
+    /// cannot open the file, so no connection of ours holds it.
+    static func setAsideIfDamaged(_ target: String) throws -> String? {
+        guard isDamaged(target) else { return nil }
+        let stamp = UTCTimestamp.now().normalized.replacingOccurrences(of: ":", with: "")
+        let aside = "\(target).damaged-\(stamp)"
+        guard rename(target, aside) == 0 else {
+            throw StoreError.cannotOpen(path: target, detail: "it is damaged and could not be set aside as \(aside): "
+                                        + String(cString: strerror(errno)))
+        }
+        for suffix in ["-wal", "-shm", "-journal"] where FileManager.default.fileExists(atPath: target + suffix) {
+            _ = rename(target + suffix, aside + suffix)
+        }
+        return aside
     }
 
     /// Leaves WAL mode, which needs every other connection gone; a rollback-journal file (no persistent

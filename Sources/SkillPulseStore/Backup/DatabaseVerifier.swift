@@ -33,29 +33,44 @@ public struct VerificationReport: Sendable {
 }
 
 /// integrity_check, foreign_key_check and the migration checksum check, all in one read transaction.
+///
+/// integrity_check runs first and every later check is on its own: a damaged file gets its page-by-page list
+/// instead of one "malformed" line from whichever query tripped over the damage first.
 public enum DatabaseVerifier {
     public static func verify(_ reader: some DatabaseReader, path: String, migrator: SchemaMigrator = SchemaMigrator())
         throws -> VerificationReport
     {
         try DatabaseOpener.mapOpenErrors(path: path) {
             try reader.read { db in
+                let integrity: [String]
+                do {
+                    integrity = try DatabaseInspection.integrity(db)
+                } catch let error as DatabaseError {
+                    integrity = [error.message ?? "\(error)"]
+                }
                 var migrationProblem: String?
                 do {
                     try migrator.validate(db, path: path)
+                    if try migrator.status(db).current == 0 {
+                        migrationProblem = "\(path) has no SkillPulse schema (no applied migrations): is this the "
+                            + "right file? A new one needs `skillpulse migrate --db \(path)`"
+                    }
                 } catch let error as StoreError {
                     migrationProblem = error.description
+                } catch let error as DatabaseError {
+                    migrationProblem = "cannot read skill_migrations: \(error.message ?? "\(error)")"
                 }
-                let violations = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row in
+                let violations = (try? Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row in
                     ForeignKeyViolation(table: row[0], rowid: row[1], parent: row[2])
-                }
+                }) ?? []
                 return VerificationReport(
                     path: path,
-                    integrity: try DatabaseInspection.integrity(db),
+                    integrity: integrity,
                     foreignKeyViolations: violations,
                     migrationProblem: migrationProblem,
-                    schemaVersion: try migrator.status(db).current,
+                    schemaVersion: (try? migrator.status(db).current) ?? 0,
                     latestKnownVersion: migrator.latestVersion,
-                    rowCounts: try DatabaseInspection.rowCounts(db))
+                    rowCounts: (try? DatabaseInspection.rowCounts(db)) ?? [])
             }
         }
     }

@@ -13,11 +13,11 @@ public enum ExclusiveSchemaChange {
     /// overlap), which this run then follows — finding nothing left to apply — instead of failing. Between
     /// attempts this run closes its own connection (after a random pause), or two waiting runs would each
     /// keep the other from ever having the file alone.
-    public static func run<T>(path: String, wait: Duration = .seconds(10), open: () throws -> DatabaseQueue,
+    public static func run<T>(path: String, wait: Duration = .seconds(10), connect: () throws -> DatabaseQueue,
                               _ body: (DatabaseQueue) throws -> T) throws -> T {
         let deadline = ContinuousClock.now + wait
         while true {
-            let queue = try open()
+            let queue = try connect()
             do {
                 try DatabaseOpener.mapOpenErrors(path: path) {
                     try queue.writeWithoutTransaction { db in try DatabaseRestorer.takeExclusiveAccess(db, target: path) }
