@@ -56,6 +56,11 @@ struct BenchIngestCommand: AsyncParsableCommand {
         // Stats go over a connection of their own; the measured traffic uses lean blocking sockets.
         let control = try await DaemonConnection.connect(options)
         let before = try DaemonConnection.result(try await control.call("stats"))
+        // Say where the rows go: the bench writes real rows through the live daemon.
+        if let served = try? DaemonConnection.result(try await control.call("health"))["db"]?["path"]?.stringValue {
+            print("writing into \(served) through ingest: sessions bench-<run>-*, users bench-user-*, skills "
+                  + "bench-skill-* (run it against a scratch database to keep them out of your figures)")
+        }
         var beside: BesideIngestLoad?
         if withReader || withWriterMs != nil {
             // The file ingest itself reports, whatever this command's --db says.

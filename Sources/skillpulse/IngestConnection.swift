@@ -5,12 +5,32 @@ import SkillPulseWire
 enum DaemonConnection {
     static func connect(_ options: CLIOptions, service: String = "ingest") async throws -> WireClient {
         let path = options.socketPath(service)
+        let client: WireClient
         do {
-            return try await WireClient.connect(path: path)
+            client = try await WireClient.connect(path: path)
         } catch {
             throw CLI.fail("cannot connect to \(service) at \(path) (\(error)); is \(service) running? "
                            + "(--runtime-dir / SKILLPULSE_RUNTIME_DIR choose the socket directory)")
         }
+        if options.db != nil { try await refuseAnotherDatabase(client, options: options, service: service, socket: path) }
+        return client
+    }
+
+    /// These commands write through the daemon, into the daemon's database: an explicit `--db` naming another
+    /// file would be silently ignored, so it is refused instead.
+    private static func refuseAnotherDatabase(_ client: WireClient, options: CLIOptions, service: String,
+                                              socket: String) async throws {
+        let wanted = options.paths.databasePath
+        guard let served = try? await client.call("health").get()["db"]?["path"]?.stringValue else { return }
+        guard served != wanted, !sameFile(served, wanted) else { return }
+        await client.close()
+        throw CLI.fail("\(service) at \(socket) serves \(served), not --db \(wanted): this command writes through "
+                       + "the daemon into its database; drop --db, or pass the --runtime-dir of the daemon that serves \(wanted)")
+    }
+
+    private static func sameFile(_ first: String, _ second: String) -> Bool {
+        var a = stat(), b = stat()
+        return stat(first, &a) == 0 && stat(second, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino
     }
 
     /// Unwraps a reply, turning a server error into a one-line message and exit status 1.

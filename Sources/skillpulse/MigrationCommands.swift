@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GRDB
+import SkillPulseCore
 import SkillPulseStore
 
 /// `skillpulse migrate [--to N] [--dry-run]`
@@ -157,41 +158,73 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let path = options.paths.databasePath
-        try CLI.run {
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw CLIFailure("no database at \(path); `skillpulse migrate --db \(path)` creates one")
-            }
-            // Looking must not change the file: a read-only connection (no WAL switch, no checkpoint).
-            let queue = try DatabaseOpener.openReadOnlyQueue(path: path)
-            let migrator = SchemaMigrator()
-            let status = try queue.read { db in try migrator.status(db) }
-            try queue.read { db in try migrator.validate(db, path: path) }
-            if json {
-                let object: [String: Any] = [
-                    "current": status.current,
-                    "latest": status.latestKnown,
-                    "applied": status.applied.map { [
-                        "version": $0.identifier, "applied_at": $0.appliedAt,
-                        "checksum": $0.checksum as Any, "applied_by": $0.appliedBy as Any,
-                    ] },
-                    "pending": status.pending.map(\.identifier),
-                ]
-                let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-                print(String(decoding: data, as: UTF8.self))
-                return
-            }
-            print("database: \(path)")
-            print("current:  V\(status.current) (this binary knows up to V\(status.latestKnown))")
-            print("applied:")
-            for row in status.applied {
-                let origin = row.appliedBy ?? "unknown"
-                let checksum = row.checksum == nil ? "no checksum (adopted)" : "checksum ok"
-                print("  \(row.identifier)  \(row.appliedAt)  by \(origin), \(checksum)")
-            }
-            if status.applied.isEmpty { print("  (none)") }
-            print("pending:")
-            for migration in status.pending { print("  \(migration.identifier)") }
-            if status.pending.isEmpty { print("  (none)") }
+        guard json else {
+            try CLI.run { try report(path) }
+            return
         }
+        // Scripts that asked for JSON get a failure as JSON on stdout too (the line on stderr stays).
+        do {
+            try report(path)
+        } catch let error as StoreError {
+            Self.printJSON(["error": ["message": error.description], "database": path])
+            throw CLI.fail(error.description)
+        } catch let error as CLIFailure {
+            Self.printJSON(["error": ["message": error.description], "database": path])
+            throw CLI.fail(error.description)
+        }
+    }
+
+    static func printJSON(_ object: [String: Any]) {
+        if let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) {
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+
+    private func report(_ path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CLIFailure("no database at \(path); `skillpulse migrate --db \(ShellQuoting.quote(path))` creates one")
+        }
+        // Looking must not change the file: a read-only connection (no WAL switch, no checkpoint).
+        let queue = try DatabaseOpener.openReadOnlyQueue(path: path)
+        let migrator = SchemaMigrator()
+        let status = try queue.read { db in try migrator.status(db) }
+        if json {
+            var problem: String?
+            do {
+                try queue.read { db in try migrator.validate(db, path: path) }
+            } catch let error as StoreError {
+                problem = error.description
+            }
+            var object: [String: Any] = [
+                "database": path,
+                "current": status.current,
+                "version_number": status.current,
+                "version": status.applied.last?.identifier as Any,
+                "latest": status.latestKnown,
+                "checksums_ok": problem == nil,
+                "applied": status.applied.map { [
+                    "version": $0.identifier, "version_number": $0.version, "applied_at": $0.appliedAt,
+                    "checksum": $0.checksum as Any, "applied_by": $0.appliedBy as Any,
+                ] },
+                "pending": status.pending.map { $0.identifier },
+            ]
+            if let problem { object["problem"] = problem }
+            Self.printJSON(object)
+            if let problem { throw CLI.fail(problem) }
+            return
+        }
+        try queue.read { db in try migrator.validate(db, path: path) }
+        print("database: \(path)")
+        print("current:  V\(status.current) (this binary knows up to V\(status.latestKnown))")
+        print("applied:")
+        for row in status.applied {
+            let origin = row.appliedBy ?? "unknown"
+            let checksum = row.checksum == nil ? "no checksum (adopted)" : "checksum ok"
+            print("  \(row.identifier)  \(row.appliedAt)  by \(origin), \(checksum)")
+        }
+        if status.applied.isEmpty { print("  (none)") }
+        print("pending:")
+        for migration in status.pending { print("  \(migration.identifier)") }
+        if status.pending.isEmpty { print("  (none)") }
     }
 }

@@ -81,4 +81,34 @@ struct CLIReadOnlyAndRollbackTests {
         let again = try await OutsideTools.skillpulse(["migrate", "--db", database])
         #expect(again.status == 0 && again.stdout.contains("schema is at V8"), "\(again.stderr)")
     }
+
+    @Test func statusJSONCarriesNumbersAndReportsErrorsAsJSON() async throws {
+        let directory = try TemporaryDirectory("status-json")
+        let database = directory.path("skillpulse.db")
+        try #require(try Binaries.skillpulse(["migrate", "--db", database]).status == 0)
+        let status = try Binaries.skillpulse(["status", "--json", "--db", database])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        #expect(object["version_number"] as? Int == 8 && object["checksums_ok"] as? Bool == true
+                    && object["database"] as? String == database && object["version"] as? String == "V8__one_timestamp_rule",
+                "\(object)")
+        let missing = try Binaries.skillpulse(["status", "--json", "--db", directory.path("absent.db")])
+        let error = try #require(try JSONSerialization.jsonObject(with: Data(missing.stdout.utf8)) as? [String: Any])
+        #expect(missing.status == 1 && (error["error"] as? [String: Any])?["message"] as? String != nil, "\(missing.stdout)")
+        #expect(missing.stderr.hasPrefix("skillpulse: no database at"), "\(missing.stderr)")
+    }
+
+    /// Commands that write through ingest refuse an explicit --db naming another file (before: ignored).
+    @Test func daemonCommandsRefuseAnotherDatabase() async throws {
+        let daemon = try await DaemonProcess()
+        let other = daemon.directory.path("other.db")
+        let refused = try await OutsideTools.skillpulse(["track", "--session", "s", "--skill", "k", "--db", other,
+                                                         "--runtime-dir", daemon.runtimeDirectory])
+        #expect(refused.status == 1 && refused.stderr.contains("serves \(daemon.databasePath), not --db \(other)"),
+                "\(refused.stderr)")
+        let same = try await OutsideTools.skillpulse(["track", "--session", "s", "--skill", "k", "--db", daemon.databasePath,
+                                                      "--runtime-dir", daemon.runtimeDirectory])
+        #expect(same.status == 0, "\(same.stderr)")
+        #expect(try IngestTraffic.count(daemon.databasePath) == 1)
+        #expect(await daemon.stop() == 0)
+    }
 }
