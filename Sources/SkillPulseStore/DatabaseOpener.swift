@@ -143,7 +143,7 @@ public enum DatabaseOpener {
                 throw StoreError.readOnly(path: path)
             case .SQLITE_BUSY: throw StoreError.databaseBusy(path: path)
             case .SQLITE_CANTOPEN: throw StoreError.cannotOpen(path: path, detail: error.message ?? "unable to open")
-            default: throw StoreError.cannotOpen(path: path, detail: error.message ?? "\(error)")
+            default: throw StoreError.cannotOpen(path: path, detail: SQLiteFailure.describe(error))
             }
         }
     }

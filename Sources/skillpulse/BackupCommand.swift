@@ -17,7 +17,7 @@ struct BackupCommand: ParsableCommand {
 
     func run() throws {
         let path = options.paths.databasePath
-        try CLI.run {
+        try CLI.run(path: path) {
             let source = try DatabaseOpener.openReader(path: path)
             guard !destination.isEmpty else { throw CLIFailure("the backup's destination is empty: give a file path") }
             let destination = PathInput.absoluteOrEmpty(self.destination, environment: ProcessInfo.processInfo.environment,

@@ -50,14 +50,17 @@ enum CLI {
         return ExitCode(1)
     }
 
-    /// Runs `body`, turning store errors into a one-line message and exit status 1.
-    static func run<T>(_ body: () throws -> T) throws -> T {
+    /// Runs `body`, turning store errors into a one-line message and exit status 1. A SQLite error that got
+    /// past the store's own mapping is told with `path` and in words, never as GRDB's raw description.
+    static func run<T>(path: String? = nil, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as StoreError {
             throw fail(error.description)
         } catch let error as CLIFailure {
             throw fail(error.description)
+        } catch let error as DatabaseError {
+            throw fail((path.map { "\($0): " } ?? "") + SQLiteFailure.describe(error))
         }
     }
 
@@ -78,6 +81,11 @@ enum CLI {
     static func ensureDirectory(for path: String) throws {
         let directory = PathInput.directory(of: path)
         guard !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) else { return }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw CLIFailure("cannot create the directory \(directory): permission denied, or a part of the path "
+                             + "is a file")
+        }
     }
 }

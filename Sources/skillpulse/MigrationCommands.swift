@@ -29,7 +29,7 @@ struct MigrateCommand: ParsableCommand {
     func run() throws {
         let paths = options.paths
         let path = paths.databasePath
-        try CLI.run {
+        try CLI.run(path: path) {
             if createDirectory { try CLI.ensureDirectory(for: path) }
             let migrator = SchemaMigrator()
             try DatabaseOpener.refuseSidecarPath(path)
@@ -102,7 +102,7 @@ struct RollbackCommand: ParsableCommand {
     func run() throws {
         let paths = options.paths
         let path = paths.databasePath
-        try CLI.run {
+        try CLI.run(path: path) {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw CLIFailure("no database at \(path)")
             }
@@ -159,7 +159,7 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let path = options.paths.databasePath
         guard json else {
-            try CLI.run { try report(path) }
+            try CLI.run(path: path) { try report(path) }
             return
         }
         // Scripts that asked for JSON get a failure as JSON on stdout too (the line on stderr stays).

@@ -21,7 +21,7 @@ struct RestoreCommand: ParsableCommand {
         let sockets = DatabaseRestorer.daemonNames.map { paths.socketPath(for: $0) }
         let source = PathInput.absoluteOrEmpty(self.source, environment: ProcessInfo.processInfo.environment,
                                                workingDirectory: FileManager.default.currentDirectoryPath)
-        try CLI.run {
+        try CLI.run(path: target) {
             guard !source.isEmpty else { throw CLIFailure("the backup to restore from is empty: give a file path") }
             // Everything that can be checked without touching the target comes before the question.
             let checked = try DatabaseRestorer.checkSource(source)

@@ -19,7 +19,7 @@ struct TaxonomyInitCommand: ParsableCommand {
 
     func run() throws {
         let path = options.paths.databasePath
-        try CLI.run {
+        try CLI.run(path: path) {
             // Opening a missing path would create an empty file only to refuse it.
             guard FileManager.default.fileExists(atPath: path) else {
                 throw CLIFailure("no database at \(path); run `skillpulse migrate --db \(path)` first")

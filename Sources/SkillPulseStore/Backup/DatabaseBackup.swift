@@ -44,7 +44,7 @@ public enum DatabaseBackup {
             try copy.close()
         } catch let error as DatabaseError {
             try? copy.close()
-            throw StoreError.cannotOpen(path: destination, detail: "the backup failed: \(error.message ?? "\(error)")")
+            throw StoreError.cannotOpen(path: destination, detail: "the backup failed: \(SQLiteFailure.describe(error))")
         }
         let counts = try DatabaseOpener.mapOpenErrors(path: destination) {
             try standalone(partial, destination: destination, source: source.path)

@@ -182,7 +182,7 @@ public struct SchemaMigrator: Sendable {
             }
         } catch let error as DatabaseError {
             throw StoreError.migrationFailed(
-                version: migration.identifier, direction: direction, detail: error.message ?? "\(error)")
+                version: migration.identifier, direction: direction, detail: SQLiteFailure.describe(error))
         }
     }
 
