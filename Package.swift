@@ -27,7 +27,8 @@ let package = Package(
             providers: [.apt(["libsystemd-dev"])]
         ),
         // sqlite3_db_config is variadic, so Swift reaches it through this one C function.
-        // Swift may not touch libc's `stdout` global under strict concurrency: the CLI line-buffers it here.
+        // What Swift cannot do safely itself: line-buffer libc's `stdout` (a global under strict concurrency) and
+        // install async-signal-safe SIGTERM/SIGINT handlers.
         .target(name: "CProcessSupport"),
         .target(
             name: "CSQLiteSupport",
@@ -63,6 +64,7 @@ let package = Package(
         .target(
             name: "SkillPulseDaemon",
             dependencies: [
+                "CProcessSupport",
                 "CSystemd",
                 "SkillPulseCore",
                 "SkillPulseStore",

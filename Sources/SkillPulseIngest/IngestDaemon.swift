@@ -30,7 +30,10 @@ public enum IngestDaemon {
         let writer = InvocationBatchWriter(store: InvocationBatchStore(queue: queue), walRestart: walRestart,
                                            walBudget: walBudget, policy: policy,
                                            publisher: publisher, logger: logger)
-        try await BlockingWork.run("ingest-seed") { try writer.seedWindows(now: .now()) }
+        let databasePath = paths.databasePath
+        try await BlockingWork.run("ingest-seed") {
+            try DatabaseOpener.mapOpenErrors(path: databasePath) { try writer.seedWindows(now: .now()) }
+        }
         let counters = WireServerCounters()
         let monitor = LivenessMonitor(activity: { counters.repliesWritten },
                                       probes: [LivenessProbe(name: "event loop") { try await EventLoopProbe.check() }])

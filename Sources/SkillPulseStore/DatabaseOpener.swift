@@ -127,7 +127,7 @@ public enum DatabaseOpener {
         ["-wal", "-shm"].map { path + $0 }.first { FileManager.default.fileExists(atPath: $0) && access($0, W_OK) != 0 }
     }
 
-    static func mapOpenErrors<T>(path: String, _ body: () throws -> T) throws -> T {
+    public static func mapOpenErrors<T>(path: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as DatabaseError {

@@ -55,7 +55,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .migrationFailed(let version, let direction, let detail):
             return "migration \(version) (\(direction)) failed and was rolled back, the database is unchanged: \(detail)"
         case .databaseInUse(let path, let detail):
-            return "\(path) is in use (\(detail)); stop the SkillPulse daemons first"
+            return "\(path) is in use (\(detail)); close what holds it (the SkillPulse daemons, a sqlite3 shell) and retry"
         case .databaseBusy(let path):
             return "another connection held the write lock on \(path) for longer than the busy timeout; retry, "
                 + "or find what holds it (e.g. a `sqlite3` shell inside BEGIN … COMMIT)"

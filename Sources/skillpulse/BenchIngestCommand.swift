@@ -144,7 +144,7 @@ struct BenchIngestCommand: AsyncParsableCommand {
                          figures.announcedMissing, figures.laggedEvents, max(0, outcome.ackedEvents - figures.accounted)))
         }
         if json {
-            DaemonConnection.printJSON(.object([
+            try DaemonConnection.printJSON(.object([
                 "events": .integer(Int64(outcome.ackedEvents)), "seconds": .number(seconds),
                 "events_per_second": .number(eventsPerSecond),
                 "p50_ms": .number(latency.p50), "p99_ms": .number(latency.p99), "max_ms": .number(latency.max),

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import SkillPulseWire
 
@@ -24,8 +25,8 @@ enum DaemonConnection {
         guard let served = try? await client.call("health").get()["db"]?["path"]?.stringValue else { return }
         guard served != wanted, !sameFile(served, wanted) else { return }
         await client.close()
-        throw CLI.fail("\(service) at \(socket) serves \(served), not --db \(wanted): this command writes through "
-                       + "the daemon into its database; drop --db, or pass the --runtime-dir of the daemon that serves \(wanted)")
+        throw CLI.fail("\(service) at \(socket) serves \(served), not --db \(wanted): this command works through "
+                       + "the daemon, on the daemon's database; drop --db, or pass the --runtime-dir of the daemon that serves \(wanted)")
     }
 
     private static func sameFile(_ first: String, _ second: String) -> Bool {
@@ -41,10 +42,19 @@ enum DaemonConnection {
         }
     }
 
-    static func printJSON(_ value: JSONValue) {
+    /// Writes one JSON line straight to the descriptor (a piped `tail` must show each event when it happens).
+    /// A reader that went away (`| head -2`) ends the command quietly, like any Unix filter; any other write
+    /// failure (a full disk) is one line on stderr and exit 1 — never a trap.
+    static func printJSON(_ value: JSONValue) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Written straight to the descriptor: a piped `tail` must show each event when it happens.
-        if let data = try? encoder.encode(value) { FileHandle.standardOutput.write(data + Data("\n".utf8)) }
+        guard let data = try? encoder.encode(value) else { return }
+        do {
+            try FileHandle.standardOutput.write(contentsOf: data + Data("\n".utf8))
+        } catch {
+            let code = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code ?? (error as NSError).code
+            if code == Int(EPIPE) { throw ExitCode.success }
+            throw CLI.fail("cannot write to stdout: \(String(cString: strerror(Int32(code))))")
+        }
     }
 }

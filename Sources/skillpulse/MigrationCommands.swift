@@ -190,10 +190,12 @@ struct StatusCommand: ParsableCommand {
         let status = try queue.read { db in try migrator.status(db) }
         if json {
             var problem: String?
+            var checksumsOK = true
             do {
                 try queue.read { db in try migrator.validate(db, path: path) }
             } catch let error as StoreError {
                 problem = error.description
+                if case .checksumMismatch = error { checksumsOK = false }
             }
             var object: [String: Any] = [
                 "database": path,
@@ -201,7 +203,7 @@ struct StatusCommand: ParsableCommand {
                 "version_number": status.current,
                 "version": status.applied.last?.identifier as Any,
                 "latest": status.latestKnown,
-                "checksums_ok": problem == nil,
+                "checksums_ok": checksumsOK,
                 "applied": status.applied.map { [
                     "version": $0.identifier, "version_number": $0.version, "applied_at": $0.appliedAt,
                     "checksum": $0.checksum as Any, "applied_by": $0.appliedBy as Any,

@@ -17,7 +17,7 @@ struct TailCommand: AsyncParsableCommand {
         _ = try DaemonConnection.result(try await client.call("subscribe", params: .object(["topics": .array(topicList)])))
         var seen = 0
         for await event in client.events {
-            DaemonConnection.printJSON(.object(["event": .string(event.name), "data": event.data]))
+            try DaemonConnection.printJSON(.object(["event": .string(event.name), "data": event.data]))
             seen += 1
             if let count, seen >= count { break }
         }

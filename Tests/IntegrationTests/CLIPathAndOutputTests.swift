@@ -60,4 +60,22 @@ struct CLIPathAndOutputTests {
         #expect(demo.output.hasPrefix("demo traffic:"), "\(demo.output)")
         #expect(await daemon.stop() == 0)
     }
+
+    /// `skillpulse tail | head -2` ends quietly when `head` leaves (before: a Swift trap on the broken pipe,
+    /// exit 132 and a long backtrace).
+    @Test func tailIntoAPipeThatClosesEndsQuietly() async throws {
+        let daemon = try await DaemonProcess()
+        let script = "\(Binaries.url("skillpulse").path) tail --runtime-dir \(daemon.runtimeDirectory) | head -2"
+        let tail = try BackgroundProcess(URL(fileURLWithPath: "/bin/bash"), ["-o", "pipefail", "-c", script],
+                                         directory: daemon.directory)
+        try await Task.sleep(for: .milliseconds(500))
+        let client = try await daemon.client()
+        for index in 0..<10 { _ = try await IngestTraffic.track(client, session: "tail-\(index)") }
+        await client.close()
+        let status = await tail.waitForExit(timeout: .seconds(20))
+        #expect(status == 0, "\(String(describing: status)): \(tail.errors)")
+        #expect(!tail.errors.contains("Fatal error") && !tail.errors.contains("Backtracing"), "\(tail.errors)")
+        #expect(tail.output.split(separator: "\n").count == 2, "\(tail.output)")
+        #expect(await daemon.stop() == 0)
+    }
 }

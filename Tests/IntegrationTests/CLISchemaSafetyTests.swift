@@ -104,6 +104,15 @@ struct CLISchemaSafetyTests {
         }
         #expect(error.message.contains("schema changed under ingest") && error.message.contains("V8 → V7"),
                 "\(error.message)")
+        // Every later write is refused too (before: only the first batch after the change was).
+        for index in 0..<3 {
+            let again = try await client.call("track_invocation", params: IngestTraffic.invocation(session: "later-\(index)"))
+            guard case .failure(let error) = again.result else {
+                Issue.record("write \(index) after the schema change was acknowledged")
+                continue
+            }
+            #expect(error.message.contains("schema changed under ingest"), "\(error.message)")
+        }
         let health = try await client.call("health").get()
         #expect(health["status"]?.stringValue == "unhealthy", "\(health)")
         // An unrelated schema change (ANALYZE creates sqlite_stat1) is not a migration and changes nothing.

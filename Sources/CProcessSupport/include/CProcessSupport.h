@@ -6,3 +6,12 @@
 void skillpulse_line_buffer_stdout(void);
 
 #endif
+
+#ifndef SKILLPULSE_TERMINATION_PIPE
+#define SKILLPULSE_TERMINATION_PIPE
+/// Installs handlers for SIGTERM and SIGINT that write the signal's number (one byte) into a pipe, and returns
+/// the pipe's reading end (-1 on failure). One sigaction call per signal replaces the default action at once,
+/// so no termination request is lost between "ignore it" and "handle it"; the handler only calls write(2),
+/// which is async-signal-safe.
+int skillpulse_termination_pipe(void);
+#endif

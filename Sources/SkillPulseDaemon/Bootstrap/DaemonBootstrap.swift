@@ -115,7 +115,7 @@ public enum DaemonBootstrap {
     /// Opens the writer connection (on a thread of its own) and refuses a database that is missing or not at
     /// this binary's schema. Never creates the file: `skillpulse migrate` does.
     public static func openCheckedWriter(paths: SkillPulsePaths, service: String) async throws -> (DatabaseQueue, Int) {
-        try await startupDatabaseWork(service) {
+        try await startupDatabaseWork(service, path: paths.databasePath) {
             let queue = try DatabaseOpener.openWriter(path: paths.databasePath, label: service, create: false)
             let version = try SchemaGuard.requireCurrent(queue, path: paths.databasePath)
             return (queue, version)
@@ -125,18 +125,21 @@ public enum DaemonBootstrap {
     /// Opens read-only connections (on a thread of its own) and refuses a database that is missing or not at
     /// this binary's schema.
     public static func openCheckedReader(paths: SkillPulsePaths, service: String) async throws -> (DatabasePool, Int) {
-        try await startupDatabaseWork(service) {
+        try await startupDatabaseWork(service, path: paths.databasePath) {
             let pool = try DatabaseOpener.openReader(path: paths.databasePath, label: service)
             let version = try SchemaGuard.requireCurrent(pool, path: paths.databasePath)
             return (pool, version)
         }
     }
 
-    private static func startupDatabaseWork<T: Sendable>(_ service: String, _ body: @escaping @Sendable () throws -> T)
+    private static func startupDatabaseWork<T: Sendable>(_ service: String, path: String,
+                                                         _ body: @escaping @Sendable () throws -> T)
         async throws -> T
     {
         do {
-            return try await BlockingWork.run("\(service)-open", body)
+            return try await BlockingWork.run("\(service)-open") {
+                try DatabaseOpener.mapOpenErrors(path: path, body)
+            }
         } catch let error as StoreError {
             throw DaemonStartupError(error.description, errno: error.errno)
         }

@@ -1,4 +1,6 @@
+import CProcessSupport
 import Dispatch
+import Foundation
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -23,8 +25,8 @@ import Glibc
 /// - The rest (SIGALRM, SIGVTALRM, SIGPROF, SIGPOLL, SIGPWR, SIGSYS, SIGSTKFLT): left at their default,
 ///   terminate. Nothing in SkillPulse uses them.
 ///
-/// Handlers run on a private serial queue, not on the cooperative pool, so that a wedged pool cannot stop
-/// the shutdown deadline from being armed.
+/// Handlers run off the cooperative pool (a private serial queue; for SIGTERM/SIGINT a C handler feeding a
+/// thread of its own), so that a wedged pool cannot stop the shutdown deadline from being armed.
 public final class SignalPolicy {
     private let queue = DispatchQueue(label: "skillpulse.signals")
     private let sources: [any DispatchSourceSignal]
@@ -51,13 +53,20 @@ public final class SignalPolicy {
             source.resume()
             sources.append(source)
         }
-        // SIGTERM/SIGINT: the caller arms the deadline and drains the service group (TerminationRequest).
-        for number in [SIGTERM, SIGINT] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { onTermination(number) }
-            source.resume()
-            sources.append(source)
+        // SIGTERM/SIGINT: a C handler (installed in one sigaction call: before it the default action applies,
+        // after it every request is seen — "ignore, then register a dispatch source" lost one that fell in
+        // between) writes to a pipe that a thread of its own reads; the caller arms the deadline and drains.
+        let pipe = skillpulse_termination_pipe()
+        if pipe >= 0 {
+            let reader = Thread {
+                var byte: UInt8 = 0
+                while true {
+                    let count = read(pipe, &byte, 1)
+                    if count == 1 { onTermination(Int32(byte)) } else if count < 0 && errno == EINTR { continue } else { return }
+                }
+            }
+            reader.name = "signals"
+            reader.start()
         }
         self.sources = sources
     }

@@ -46,8 +46,14 @@ public enum DatabaseBackup {
             try? copy.close()
             throw StoreError.cannotOpen(path: destination, detail: "the backup failed: \(SQLiteFailure.describe(error))")
         }
-        let counts = try DatabaseOpener.mapOpenErrors(path: destination) {
-            try standalone(partial, destination: destination, source: source.path)
+        let counts: [TableCount]
+        do {
+            counts = try DatabaseOpener.mapOpenErrors(path: destination) {
+                try standalone(partial, destination: destination, source: source.path)
+            }
+        } catch StoreError.corrupt(_, let detail) {
+            // A consistent copy of a sound database is sound: the damage is in the source.
+            throw StoreError.corrupt(path: source.path, detail: "its backup copy failed integrity_check: \(detail)")
         }
         if overwrite { DatabaseInspection.removeSidecars(of: destination) }
         guard rename(partial, destination) == 0 else {

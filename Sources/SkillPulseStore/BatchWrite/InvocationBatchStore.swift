@@ -22,6 +22,8 @@ public final class InvocationBatchStore {
     private var foreign = ForeignCommitTracker()
     /// SQLite's schema cookie (it changes with every CREATE/DROP/ALTER) and the migration the schema is at.
     private var knownSchema: (cookie: Int64, migration: Int)
+    /// Set for good once the applied migrations changed under this store.
+    private var schemaChanged: SchemaChangedUnderWriter?
     private let statements = MultiRowStatements()
 
     /// False when SQLite refused to switch this connection's triggers off; each batch then sets the
@@ -175,6 +177,8 @@ public final class InvocationBatchStore {
     /// Drops every cache of committed rows when another connection committed since this one's last
     /// transaction, and returns what it appended to `skill_invocation` (nil when nobody else wrote).
     private func absorbForeignCommits(_ db: Database) throws -> ForeignCommitTracker.Changes? {
+        // Once the schema changed under us, every later batch is refused too, not only the one that noticed.
+        if let schemaChanged { throw schemaChanged }
         guard let changes = try foreign.check(db) else { return nil }
         // Someone migrated or rolled back the file under us (`migrate` refuses while daemons run, but not
         // every tool does): writing on would put acknowledged rows into a schema this binary was not built for.
@@ -184,7 +188,9 @@ public final class InvocationBatchStore {
             // too; only a different set of applied migrations means a schema this binary was not built for.
             let migration = try SchemaMigrator().status(db).current
             guard migration == knownSchema.migration else {
-                throw SchemaChangedUnderWriter(before: knownSchema.migration, now: migration)
+                let changed = SchemaChangedUnderWriter(before: knownSchema.migration, now: migration)
+                schemaChanged = changed
+                throw changed
             }
             knownSchema.cookie = cookie
         }
