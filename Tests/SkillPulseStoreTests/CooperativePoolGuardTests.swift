@@ -25,6 +25,7 @@ struct CooperativePoolGuardTests {
         ("SkillPulseIngest/InvocationBatchWriter.swift", "runs on its own `ingest-writer` thread; seedWindows is "
             + "called through BlockingWork"),
         ("SkillPulseIngest/WALCheckpointService.swift", "opens its connection inside BlockingWork.run"),
+        ("SkillPulseIngest/IngestDaemon.swift", "seeds the windows inside BlockingWork.run"),
         ("SkillPulseDaemon/Bootstrap/DaemonBootstrap.swift", "opens and checks the database inside BlockingWork.run"),
     ]
 
