@@ -88,8 +88,18 @@ public enum DatabaseOpener {
            !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
             throw StoreError.directoryMissing(path: path)
         }
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        if name.utf8.count > 255 || path.utf8.count >= 4096 {
+            throw StoreError.wrongFile(path: String(path.prefix(80)) + "…", detail: "the path is too long (file names "
+                                       + "take at most 255 bytes, paths 4095)")
+        }
         guard FileManager.default.fileExists(atPath: path) else {
-            if needsWrite && create { return }
+            if needsWrite && create {
+                if access(directory.isEmpty ? "." : directory, W_OK) != 0 {
+                    throw StoreError.permissionDenied(path: directory, detail: "this user may not create files in it")
+                }
+                return
+            }
             throw StoreError.missing(path: path)
         }
         var pathIsDirectory: ObjCBool = false

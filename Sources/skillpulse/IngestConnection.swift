@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SkillPulseCore
 import SkillPulseWire
 
 /// Connecting the CLI to a daemon socket, with the message an operator needs when it is not there.
@@ -10,11 +11,26 @@ enum DaemonConnection {
         do {
             client = try await WireClient.connect(path: path)
         } catch {
-            throw CLI.fail("cannot connect to \(service) at \(path) (\(error)); is \(service) running? "
+            throw CLI.fail("cannot connect to \(service) at \(path): \(Self.cause(path)) "
                            + "(--runtime-dir / SKILLPULSE_RUNTIME_DIR choose the socket directory)")
         }
         if options.db != nil { try await refuseAnotherDatabase(client, options: options, service: service, socket: path) }
         return client
+    }
+
+    /// Why connecting failed, in words: what the socket file says when probed.
+    static func cause(_ path: String) -> String {
+        guard path.utf8.count <= UnixSocketAddress.maxPathBytes else {
+            return "the path is \(path.utf8.count) bytes; Unix sockets allow at most \(UnixSocketAddress.maxPathBytes)"
+        }
+        switch UnixSocketAddress.probe(path) {
+        case .absent: return "no socket there; is the daemon running?"
+        case .stale: return "nobody listens there (a socket left by a stopped daemon); start the daemon"
+        case .listening: return "it accepted, then the connection failed; retry"
+        case .unreachable(let code) where code == EACCES:
+            return "permission denied (operators join the daemons' group, e.g. `skillpulse`)"
+        case .unreachable(let code): return String(cString: strerror(code))
+        }
     }
 
     /// These commands write through the daemon, into the daemon's database: an explicit `--db` naming another

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 /// `verify`, `backup` and `restore` on the files an operator meets on a bad day.
@@ -86,5 +89,40 @@ struct CLIDamagedFileTests {
         try #require(try Binaries.skillpulse(["backup", "--db", database, backups + "/nightly.db"]).status == 0)
         #expect(!FileManager.default.fileExists(atPath: abandoned), "the abandoned partial copy is still there")
         #expect(FileManager.default.fileExists(atPath: other), "another name's partial copy was touched")
+    }
+}
+
+/// Messages that used to leak internals or name the wrong cause.
+@Suite(.serialized)
+struct CLIMessageTests {
+    @Test func causesAreToldInWords() async throws {
+        let directory = try TemporaryDirectory("messages")
+        chmod(directory.url.path, 0o755)
+        // A directory this user may not write.
+        let newDatabase = directory.path("new.db")
+        let denied = try await OutsideTools.detached {
+            try Binaries.runProcess(URL(fileURLWithPath: "/usr/bin/setpriv"), [
+                "--reuid=65534", "--regid=65534", "--clear-groups", Binaries.url("skillpulse").path,
+                "migrate", "--db", newDatabase,
+            ])
+        }
+        #expect(denied.status == 1 && denied.stderr.contains("permission denied (this user may not create files in it)"),
+                "\(denied.stderr)")
+        // A file name longer than the file system allows.
+        let long = try Binaries.skillpulse(["migrate", "--db", directory.path(String(repeating: "n", count: 300) + ".db")])
+        #expect(long.status == 1 && long.stderr.contains("the path is too long"), "\(long.stderr)")
+        // No daemon at the socket: said plainly, without NIO's internals.
+        let noDaemon = try Binaries.skillpulse(["track", "--session", "s", "--skill", "k", "--runtime-dir", directory.path("run")])
+        #expect(noDaemon.status == 1 && noDaemon.stderr.contains("no socket there; is the daemon running?")
+                    && !noDaemon.stderr.contains("descriptor"), "\(noDaemon.stderr)")
+        // A restore source that is not a database is the backup's problem, not the database's.
+        let notABackup = directory.path("notes.txt")
+        _ = FileManager.default.createFile(atPath: notABackup, contents: Data(String(repeating: "notes ", count: 200).utf8))
+        let database = directory.path("skillpulse.db")
+        try #require(try Binaries.skillpulse(["migrate", "--db", database]).status == 0)
+        let restore = try Binaries.skillpulse(["restore", "--db", database, "--yes", notABackup,
+                                               "--runtime-dir", directory.path("run")])
+        #expect(restore.status == 1 && restore.stderr.contains("is not a usable backup")
+                    && !restore.stderr.contains("restore --db"), "\(restore.stderr)")
     }
 }

@@ -31,6 +31,16 @@ public enum DatabaseRestorer {
             throw StoreError.cannotOpen(path: source, detail: "no such file (the backup to restore from)")
         }
         try DatabaseOpener.preflight(path: source, needsWrite: false, create: false)
+        do {
+            return try checkSourceContents(source, migrator: migrator)
+        } catch StoreError.notADatabase, StoreError.corrupt {
+            // The advice for a damaged *database* (restore it) would loop here: this is the backup.
+            throw StoreError.wrongFile(path: source, detail: "is not a usable backup (not a SQLite database, or "
+                                       + "damaged); choose another backup file (`skillpulse verify --db BACKUP` checks one)")
+        }
+    }
+
+    private static func checkSourceContents(_ source: String, migrator: SchemaMigrator) throws -> RestoreSource {
         var configuration = Configuration()
         configuration.readonly = true
         return try DatabaseOpener.mapOpenErrors(path: source) {

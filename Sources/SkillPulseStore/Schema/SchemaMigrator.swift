@@ -50,7 +50,12 @@ public struct SchemaMigrator: Sendable {
         let appliedBy = columns.contains("applied_by") ? "applied_by" : "NULL"
         let checksum = columns.contains("checksum") ? "checksum" : "NULL"
         let rows = try Row.fetchAll(
-            db, sql: "SELECT version, applied_at, \(checksum) AS checksum, \(appliedBy) AS applied_by FROM skill_migrations")
+            db, sql: """
+                SELECT \(columns.contains("version") ? "version" : "NULL") AS version,
+                    \(columns.contains("applied_at") ? "applied_at" : "NULL") AS applied_at,
+                    \(checksum) AS checksum, \(appliedBy) AS applied_by
+                FROM skill_migrations
+                """)
         // Other tools write this table too: any column may hold NULL or a value of another type, and a row
         // that is not one of our `V{n}__…` migrations is ignored rather than trusted (or crashed on).
         return rows.compactMap { row -> AppliedMigration? in
