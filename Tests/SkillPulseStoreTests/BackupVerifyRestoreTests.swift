@@ -229,7 +229,9 @@ struct BackupVerifyRestoreTests {
 
         let garbage = fixture.file("garbage.db")
         try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: garbage))
-        #expect(throws: StoreError.notADatabase(path: garbage)) {
+        // The backup is the problem, so the advice is to pick another backup (not "restore it", which would loop).
+        #expect(throws: StoreError.wrongFile(path: garbage, detail: "is not a usable backup (not a SQLite database, "
+                                             + "or damaged); choose another backup file (`skillpulse verify --db BACKUP` checks one)")) {
             try DatabaseRestorer.restore(source: garbage, target: fixture.path, daemonSockets: [])
         }
 
