@@ -134,7 +134,14 @@ struct ReviewFindingTests {
         for fd in sockets { close(fd) }
         sockets = []
         kill(first.pid, SIGCONT)
-        let client = try await first.client()
+        // The resumed daemon first accepts (and drops) the thousand closed connections still in its backlog.
+        var connected: WireClient?
+        let deadline = ContinuousClock.now + .seconds(20)
+        while connected == nil && ContinuousClock.now < deadline {
+            connected = try? await first.client()
+            if connected == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let client = try #require(connected, "the first instance never accepted again")
         #expect(try await client.call("health").get()["status"]?.stringValue == "healthy")
         await client.close()
         #expect(await first.stop() == 0)
