@@ -1,9 +1,16 @@
 #define _GNU_SOURCE
 #include "CProcessSupport.h"
+#include <errno.h>
 #include <stdio.h>
 
 void skillpulse_line_buffer_stdout(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+int skillpulse_stdout_write_error(void) {
+    errno = 0;
+    if (fflush(stdout) != 0) { return errno != 0 ? errno : -1; }
+    return ferror(stdout) ? -1 : 0;
 }
 
 #include <errno.h>

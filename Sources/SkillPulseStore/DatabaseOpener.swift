@@ -1,6 +1,7 @@
 import Foundation
 import SkillPulseCore
 import GRDB
+import GRDBSQLite
 
 /// The one way every SkillPulse binary opens the database: WAL, synchronous=NORMAL, foreign keys, busy timeout.
 public enum DatabaseOpener {
@@ -43,10 +44,36 @@ public enum DatabaseOpener {
     public static func openReadOnlyQueue(path: String, label: String = "skillpulse-reader") throws -> DatabaseQueue {
         try preflight(path: path, needsWrite: false, create: false)
         return try mapOpenErrors(path: path) {
-            let queue = try DatabaseQueue(path: path, configuration: configuration(label: label, readonly: true))
+            let queue = try DatabaseQueue(path: readOnlyLocation(of: path),
+                                          configuration: configuration(label: label, readonly: true))
             try probe(queue, path: path)
             return queue
         }
+    }
+
+    /// What a one-shot read-only open hands SQLite. With no `-wal`, `-shm` or `-journal` beside the file, no
+    /// connection has it open for writing (a WAL connection keeps its `-shm` for as long as it lives; a
+    /// rollback writer its `-journal` for as long as it writes), so `immutable=1` is safe — and needed: in WAL
+    /// mode SQLite would otherwise create `-wal`/`-shm` to read, which changes the directory and fails outright
+    /// for an operator who may read the file but not write the directory. Everything else opens normally
+    /// (`mode=ro`: SQLITE_OPEN_READONLY). A writer that starts during the read is the window left open; the
+    /// commands that use this are short.
+    static func readOnlyLocation(of path: String) -> String {
+        let busy = ["-wal", "-shm", "-journal"].contains { FileManager.default.fileExists(atPath: path + $0) }
+        // GRDB opens without SQLITE_OPEN_URI: URIs work only where SQLite was built with SQLITE_USE_URI
+        // (Debian's is); elsewhere `file:` would be taken as a file name.
+        guard !busy, sqlite3_compileoption_used("USE_URI") == 1 else { return path }
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        guard let encoded = path.addingPercentEncoding(withAllowedCharacters: allowed) else { return path }
+        return "file:" + encoded + "?mode=ro&immutable=1"
+    }
+
+    /// The file behind a location from `readOnlyLocation`, for messages and same-file checks.
+    public static func filePath(of location: String) -> String {
+        guard location.hasPrefix("file:"), let query = location.firstIndex(of: "?") else { return location }
+        let encoded = location[location.index(location.startIndex, offsetBy: 5)..<query]
+        return String(encoded).removingPercentEncoding ?? location
     }
 
     static func configuration(label: String, readonly: Bool, busyTimeout: TimeInterval = busyTimeout)

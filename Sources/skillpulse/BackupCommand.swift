@@ -15,11 +15,15 @@ struct BackupCommand: ParsableCommand {
     @Argument(help: "The file to write.") var destination: String
     @Flag(help: "Replace DEST if it exists.") var force = false
 
+    func validate() throws {
+        // A usage error (exit 64) like every other malformed argument, before anything is opened.
+        if destination.isEmpty { throw ValidationError("the backup's destination is empty: give a file path") }
+    }
+
     func run() throws {
         let path = options.paths.databasePath
         try CLI.run(path: path) {
-            let source = try DatabaseOpener.openReader(path: path)
-            guard !destination.isEmpty else { throw CLIFailure("the backup's destination is empty: give a file path") }
+            let source = try DatabaseOpener.openReadOnlyQueue(path: path)
             let destination = PathInput.absoluteOrEmpty(self.destination, environment: ProcessInfo.processInfo.environment,
                                                         workingDirectory: FileManager.default.currentDirectoryPath)
             let report = try DatabaseBackup.backup(from: source, to: destination, overwrite: force)

@@ -81,11 +81,18 @@ enum CLI {
     static func ensureDirectory(for path: String) throws {
         let directory = PathInput.directory(of: path)
         guard !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) else { return }
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw CLIFailure("cannot create the directory \(directory): permission denied, or a part of the path "
-                             + "is a file")
+        // One mkdir per missing component, so the message names the part that failed and why (errno).
+        var prefix = directory.hasPrefix("/") ? "" : "."
+        for component in directory.split(separator: "/") {
+            prefix += "/" + component
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: prefix, isDirectory: &isDirectory) {
+                if isDirectory.boolValue { continue }
+                throw CLIFailure("cannot create the directory \(directory): \(prefix) is a file, not a directory")
+            }
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw CLIFailure("cannot create the directory \(prefix): \(String(cString: strerror(errno)))")
+            }
         }
     }
 }

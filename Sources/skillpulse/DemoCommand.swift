@@ -1,6 +1,8 @@
 import ArgumentParser
+import Dispatch
 import Foundation
 import SkillPulseWire
+import Synchronization
 
 /// `skillpulse demo`: realistic synthetic traffic through ingest, for trying the service set out.
 struct DemoCommand: AsyncParsableCommand {
@@ -35,6 +37,16 @@ struct DemoCommand: AsyncParsableCommand {
         let interval = Duration.seconds(1 / rate)
         let start = ContinuousClock.now
         var sent = 0
+        let acknowledged = DemoProgress()
+        // Ctrl-C ends the demo with its total instead of a silent death (`demo | tee demo.log` keeps the count).
+        signal(SIGINT, SIG_IGN)
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        interrupt.setEventHandler {
+            print("demo: \(acknowledged.sent.load(ordering: .relaxed)) invocations sent (interrupted)")
+            Foundation.exit(130)
+        }
+        interrupt.resume()
+        defer { interrupt.cancel() }
         print(String(format: "demo traffic: %.0f invocations/s from %d users (Ctrl-C to stop)", rate, users))
         while duration.map({ ContinuousClock.now - start < .seconds($0) }) ?? true {
             if sessions.count < users || random.unit() < 0.02 {
@@ -58,6 +70,7 @@ struct DemoCommand: AsyncParsableCommand {
             if !completed { params["error_type"] = .string(["Timeout", "NonZeroExit", "Cancelled"][Int(random.next() % 3)]) }
             _ = try DaemonConnection.result(try await client.call("track_invocation", params: .object(params)))
             sent += 1
+            acknowledged.sent.store(sent, ordering: .relaxed)
             sessions[slot].remaining -= 1
             if sessions[slot].remaining <= 0 {
                 _ = try? await client.call("end_session", params: .object(["session_id": .string(sessions[slot].id)]))
@@ -69,4 +82,9 @@ struct DemoCommand: AsyncParsableCommand {
         await client.close()
         print("demo: \(sent) invocations sent")
     }
+}
+
+/// How many invocations ingest acknowledged so far, for the Ctrl-C handler (another thread).
+private final class DemoProgress: Sendable {
+    let sent = Atomic<Int>(0)
 }

@@ -15,6 +15,10 @@ struct RestoreCommand: ParsableCommand {
     @Argument(help: "The backup to restore.") var source: String
     @Flag(help: "Replace the database without asking.") var yes = false
 
+    func validate() throws {
+        if source.isEmpty { throw ValidationError("the backup to restore from is empty: give a file path") }
+    }
+
     func run() throws {
         let paths = options.paths
         let target = paths.databasePath
@@ -22,7 +26,6 @@ struct RestoreCommand: ParsableCommand {
         let source = PathInput.absoluteOrEmpty(self.source, environment: ProcessInfo.processInfo.environment,
                                                workingDirectory: FileManager.default.currentDirectoryPath)
         try CLI.run(path: target) {
-            guard !source.isEmpty else { throw CLIFailure("the backup to restore from is empty: give a file path") }
             // Everything that can be checked without touching the target comes before the question.
             let checked = try DatabaseRestorer.checkSource(source)
             try DatabaseRestorer.refuseIfDaemonListens(sockets, target: target)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CProcessSupport
+import Foundation
 
 /// `skillpulse`: the operator CLI.
 @main
@@ -19,5 +20,12 @@ struct SkillPulseCommand: AsyncParsableCommand {
     static func main() async {
         skillpulse_line_buffer_stdout()
         await main(nil)
+        // A report that never reached its reader (disk full, closed pipe) is a failed command.
+        let error = skillpulse_stdout_write_error()
+        if error != 0 {
+            let cause = error > 0 ? String(cString: strerror(error)) : "a write failed (disk full or output closed?)"
+            FileHandle.standardError.write(Data("skillpulse: could not write the output to stdout: \(cause)\n".utf8))
+            Foundation.exit(1)
+        }
     }
 }

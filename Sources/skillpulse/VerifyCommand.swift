@@ -16,7 +16,7 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         let path = options.paths.databasePath
         let report = try CLI.run(path: path) {
-            try DatabaseVerifier.verify(try DatabaseOpener.openReader(path: path), path: path)
+            try DatabaseVerifier.verify(try DatabaseOpener.openReadOnlyQueue(path: path), path: path)
         }
         print("database: \(path) (schema V\(report.schemaVersion), this binary knows V\(report.latestKnownVersion))")
         print("integrity_check: " + (report.integrityOK ? "ok" : "FAILED"))

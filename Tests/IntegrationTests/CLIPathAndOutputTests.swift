@@ -41,9 +41,11 @@ struct CLIPathAndOutputTests {
                 try Binaries.runProcess(Binaries.url("skillpulse"), command + ["--db", database],
                                         currentDirectory: workingDirectory)
             }
-            #expect(result.status == 1, "\(command): \(result.status) \(result.stderr)")
-            #expect(result.stderr.split(separator: "\n").count == 1 && !result.stderr.contains("Backtracing"),
-                    "\(command): \(result.stderr)")
+            // An empty argument is malformed usage (ArgumentParser's exit 64 and usage text); the rest are
+            // one-line failures.
+            #expect(result.status == (path.isEmpty ? 64 : 1), "\(command): \(result.status) \(result.stderr)")
+            #expect(path.isEmpty || result.stderr.split(separator: "\n").count == 1, "\(command): \(result.stderr)")
+            #expect(!result.stderr.contains("Backtracing"), "\(command): \(result.stderr)")
         }
     }
 
@@ -56,8 +58,14 @@ struct CLIPathAndOutputTests {
         #expect(await demo.waitForOutput("demo: 500 invocations sent", timeout: .seconds(20)),
                 "nothing reached the file while demo ran: \(demo.output) \(demo.errors)")
         kill(demo.process.processIdentifier, SIGINT)
-        _ = await demo.waitForExit(timeout: .seconds(10))
+        let status = await demo.waitForExit(timeout: .seconds(10))
+        #expect(status == 130, "\(String(describing: status))")
         #expect(demo.output.hasPrefix("demo traffic:"), "\(demo.output)")
+        // The total acknowledged so far is the last line, and ingest holds at least that many.
+        let last = try #require(demo.output.split(separator: "\n").last.map(String.init))
+        #expect(last.hasSuffix("invocations sent (interrupted)"), "\(demo.output)")
+        let total = try #require(Int(last.split(separator: " ")[1]))
+        #expect(try IngestTraffic.count(daemon.databasePath) >= total)
         #expect(await daemon.stop() == 0)
     }
 
@@ -77,5 +85,37 @@ struct CLIPathAndOutputTests {
         #expect(!tail.errors.contains("Fatal error") && !tail.errors.contains("Backtracing"), "\(tail.errors)")
         #expect(tail.output.split(separator: "\n").count == 2, "\(tail.output)")
         #expect(await daemon.stop() == 0)
+    }
+
+    /// `skillpulse status > /dev/full`: the report was lost, so the command failed (before: exit 0).
+    @Test func outputThatCannotBeWrittenFailsTheCommand() throws {
+        let directory = try TemporaryDirectory("dev-full")
+        let database = directory.path("skillpulse.db")
+        try #require(try Binaries.skillpulse(["migrate", "--db", database]).status == 0)
+        let process = Process()
+        process.executableURL = Binaries.url("skillpulse")
+        process.arguments = ["status", "--db", database]
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/full"))
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1, "\(message)")
+        #expect(message.hasPrefix("skillpulse: could not write the output to stdout:"), "\(message)")
+    }
+
+    /// `backup ''` is a usage error like any malformed argument; `--create-dir` names the part of the path
+    /// that stops it and why.
+    @Test func emptyBackupDestinationAndBlockedCreateDir() throws {
+        let directory = try TemporaryDirectory("usage")
+        let database = directory.path("skillpulse.db")
+        try #require(try Binaries.skillpulse(["migrate", "--db", database]).status == 0)
+        let empty = try Binaries.skillpulse(["backup", "--db", database, ""])
+        #expect(empty.status == 64 && empty.stderr.contains("destination is empty"), "\(empty.status) \(empty.stderr)")
+        _ = FileManager.default.createFile(atPath: directory.path("plain"), contents: Data("x".utf8))
+        let blocked = try Binaries.skillpulse(["migrate", "--create-dir", "--db", directory.path("plain/sub/new.db")])
+        #expect(blocked.status == 1 && blocked.stderr.contains("\(directory.path("plain")) is a file, not a directory"),
+                "\(blocked.stderr)")
     }
 }

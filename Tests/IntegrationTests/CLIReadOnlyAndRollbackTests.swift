@@ -41,6 +41,27 @@ struct CLIReadOnlyAndRollbackTests {
         #expect(readOnly.status == 0 && readOnly.stdout.contains("current:  V8"), "\(readOnly.stderr)")
     }
 
+    /// The live database in WAL mode, no daemon running (so no `-wal`/`-shm`): every command that only reads
+    /// — the source side of `backup` too — leaves the directory exactly as it was (before: SQLite created
+    /// `-wal` and `-shm` to read it, and an operator who may not write the directory could not read it at all).
+    @Test func readingAWALDatabaseAtRestCreatesNoSidecars() async throws {
+        let directory = try TemporaryDirectory("wal-at-rest")
+        let database = directory.path("db/skillpulse.db")
+        try #require(try Binaries.skillpulse(["migrate", "--create-dir", "--db", database]).status == 0)
+        let databaseDirectory = directory.path("db")
+        let before = try Self.fingerprint(databaseDirectory)
+        #expect(before.keys.sorted() == ["skillpulse.db"], "\(before.keys)")
+        for command in [["status"], ["status", "--json"], ["verify"], ["migrate", "--dry-run"], ["rollback", "--dry-run"],
+                        ["backup", directory.path("copy.db")]] {
+            let result = try await OutsideTools.skillpulse(command + ["--db", database])
+            #expect(result.status == 0, "\(command): \(result.stderr)")
+            #expect(try Self.fingerprint(databaseDirectory) == before, "\(command) changed \(databaseDirectory)")
+        }
+        // A daemon then opens it normally and sees every row the reads saw.
+        let restored = try await OutsideTools.skillpulse(["verify", "--db", directory.path("copy.db")])
+        #expect(restored.status == 0, "\(restored.stderr)")
+    }
+
     @Test func aDryRunOnAMissingFileCreatesNothing() async throws {
         let directory = try TemporaryDirectory("dry-missing")
         let database = directory.path("new/skillpulse.db")

@@ -19,14 +19,15 @@ public enum DatabaseBackup {
     public static func backup(from source: some DatabaseReader, to destination: String, overwrite: Bool) throws
         -> BackupReport
     {
-        try checkDestination(destination, source: source.path, overwrite: overwrite)
+        let sourcePath = DatabaseOpener.filePath(of: source.path)
+        try checkDestination(destination, source: sourcePath, overwrite: overwrite)
         // A wrong SKILLPULSE_DB must not make a nightly backup of an empty or foreign file look fine.
-        let schema = try DatabaseOpener.mapOpenErrors(path: source.path) {
+        let schema = try DatabaseOpener.mapOpenErrors(path: sourcePath) {
             try source.read { db in try SchemaMigrator().status(db).current }
         }
         guard schema > 0 else {
-            throw StoreError.wrongFile(path: source.path, detail: "has no SkillPulse schema (no applied migrations); "
-                                       + "refusing to back it up — is --db right? (`skillpulse status --db \(source.path)`)")
+            throw StoreError.wrongFile(path: sourcePath, detail: "has no SkillPulse schema (no applied migrations); "
+                                       + "refusing to back it up — is --db right? (`skillpulse status --db \(ShellQuoting.quote(sourcePath))`)")
         }
         let directory = PathInput.directory(of: destination)
         let name = (destination as NSString).lastPathComponent
@@ -49,11 +50,11 @@ public enum DatabaseBackup {
         let counts: [TableCount]
         do {
             counts = try DatabaseOpener.mapOpenErrors(path: destination) {
-                try standalone(partial, destination: destination, source: source.path)
+                try standalone(partial, destination: destination, source: sourcePath)
             }
         } catch StoreError.corrupt(_, let detail) {
             // A consistent copy of a sound database is sound: the damage is in the source.
-            throw StoreError.corrupt(path: source.path, detail: "its backup copy failed integrity_check: \(detail)")
+            throw StoreError.corrupt(path: sourcePath, detail: "its backup copy failed integrity_check: \(detail)")
         }
         if overwrite { DatabaseInspection.removeSidecars(of: destination) }
         guard rename(partial, destination) == 0 else {

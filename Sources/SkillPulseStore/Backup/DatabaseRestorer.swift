@@ -44,7 +44,7 @@ public enum DatabaseRestorer {
         var configuration = Configuration()
         configuration.readonly = true
         return try DatabaseOpener.mapOpenErrors(path: source) {
-            let queue = try DatabaseQueue(path: source, configuration: configuration)
+            let queue = try DatabaseQueue(path: DatabaseOpener.readOnlyLocation(of: source), configuration: configuration)
             defer { try? queue.close() }
             return try queue.read { db in
                 let problems = try DatabaseInspection.integrity(db)
@@ -93,7 +93,7 @@ public enum DatabaseRestorer {
         var configuration = Configuration()
         configuration.readonly = true
         let backup = try DatabaseOpener.mapOpenErrors(path: source) {
-            try DatabaseQueue(path: source, configuration: configuration)
+            try DatabaseQueue(path: DatabaseOpener.readOnlyLocation(of: source), configuration: configuration)
         }
         defer { try? backup.close() }
         let counts = try DatabaseOpener.mapOpenErrors(path: target) { () throws -> [TableCount] in
