@@ -60,7 +60,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "SkillPulseAnalytics"),
+        .target(name: "SkillPulseAnalytics", dependencies: ["SkillPulseCore"]),
         .target(
             name: "SkillPulseDaemon",
             dependencies: [

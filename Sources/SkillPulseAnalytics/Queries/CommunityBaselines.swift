@@ -1,0 +1,84 @@
+/// One skill across every user: `get_community_baselines` and the `skill_community_baselines` row.
+public struct CommunityBaseline: Sendable, Encodable, Equatable {
+    public let skillName: String
+    public let totalUsers: Int
+    public let totalInvocations: Int
+    public let globalCompletionRate: Double
+    public let globalAvgDurationSeconds: Double?
+    public let p50Duration: Double?
+    public let p95Duration: Double?
+    public let mostCommonWorkflowPhase: String?
+    /// Where this skill's completion rate ranks among all skills (0–100).
+    public let effectivenessPercentile: Double
+
+    enum CodingKeys: String, CodingKey {
+        case skillName = "skill_name", totalUsers = "total_users", totalInvocations = "total_invocations"
+        case globalCompletionRate = "global_completion_rate", globalAvgDurationSeconds = "global_avg_duration_seconds"
+        case p50Duration = "p50_duration", p95Duration = "p95_duration"
+        case mostCommonWorkflowPhase = "most_common_workflow_phase", effectivenessPercentile = "effectiveness_percentile"
+    }
+}
+
+/// A user's figures for one skill beside the community's (`compare_to_baseline`).
+public struct BaselineComparison: Sendable, Encodable, Equatable {
+    public let skillName: String
+    public let userInvocations: Int
+    public let userCompletionRate: Double
+    public let userAvgDurationSeconds: Double?
+    public let communityCompletionRate: Double
+    public let communityAvgDurationSeconds: Double?
+    /// The share of this skill's users with a lower completion rate (ties count half), 0–100.
+    public let completionRatePercentile: Double
+    /// The share of its users who are slower on average (ties count half), 0–100; nil without durations.
+    public let speedPercentile: Double?
+    public let totalUsers: Int
+
+    enum CodingKeys: String, CodingKey {
+        case skillName = "skill_name", userInvocations = "user_invocations", userCompletionRate = "user_completion_rate"
+        case userAvgDurationSeconds = "user_avg_duration_seconds", communityCompletionRate = "community_completion_rate"
+        case communityAvgDurationSeconds = "community_avg_duration_seconds"
+        case completionRatePercentile = "completion_rate_percentile", speedPercentile = "speed_percentile"
+        case totalUsers = "total_users"
+    }
+}
+
+extension AnalyticsState {
+    /// Every skill's baseline, most invoked first. Percentiles of durations are exact over the durations
+    /// held in memory (the retention window). Requires `prepare()`.
+    public func communityBaselines() -> [CommunityBaseline] {
+        let rates = totals.values.compactMap(\.completionRate)
+        return totals.map { name, totals in
+            let durations = series[name].map { $0.durations(in: $0.window(from: .min, to: .max)) }?.sorted() ?? []
+            return CommunityBaseline(
+                skillName: name, totalUsers: totals.users.count, totalInvocations: totals.invocations,
+                globalCompletionRate: totals.completionRate ?? 0, globalAvgDurationSeconds: totals.averageDuration,
+                p50Duration: Descriptive.quantile(sorted: durations, 0.5),
+                p95Duration: Descriptive.quantile(sorted: durations, 0.95),
+                mostCommonWorkflowPhase: totals.mostCommonPhase,
+                effectivenessPercentile: Descriptive.percentileRank(totals.completionRate ?? 0, among: rates) ?? 0)
+        }
+        .sorted { $0.totalInvocations > $1.totalInvocations
+            || ($0.totalInvocations == $1.totalInvocations && $0.skillName < $1.skillName) }
+    }
+
+    /// The user's skills (or one of them) beside the community; nil when the user (or that skill for the user)
+    /// has no invocations.
+    public func compareToBaseline(user: String, skill: String?) -> [BaselineComparison]? {
+        let names = skill.map { [$0] } ?? totals.keys.filter { totals[$0]!.users[user] != nil }.sorted()
+        var result: [BaselineComparison] = []
+        for name in names {
+            guard let totals = totals[name], let mine = totals.users[user] else { continue }
+            let rates = totals.users.values.map(\.completionRate)
+            let speeds = totals.users.values.compactMap(\.averageDuration)
+            result.append(BaselineComparison(
+                skillName: name, userInvocations: mine.invocations, userCompletionRate: mine.completionRate,
+                userAvgDurationSeconds: mine.averageDuration, communityCompletionRate: totals.completionRate ?? 0,
+                communityAvgDurationSeconds: totals.averageDuration,
+                completionRatePercentile: Descriptive.percentileRank(mine.completionRate, among: rates) ?? 0,
+                // Faster is better: rank the negated means.
+                speedPercentile: mine.averageDuration.flatMap { Descriptive.percentileRank(-$0, among: speeds.map { -$0 }) },
+                totalUsers: totals.users.count))
+        }
+        return result.isEmpty ? nil : result
+    }
+}

@@ -1,0 +1,142 @@
+/// One skill's invocations in time order with prefix sums, so any window's count, completions and mean
+/// duration cost two binary searches, whatever its length.
+///
+/// Invocations usually arrive in time order and are appended in O(1); one that is older than the newest
+/// (a client's back-dated `invoked_at`) marks the series unsorted, and the next query re-sorts it once.
+public struct SkillSeries: Sendable {
+    struct Entry: Sendable {
+        var time: Int64
+        var completed: Bool
+        /// NaN when the invocation carried no duration.
+        var duration: Double
+    }
+
+    private var entries: [Entry] = []
+    /// completedPrefix[i] = completed invocations among entries[0..<i]; likewise the others.
+    private var completedPrefix: [Int32] = [0]
+    private var durationSumPrefix: [Double] = [0]
+    private var durationCountPrefix: [Int32] = [0]
+    private var sorted = true
+
+    public init() {}
+
+    public var count: Int { entries.count }
+    public var newest: Int64? { sorted ? entries.last?.time : entries.map(\.time).max() }
+
+    public mutating func append(time: Int64, completed: Bool, duration: Double?) {
+        let entry = Entry(time: time, completed: completed, duration: duration ?? .nan)
+        if sorted, let last = entries.last, last.time > time { sorted = false }
+        entries.append(entry)
+        if sorted { extendPrefixes(with: entry) }
+    }
+
+    /// Re-sorts and rebuilds the prefix sums if an out-of-order append left them stale.
+    public mutating func prepare() {
+        guard !sorted else { return }
+        entries.sort { $0.time < $1.time }
+        completedPrefix = [0]
+        durationSumPrefix = [0]
+        durationCountPrefix = [0]
+        completedPrefix.reserveCapacity(entries.count + 1)
+        durationSumPrefix.reserveCapacity(entries.count + 1)
+        durationCountPrefix.reserveCapacity(entries.count + 1)
+        for entry in entries { extendPrefixes(with: entry) }
+        sorted = true
+    }
+
+    /// Drops invocations older than `cutoff` (memory is bounded by the longest window asked for).
+    public mutating func prune(before cutoff: Int64) {
+        prepare()
+        let drop = lowerBound(cutoff)
+        guard drop > 0 else { return }
+        entries.removeFirst(drop)
+        completedPrefix.removeFirst(drop)
+        durationSumPrefix.removeFirst(drop)
+        durationCountPrefix.removeFirst(drop)
+    }
+
+    private mutating func extendPrefixes(with entry: Entry) {
+        completedPrefix.append(completedPrefix[completedPrefix.count - 1] + (entry.completed ? 1 : 0))
+        let hasDuration = !entry.duration.isNaN
+        durationSumPrefix.append(durationSumPrefix[durationSumPrefix.count - 1] + (hasDuration ? entry.duration : 0))
+        durationCountPrefix.append(durationCountPrefix[durationCountPrefix.count - 1] + (hasDuration ? 1 : 0))
+    }
+
+    /// The first index whose time is ≥ `time`. Requires `prepare()`.
+    private func lowerBound(_ time: Int64) -> Int {
+        var low = 0
+        var high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if entries[middle].time < time { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// Figures of the half-open window [start, end). Requires `prepare()`.
+    public func window(from start: Int64, to end: Int64) -> WindowFigures {
+        let lower = lowerBound(start)
+        let upper = Swift.max(lower, lowerBound(end))
+        let durations = Int(durationCountPrefix[upper] - durationCountPrefix[lower])
+        return WindowFigures(
+            invocations: upper - lower,
+            completed: Int(completedPrefix[upper] - completedPrefix[lower]),
+            durationSum: durationSumPrefix[upper] - durationSumPrefix[lower],
+            durations: durations,
+            range: lower..<upper)
+    }
+
+    /// `count` consecutive buckets of `width` ms starting at `start`, in one walk over the entries they hold
+    /// (cheaper than two binary searches per bucket when there are many buckets). Requires `prepare()`.
+    public func buckets(from start: Int64, width: Int64, count: Int) -> [BucketFigures] {
+        var result = Array(repeating: BucketFigures(), count: count)
+        let end = start + width * Int64(count)
+        var index = lowerBound(start)
+        while index < entries.count, entries[index].time < end {
+            let entry = entries[index]
+            let slot = Int((entry.time - start) / width)
+            result[slot].invocations += 1
+            if entry.completed { result[slot].completed += 1 }
+            if !entry.duration.isNaN {
+                result[slot].durationSum += entry.duration
+                result[slot].durations += 1
+            }
+            index += 1
+        }
+        return result
+    }
+
+    /// The durations of a window, for percentiles. Requires `prepare()`.
+    public func durations(in figures: WindowFigures) -> [Double] {
+        var values: [Double] = []
+        values.reserveCapacity(figures.durations)
+        for index in figures.range where !entries[index].duration.isNaN { values.append(entries[index].duration) }
+        return values
+    }
+}
+
+/// Counts and sums over one time window of one skill.
+public struct WindowFigures: Sendable, Equatable {
+    public let invocations: Int
+    public let completed: Int
+    public let durationSum: Double
+    /// Invocations that carried a duration.
+    public let durations: Int
+    let range: Range<Int>
+
+    public var completionRate: Double? { invocations > 0 ? Double(completed) / Double(invocations) : nil }
+    public var averageDuration: Double? { durations > 0 ? durationSum / Double(durations) : nil }
+}
+
+/// Counts and sums of one bucket (of `SkillSeries.buckets`).
+public struct BucketFigures: Sendable, Equatable {
+    public var invocations = 0
+    public var completed = 0
+    public var durationSum = 0.0
+    public var durations = 0
+
+    public init() {}
+
+    public var completionRate: Double? { invocations > 0 ? Double(completed) / Double(invocations) : nil }
+    public var averageDuration: Double? { durations > 0 ? durationSum / Double(durations) : nil }
+}
