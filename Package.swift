@@ -98,9 +98,26 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(
+            name: "SkillPulseAnalyticsService",
+            dependencies: [
+                "SkillPulseCore",
+                "SkillPulseStore",
+                "SkillPulseWire",
+                "SkillPulseDaemon",
+                "SkillPulseAnalytics",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "analytics",
-            dependencies: ["SkillPulseDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "SkillPulseDaemon", "SkillPulseAnalyticsService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .executableTarget(
             name: "realtime-gateway",

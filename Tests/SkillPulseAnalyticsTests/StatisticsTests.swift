@@ -16,6 +16,7 @@ struct StatisticsTests {
         #expect(Descriptive.percentileRank(3, among: [1, 2, 3, 4]) == 62.5)
         #expect(Descriptive.percentileRank(0, among: [1, 2]) == 0)
         #expect(Descriptive.percentileRank(5, among: [5, 5]) == 50)
+        #expect(Descriptive.percentileRank(3, sorted: [1, 2, 3, 3, 4]) == 60 && Descriptive.percentileRank(9, sorted: [1]) == 100)
     }
 
     @Test func zAndMADScores() throws {

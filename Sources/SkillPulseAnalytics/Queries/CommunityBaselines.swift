@@ -45,17 +45,18 @@ public struct BaselineComparison: Sendable, Encodable, Equatable {
 extension AnalyticsState {
     /// Every skill's baseline, most invoked first. Percentiles of durations are exact over the durations
     /// held in memory (the retention window). Requires `prepare()`.
-    public func communityBaselines() -> [CommunityBaseline] {
-        let rates = totals.values.compactMap(\.completionRate)
+    public mutating func communityBaselines() -> [CommunityBaseline] {
+        refreshQuantiles()
+        let rates = totals.values.compactMap(\.completionRate).sorted()
         return totals.map { name, totals in
-            let durations = series[name].map { $0.durations(in: $0.window(from: .min, to: .max)) }?.sorted() ?? []
+            let quantiles = durationQuantiles[name]
             return CommunityBaseline(
                 skillName: name, totalUsers: totals.users.count, totalInvocations: totals.invocations,
                 globalCompletionRate: totals.completionRate ?? 0, globalAvgDurationSeconds: totals.averageDuration,
-                p50Duration: Descriptive.quantile(sorted: durations, 0.5),
-                p95Duration: Descriptive.quantile(sorted: durations, 0.95),
+                p50Duration: quantiles?.p50 ?? nil,
+                p95Duration: quantiles?.p95 ?? nil,
                 mostCommonWorkflowPhase: totals.mostCommonPhase,
-                effectivenessPercentile: Descriptive.percentileRank(totals.completionRate ?? 0, among: rates) ?? 0)
+                effectivenessPercentile: Descriptive.percentileRank(totals.completionRate ?? 0, sorted: rates) ?? 0)
         }
         .sorted { $0.totalInvocations > $1.totalInvocations
             || ($0.totalInvocations == $1.totalInvocations && $0.skillName < $1.skillName) }

@@ -17,6 +17,9 @@ public struct AnalyticsState: Sendable {
     /// Pairs and skills whose figures changed since the last `takeChanges()`, for the derived tables.
     var changedPairs: Set<SkillPair> = []
     var changedSkills: Set<String> = []
+    /// p50 and p95 of each skill's durations, recomputed only for skills that changed since.
+    var durationQuantiles: [String: (p50: Double?, p95: Double?)] = [:]
+    var staleQuantiles: Set<String> = []
     /// Bumped on every applied invocation: the `metrics` topic publishes only when it moved.
     public private(set) var generation = 0
 
@@ -38,6 +41,7 @@ public struct AnalyticsState: Sendable {
             .append(time: record.invokedAt, completed: record.completed, duration: record.durationSeconds)
         totals[record.skillName, default: SkillTotals()].add(record)
         changedSkills.insert(record.skillName)
+        staleQuantiles.insert(record.skillName)
 
         let inserted = sessionSkills[record.sessionID, default: []].insert(record.skillName).inserted
         guard inserted else { return true }
@@ -51,14 +55,48 @@ public struct AnalyticsState: Sendable {
         return true
     }
 
+    /// Moves past invocation ids that cannot be applied (a row with no usable timestamp), so a resync does
+    /// not read them again.
+    public mutating func skip(through id: Int64) {
+        lastInvocationID = Swift.max(lastInvocationID, id)
+    }
+
+    /// Marks skills and pairs changed again (their write failed and must be retried).
+    public mutating func markChanged(skills: Set<String>, pairs: Set<SkillPair>) {
+        changedSkills.formUnion(skills)
+        changedPairs.formUnion(pairs)
+    }
+
+    /// Every pair seen together in at least `minimumTogether` sessions, with its association.
+    public func pairs(minimumTogether: Int) -> [(SkillPair, Association)] {
+        var result: [(SkillPair, Association)] = []
+        for (a, partners) in together {
+            for (b, count) in partners where a < b && count >= minimumTogether {
+                if let association = association(a, b) { result.append((SkillPair(a, b), association)) }
+            }
+        }
+        return result
+    }
+
     /// Re-sorts any series an out-of-order invocation left unsorted; queries need it.
     public mutating func prepare() {
         for name in series.keys { series[name]!.prepare() }
     }
 
+    /// Brings the cached duration percentiles of changed skills up to date. Requires `prepare()`.
+    mutating func refreshQuantiles() {
+        for name in staleQuantiles {
+            let durations = series[name].map { $0.durations(in: $0.window(from: .min, to: .max)) }?.sorted() ?? []
+            durationQuantiles[name] = (Descriptive.quantile(sorted: durations, 0.5),
+                                       Descriptive.quantile(sorted: durations, 0.95))
+        }
+        staleQuantiles = []
+    }
+
     /// Frees memory: invocations older than `cutoff` leave the time series (lifetime totals stay).
     public mutating func prune(before cutoff: Int64) {
         for name in series.keys { series[name]!.prune(before: cutoff) }
+        staleQuantiles.formUnion(series.keys)
     }
 
     /// The skills and pairs that changed since the last call, and forgets them.

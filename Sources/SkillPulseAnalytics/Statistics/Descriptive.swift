@@ -37,6 +37,27 @@ public enum Descriptive {
         return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - Double(lower))
     }
 
+    /// `percentileRank` against a population sorted ascending, in O(log n).
+    public static func percentileRank(_ value: Double, sorted population: [Double]) -> Double? {
+        guard !population.isEmpty else { return nil }
+        func bound(_ includeEqual: Bool) -> Int {
+            var low = 0
+            var high = population.count
+            while low < high {
+                let middle = (low + high) / 2
+                if population[middle] < value || (includeEqual && population[middle] == value) {
+                    low = middle + 1
+                } else {
+                    high = middle
+                }
+            }
+            return low
+        }
+        let below = bound(false)
+        let equal = bound(true) - below
+        return 100 * (Double(below) + 0.5 * Double(equal)) / Double(population.count)
+    }
+
     /// The percentile rank of `value` among `population` (0–100): the share below it plus half the share equal
     /// to it, so the middle of a tie ranks in the middle.
     public static func percentileRank(_ value: Double, among population: [Double]) -> Double? {

@@ -132,6 +132,13 @@ public enum DaemonBootstrap {
         }
     }
 
+    /// The connection a reader daemon writes its derived tables through (short IMMEDIATE transactions).
+    public static func openDerivedWriter(paths: SkillPulsePaths, service: String) async throws -> DerivedTableWriter {
+        try await startupDatabaseWork(service, path: paths.databasePath) {
+            try DerivedTableWriter(path: paths.databasePath, label: "\(service)-writer")
+        }
+    }
+
     private static func startupDatabaseWork<T: Sendable>(_ service: String, path: String,
                                                          _ body: @escaping @Sendable () throws -> T)
         async throws -> T

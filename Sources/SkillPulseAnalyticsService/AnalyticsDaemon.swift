@@ -1,0 +1,90 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SkillPulseAnalytics
+import SkillPulseCore
+import SkillPulseDaemon
+import SkillPulseStore
+import SkillPulseWire
+
+/// Assembles `analytics`: the checked database, the state rebuilt from it, the follower of ingest's stream,
+/// the derived-table writer, the event hub and the socket server.
+public enum AnalyticsDaemon {
+    public static let service = "analytics"
+
+    public static func run(options: DaemonOptions, settings: AnalyticsSettings, runtime: DaemonRuntime) async throws {
+        let logger = runtime.logger
+        let (paths, _) = try options.checkedPaths(environment: ProcessInfo.processInfo.environment)
+        let (pool, schemaVersion) = try await DaemonBootstrap.openCheckedReader(paths: paths, service: service)
+        let writer = try await DaemonBootstrap.openDerivedWriter(paths: paths, service: service)
+        let context = try DaemonBootstrap.context(service: service, options: options, schemaVersion: schemaVersion,
+                                                  logger: logger)
+        let engine = AnalyticsEngine(settings: settings)
+        let follower = IngestFollower(reader: pool, engine: engine, ingestSocket: paths.socketPath(for: "ingest"),
+                                      logger: logger)
+        // The state comes from the database alone, before READY: a restart answers as before it.
+        let loadStart = ContinuousClock.now
+        try await follower.catchUp()
+        engine.prune(now: UTCTimestamp.now().millisecondsSinceEpoch)
+        let stored = try await pool.read { db in try AnalyticsTables.dependencies(in: db) }
+        engine.setSeeds(engine.read { state in
+            stored.filter { state.association($0.skillA, $0.skillB) == nil }.map {
+                SeededDependency(skillA: $0.skillA, skillB: $0.skillB, coOccurrenceCount: $0.coOccurrenceCount,
+                                 liftScore: $0.liftScore ?? 0)
+            }
+        })
+        let loaded = engine.figures()
+        logger.info("state rebuilt from the database", metadata: [
+            "invocations": "\(loaded.applied)", "skills": "\(loaded.skills)", "sessions": "\(loaded.sessions)",
+            "seconds": "\((ContinuousClock.now - loadStart).seconds)",
+        ])
+
+        let database = DatabaseObservation()
+        database.record(walEnabled: try await DaemonBootstrap.probeJournalMode(pool))
+        let counters = WireServerCounters()
+        let monitor = LivenessMonitor(activity: { counters.repliesWritten }, probes: [
+            LivenessProbe(name: "database") { database.record(walEnabled: try await DaemonBootstrap.probeJournalMode(pool)) },
+            LivenessProbe(name: "event loop") { try await EventLoopProbe.check() },
+        ])
+        let hub = AnalyticsEventHub()
+        let handler = AnalyticsHandler(engine: engine, follower: follower, hub: hub, monitor: monitor, database: database,
+                                       context: context, counters: counters)
+        let server = WireServer(listener: context.listener, handler: handler,
+                                configuration: context.serverConfiguration, counters: counters, logger: logger)
+        try await server.bind()
+        let status = SystemdService(logger: logger, waitUntilReady: { await server.waitUntilListening() },
+                                    liveness: { handler.liveness() }) {
+            let figures = engine.figures()
+            return "\(figures.applied) invocations, \(figures.skills) skills, last id \(figures.lastID); "
+                + (follower.streamProblem == nil ? "following ingest" : "not following ingest")
+                + "; \(hub.subscriberCount) subscribers"
+        }
+        let recorder = AnomalyRecorder(engine: engine, writer: writer, hub: hub)
+        try await runtime.run(services: [
+            .init(service: monitor),
+            .init(service: follower),
+            .init(service: DerivedTableSync(engine: engine, writer: writer, recorder: recorder, logger: logger)),
+            .init(service: MetricsPublisher(engine: engine, hub: hub)),
+            .init(service: AnalyticsServingService(server: server, hub: hub)),
+            .init(service: status),
+        ])
+        try? writer.close()
+        logger.info("analytics stopped cleanly")
+    }
+}
+
+/// Runs the socket server; at shutdown it stops accepting requests and ends the subscribers' streams after
+/// what is queued, so their connections can finish.
+struct AnalyticsServingService: Service {
+    let server: WireServer<AnalyticsHandler>
+    let hub: AnalyticsEventHub
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await server.run()
+        } onGracefulShutdown: {
+            server.beginDraining()
+            hub.close()
+        }
+    }
+}

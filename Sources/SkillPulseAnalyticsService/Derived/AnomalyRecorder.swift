@@ -1,0 +1,80 @@
+import SkillPulseAnalytics
+import SkillPulseCore
+import SkillPulseStore
+
+/// The background anomaly pass: what `detect_anomalies` finds with the default criteria is recorded in
+/// `skill_anomalies` once (keyed by skill and type while it stays open), resolved when it clears, and
+/// published as `anomaly` events with `state` open or resolved.
+final class AnomalyRecorder: Sendable {
+    /// What an open anomaly's event carries.
+    struct Event: Encodable, Sendable {
+        let id: Int64
+        let skillName: String
+        let metric: String
+        let anomalyType: String
+        let baselineValue: Double?
+        let observedValue: Double?
+        let deviationScore: Double?
+        let detectedAt: String
+        let resolvedAt: String?
+        let state: String
+
+        enum CodingKeys: String, CodingKey {
+            case id, skillName = "skill_name", metric, anomalyType = "anomaly_type", baselineValue = "baseline_value"
+            case observedValue = "observed_value", deviationScore = "deviation_score", detectedAt = "detected_at"
+            case resolvedAt = "resolved_at", state
+        }
+    }
+
+    private struct Key: Hashable {
+        let skill: String
+        let type: String
+    }
+
+    let engine: AnalyticsEngine
+    let writer: DerivedTableWriter
+    let hub: AnalyticsEventHub
+
+    init(engine: AnalyticsEngine, writer: DerivedTableWriter, hub: AnalyticsEventHub) {
+        self.engine = engine
+        self.writer = writer
+        self.hub = hub
+    }
+
+    /// One pass at `now`; returns the events it published.
+    @discardableResult
+    func pass(now: UTCTimestamp) async throws -> [Event] {
+        let criteria = engine.anomalyCriteria()
+        let found = engine.read { $0.anomalies(criteria, now: now.millisecondsSinceEpoch) }
+        let stamp = now.normalized
+        let events = try await writer.write { db -> [Event] in
+            // The table is the record of what is open (another analytics run, or this one before a restart,
+            // may have opened rows): read it inside the same transaction that changes it.
+            let open = try AnalyticsTables.openAnomalies(in: db)
+            let openKeys = Dictionary(open.map { (Key(skill: $0.skillName, type: $0.anomalyType), $0) },
+                                      uniquingKeysWith: { first, _ in first })
+            let current = Set(found.map { Key(skill: $0.skillName, type: $0.anomalyType.rawValue) })
+            var events: [Event] = []
+            for anomaly in found where openKeys[Key(skill: anomaly.skillName, type: anomaly.anomalyType.rawValue)] == nil {
+                let id = try AnalyticsTables.insertAnomaly(
+                    skillName: anomaly.skillName, anomalyType: anomaly.anomalyType.rawValue, detectedAt: stamp,
+                    baselineValue: anomaly.baselineValue, observedValue: anomaly.observedValue,
+                    deviationScore: anomaly.deviationScore, in: db)
+                events.append(Event(id: id, skillName: anomaly.skillName, metric: anomaly.metric,
+                                    anomalyType: anomaly.anomalyType.rawValue, baselineValue: anomaly.baselineValue,
+                                    observedValue: anomaly.observedValue, deviationScore: anomaly.deviationScore,
+                                    detectedAt: stamp, resolvedAt: nil, state: "open"))
+            }
+            for (key, row) in openKeys where !current.contains(key) {
+                try AnalyticsTables.resolveAnomaly(id: row.id, at: stamp, in: db)
+                let metric = Anomaly.Kind(rawValue: key.type)?.metric ?? "unknown"
+                events.append(Event(id: row.id, skillName: key.skill, metric: metric, anomalyType: key.type,
+                                    baselineValue: nil, observedValue: nil, deviationScore: nil,
+                                    detectedAt: row.detectedAt, resolvedAt: stamp, state: "resolved"))
+            }
+            return events
+        }
+        for event in events { hub.publish(.anomaly, data: event) }
+        return events
+    }
+}

@@ -1,0 +1,103 @@
+import Logging
+import ServiceLifecycle
+import SkillPulseAnalytics
+import SkillPulseCore
+import SkillPulseStore
+
+/// Writes what changed into the derived tables every `flushInterval` (baselines, dependencies) and runs the
+/// anomaly pass every `anomalyInterval`: short transactions of at most `rowsPerTransaction` rows beside
+/// ingest's, never on the read path.
+final class DerivedTableSync: Service, Sendable {
+    let engine: AnalyticsEngine
+    let writer: DerivedTableWriter
+    let recorder: AnomalyRecorder
+    let logger: Logger
+    static let rowsPerTransaction = 2_000
+
+    init(engine: AnalyticsEngine, writer: DerivedTableWriter, recorder: AnomalyRecorder, logger: Logger) {
+        self.engine = engine
+        self.writer = writer
+        self.recorder = recorder
+        self.logger = logger
+    }
+
+    func run() async throws {
+        let settings = engine.settings
+        await cancelWhenGracefulShutdown {
+            var lastAnomalyPass = ContinuousClock.now
+            var lastPrune = ContinuousClock.now
+            // Lift depends on N (all sessions): when N has grown by 5 % since every pair was last written,
+            // rewrite them all so stored lifts do not drift.
+            var sessionsAtFullWrite = 0
+            while !Task.isCancelled {
+                try? await Task.sleep(for: settings.flushInterval)
+                do {
+                    sessionsAtFullWrite = try await self.flush(sessionsAtFullWrite: sessionsAtFullWrite)
+                } catch {
+                    self.logger.warning("could not write baselines or dependencies; retrying: \(error)")
+                }
+                if ContinuousClock.now - lastAnomalyPass >= settings.anomalyInterval {
+                    lastAnomalyPass = .now
+                    do { try await self.recorder.pass(now: .now()) } catch {
+                        self.logger.warning("anomaly pass failed; retrying at the next interval: \(error)")
+                    }
+                }
+                if ContinuousClock.now - lastPrune >= .seconds(3600) {
+                    lastPrune = .now
+                    self.engine.prune(now: UTCTimestamp.now().millisecondsSinceEpoch)
+                }
+            }
+        }
+        // What changed since the last flush still reaches the tables at shutdown.
+        _ = try? await flush(sessionsAtFullWrite: Int.max)
+    }
+
+    /// Writes changed baselines and pairs; returns the session count at the last full write of pairs.
+    func flush(sessionsAtFullWrite: Int) async throws -> Int {
+        let (skills, pairs) = engine.takeChanges()
+        let minimum = engine.settings.minimumCoOccurrence
+        let sessions = engine.figures().sessions
+        let rewriteAll = Double(sessions) >= Double(sessionsAtFullWrite) * 1.05 && sessionsAtFullWrite != Int.max
+        guard !skills.isEmpty || !pairs.isEmpty || rewriteAll else { return sessionsAtFullWrite }
+        do {
+            let stamp = UTCTimestamp.now().normalized
+            if !skills.isEmpty {
+                let rows = engine.read { $0.communityBaselines() }.map(BaselineRow.init)
+                for chunk in rows.chunked(Self.rowsPerTransaction) {
+                    try await writer.write { db in try AnalyticsTables.upsertBaselines(chunk, at: stamp, in: db) }
+                }
+            }
+            let dependencyRows: [DependencyRow] = engine.read { state in
+                let chosen = rewriteAll ? state.pairs(minimumTogether: minimum)
+                    : pairs.compactMap { pair in
+                        state.association(pair.first, pair.second).flatMap { $0.together >= minimum ? (pair, $0) : nil }
+                    }
+                return chosen.map { DependencyRow(skillA: $0.0.first, skillB: $0.0.second,
+                                                  coOccurrenceCount: $0.1.together, liftScore: $0.1.lift) }
+            }
+            for chunk in dependencyRows.chunked(Self.rowsPerTransaction) {
+                try await writer.write { db in try AnalyticsTables.upsertDependencies(chunk, at: stamp, in: db) }
+            }
+        } catch {
+            engine.markChanged(skills: skills, pairs: pairs)
+            throw error
+        }
+        return rewriteAll ? sessions : sessionsAtFullWrite
+    }
+}
+
+extension BaselineRow {
+    init(_ baseline: CommunityBaseline) {
+        self.init(skillName: baseline.skillName, totalUsers: baseline.totalUsers,
+                  totalInvocations: baseline.totalInvocations, globalCompletionRate: baseline.globalCompletionRate,
+                  globalAvgDurationSeconds: baseline.globalAvgDurationSeconds,
+                  mostCommonWorkflowPhase: baseline.mostCommonWorkflowPhase,
+                  effectivenessPercentile: baseline.effectivenessPercentile)
+    }
+}
+
+extension Array {
+    func chunked(_ size: Int) -> [[Element]] {
+        stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
+    }
+}

@@ -1,0 +1,17 @@
+/// The analytics daemon's tunables (its command-line options; docs/analytics.md explains each).
+public struct AnalyticsSettings: Sendable {
+    /// How often the background pass looks for anomalies and records them.
+    public var anomalyInterval: Duration = .seconds(60)
+    /// How often changed baselines and dependencies are written to their tables.
+    public var flushInterval: Duration = .seconds(2)
+    /// Sessions two skills must share before they count as a dependency.
+    public var minimumCoOccurrence = 3
+    /// Invocations the observed hour needs before it can raise an alert.
+    public var anomalyMinimumSamples = 10
+    /// The relative change (Sen's line, start to end) a significant trend also needs.
+    public var trendMinimumChange = 0.1
+    /// Invocations older than this leave memory (lifetime totals stay); no window may be longer.
+    public var retentionDays = 90
+
+    public init() {}
+}

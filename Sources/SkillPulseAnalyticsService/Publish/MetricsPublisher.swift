@@ -1,0 +1,38 @@
+import ServiceLifecycle
+import SkillPulseAnalytics
+import SkillPulseCore
+
+/// Publishes a compact top-skills update on the `metrics` topic at most once a second, and only when an
+/// invocation arrived since the last one (the gateway forwards it to dashboards).
+final class MetricsPublisher: Service, Sendable {
+    struct Update: Encodable, Sendable {
+        let topSkills: [TopSkill]
+        let timestamp: String
+        enum CodingKeys: String, CodingKey { case topSkills = "top_skills", timestamp }
+    }
+
+    let engine: AnalyticsEngine
+    let hub: AnalyticsEventHub
+    static let limit = 10
+
+    init(engine: AnalyticsEngine, hub: AnalyticsEventHub) {
+        self.engine = engine
+        self.hub = hub
+    }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var published = -1
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                let generation = self.engine.generation
+                guard generation != published, self.hub.hasSubscribers(for: .metrics) else { continue }
+                published = generation
+                let now = UTCTimestamp.now()
+                let top = self.engine.read { $0.topSkills(limit: Self.limit, windowMillis: 3_600_000,
+                                                          now: now.millisecondsSinceEpoch) }
+                self.hub.publish(.metrics, data: Update(topSkills: top, timestamp: now.normalized))
+            }
+        }
+    }
+}

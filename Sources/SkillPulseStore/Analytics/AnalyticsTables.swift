@@ -1,0 +1,123 @@
+import GRDB
+
+/// A row of `skill_anomalies` that has not been resolved.
+public struct OpenAnomalyRow: Sendable, Equatable {
+    public let id: Int64
+    public let skillName: String
+    public let anomalyType: String
+    public let detectedAt: String
+
+    public init(id: Int64, skillName: String, anomalyType: String, detectedAt: String) {
+        self.id = id
+        self.skillName = skillName
+        self.anomalyType = anomalyType
+        self.detectedAt = detectedAt
+    }
+}
+
+/// What analytics writes into `skill_community_baselines`.
+public struct BaselineRow: Sendable, Equatable {
+    public let skillName: String
+    public let totalUsers: Int
+    public let totalInvocations: Int
+    public let globalCompletionRate: Double
+    public let globalAvgDurationSeconds: Double?
+    public let mostCommonWorkflowPhase: String?
+    public let effectivenessPercentile: Double
+
+    public init(skillName: String, totalUsers: Int, totalInvocations: Int, globalCompletionRate: Double,
+                globalAvgDurationSeconds: Double?, mostCommonWorkflowPhase: String?, effectivenessPercentile: Double) {
+        self.skillName = skillName
+        self.totalUsers = totalUsers
+        self.totalInvocations = totalInvocations
+        self.globalCompletionRate = globalCompletionRate
+        self.globalAvgDurationSeconds = globalAvgDurationSeconds
+        self.mostCommonWorkflowPhase = mostCommonWorkflowPhase
+        self.effectivenessPercentile = effectivenessPercentile
+    }
+}
+
+/// A `skill_dependencies` row.
+public struct DependencyRow: Sendable, Equatable {
+    public let skillA: String
+    public let skillB: String
+    public let coOccurrenceCount: Int
+    public let liftScore: Double?
+
+    public init(skillA: String, skillB: String, coOccurrenceCount: Int, liftScore: Double?) {
+        self.skillA = skillA
+        self.skillB = skillB
+        self.coOccurrenceCount = coOccurrenceCount
+        self.liftScore = liftScore
+    }
+}
+
+/// The derived tables analytics owns: typed reads and writes, each meant for one short `BEGIN IMMEDIATE`
+/// transaction of `DerivedTableWriter`.
+public enum AnalyticsTables {
+    public static func openAnomalies(in db: Database) throws -> [OpenAnomalyRow] {
+        try Row.fetchAll(db, sql: """
+            SELECT id, skill_name, anomaly_type, detected_at FROM skill_anomalies WHERE resolved_at IS NULL ORDER BY id
+            """).map { OpenAnomalyRow(id: $0[0], skillName: $0[1] ?? "", anomalyType: $0[2] ?? "", detectedAt: $0[3] ?? "") }
+    }
+
+    /// Inserts a newly detected anomaly and returns its id.
+    public static func insertAnomaly(skillName: String, anomalyType: String, detectedAt: String, baselineValue: Double,
+                                     observedValue: Double, deviationScore: Double, in db: Database) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO skill_anomalies (skill_name, detected_at, anomaly_type, baseline_value, observed_value,
+                                         deviation_score)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [skillName, detectedAt, anomalyType, baselineValue, observedValue, deviationScore])
+        return db.lastInsertedRowID
+    }
+
+    public static func resolveAnomaly(id: Int64, at resolvedAt: String, in db: Database) throws {
+        try db.execute(sql: "UPDATE skill_anomalies SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL",
+                       arguments: [resolvedAt, id])
+    }
+
+    public static func upsertBaselines(_ rows: [BaselineRow], at updatedAt: String, in db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO skill_community_baselines (skill_name, total_users, total_invocations, global_completion_rate,
+                global_avg_duration_seconds, most_common_workflow_phase, effectiveness_percentile, last_updated)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(skill_name) DO UPDATE SET total_users = excluded.total_users,
+                total_invocations = excluded.total_invocations, global_completion_rate = excluded.global_completion_rate,
+                global_avg_duration_seconds = excluded.global_avg_duration_seconds,
+                most_common_workflow_phase = excluded.most_common_workflow_phase,
+                effectiveness_percentile = excluded.effectiveness_percentile, last_updated = excluded.last_updated
+            """)
+        for row in rows {
+            try statement.execute(arguments: [row.skillName, row.totalUsers, row.totalInvocations, row.globalCompletionRate,
+                                              row.globalAvgDurationSeconds, row.mostCommonWorkflowPhase,
+                                              row.effectivenessPercentile, updatedAt])
+        }
+    }
+
+    public static func dependencies(in db: Database) throws -> [DependencyRow] {
+        try Row.fetchAll(db, sql: "SELECT skill_a, skill_b, co_occurrence_count, lift_score FROM skill_dependencies").map {
+            DependencyRow(skillA: $0[0] ?? "", skillB: $0[1] ?? "", coOccurrenceCount: $0[2] ?? 0, liftScore: $0[3])
+        }
+    }
+
+    /// Updates each pair's row whichever way round it is stored (the taxonomy seeds one direction), or inserts it.
+    /// Never deletes: rows analytics did not derive (seeds, an operator's) stay.
+    public static func upsertDependencies(_ rows: [DependencyRow], at updatedAt: String, in db: Database) throws {
+        let update = try db.cachedStatement(sql: """
+            UPDATE skill_dependencies SET co_occurrence_count = ?, lift_score = ?, last_updated = ?
+            WHERE (skill_a = ? AND skill_b = ?) OR (skill_a = ? AND skill_b = ?)
+            """)
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO skill_dependencies (skill_a, skill_b, co_occurrence_count, lift_score, last_updated)
+            VALUES (?, ?, ?, ?, ?)
+            """)
+        for row in rows {
+            try update.execute(arguments: [row.coOccurrenceCount, row.liftScore, updatedAt,
+                                           row.skillA, row.skillB, row.skillB, row.skillA])
+            if db.changesCount == 0 {
+                try insert.execute(arguments: [row.skillA, row.skillB, row.coOccurrenceCount, row.liftScore, updatedAt])
+            }
+        }
+    }
+}
