@@ -8,7 +8,8 @@ import Synchronization
 /// `skillpulse bench …`
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure a running daemon.", subcommands: [BenchIngestCommand.self, BenchStoreCommand.self, BenchWriterCommand.self])
+        commandName: "bench", abstract: "Measure a running daemon.", subcommands: [BenchIngestCommand.self, BenchStoreCommand.self, BenchWriterCommand.self,
+                                                                         BenchAnalyticsCommand.self])
 }
 
 /// `skillpulse bench ingest`: drives a running ingest and prints throughput and ack latency.

@@ -1,0 +1,157 @@
+import ArgumentParser
+import Foundation
+import SkillPulseAnalytics
+import SkillPulseCore
+import SkillPulseWire
+import Synchronization
+
+/// `skillpulse bench analytics`: loads a large data set through a running ingest while measuring how far a
+/// running analytics falls behind, then times each analytics op.
+struct BenchAnalyticsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analytics",
+        abstract: "Load N invocations through ingest at a steady rate, measure analytics' lag, then time each op.",
+        discussion: "Needs ingest and analytics running on a scratch database (rows are named bench-a-*). Prints "
+            + "p50/p99 per op beside session-buddy's measured figures.")
+
+    @OptionGroup var options: CLIOptions
+    @Option(help: "Invocations to load.") var invocations = 1_000_000
+    @Option(help: "Distinct skills.") var skills = 1_000
+    @Option(help: "Distinct users.") var users = 10_000
+    @Option(help: "Days the invocations span, ending now.") var days = 90
+    @Option(help: "Load rate, events/s (the keep-up target).") var rate: Double = 100_000
+    @Option(help: "Calls per op.") var calls = 1_000
+    @Flag(name: .customLong("skip-load"), help: "Only time the ops (the data is already loaded).") var skipLoad = false
+    @Flag(help: "Also print the figures as one JSON object.") var json = false
+
+    func validate() throws {
+        guard invocations >= 1, skills >= 1, users >= 1, calls >= 1 else {
+            throw ValidationError("--invocations, --skills, --users and --calls must be ≥ 1")
+        }
+        guard (1...90).contains(days) else { throw ValidationError("--days must be between 1 and 90") }
+        guard rate > 0 else { throw ValidationError("--rate must be > 0") }
+    }
+
+    /// One row of the printed table: our figures beside the reference's (README, session-buddy §9).
+    struct OpFigures {
+        let op: String
+        let target: String
+        let reference: String
+        let latency: LatencySummary
+    }
+
+    func run() async throws {
+        let ingest = try await DaemonConnection.connect(options)
+        let analytics = try await DaemonConnection.connect(options, service: "analytics")
+        var figures: [String: JSONValue] = [:]
+        if !skipLoad {
+            figures = try await load(ingest: ingest, analytics: analytics)
+        }
+        let results = try await timeOps(analytics)
+        print("")
+        func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+        print(pad("op", 26) + "   p50 ms    p99 ms  " + pad("target p99", 11) + "  session-buddy (measured, 100k rows)")
+        for row in results {
+            print(pad(row.op, 26) + String(format: " %8.3f  %8.3f  ", row.latency.p50, row.latency.p99)
+                  + pad(row.target, 11) + "  " + row.reference)
+            figures[row.op + "_p99_ms"] = .number(row.latency.p99)
+            figures[row.op + "_p50_ms"] = .number(row.latency.p50)
+        }
+        await ingest.close()
+        await analytics.close()
+        if json { try DaemonConnection.printJSON(.object(figures)) }
+    }
+
+    /// Loads the data set at `rate` and samples analytics' backlog every 50 ms.
+    private func load(ingest: WireClient, analytics: WireClient) async throws -> [String: JSONValue] {
+        if let served = try? DaemonConnection.result(try await ingest.call("health"))["db"]?["path"]?.stringValue {
+            print("writing \(invocations) invocations into \(served) through ingest (sessions, skills and users bench-a-*)")
+        }
+        let batch = 1_000
+        let data = BenchAnalyticsData(invocations: invocations, skills: skills, users: users, days: days, batch: batch,
+                                      runID: UInt64(UTCTimestamp.now().millisecondsSinceEpoch))
+        let requests = data.requests(now: UTCTimestamp.now().millisecondsSinceEpoch - 60_000)
+        let committedBefore = try DaemonConnection.result(try await ingest.call("stats"))["invocations_committed"]?.intValue ?? 0
+        let appliedBefore = try DaemonConnection.result(try await analytics.call("stats"))["invocations_applied"]?.intValue ?? 0
+        print(String(format: "loading %d invocations over %d days, %d skills, %d users, at %.0f events/s "
+                     + "(track_batch of %d, 2 connections)", invocations, days, skills, users, rate, batch))
+        let connections = try (0..<2).map { _ in try PipelinedBenchConnection(path: options.socketPath("ingest")) }
+        let perClient = (0..<2).map { client in stride(from: client, to: requests.count, by: 2).map { requests[$0] } }
+        let start = ContinuousClock.now
+        let interval = Duration.seconds(Double(batch) / rate)
+        let sampling = Task { () -> (maxBacklog: Int64, samples: Int) in
+            var worst: Int64 = 0
+            var samples = 0
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(50))
+                guard let committed = try? DaemonConnection.result(try await ingest.call("stats"))["invocations_committed"]?.intValue,
+                      let applied = try? DaemonConnection.result(try await analytics.call("stats"))["invocations_applied"]?.intValue
+                else { continue }
+                // Committed is read first, so the backlog is never understated.
+                worst = max(worst, (committed - committedBefore) - (applied - appliedBefore))
+                samples += 1
+            }
+            return (worst, samples)
+        }
+        let tally = await withTaskGroup(of: WorkerTally.self) { group in
+            for (client, list) in perClient.enumerated() {
+                group.addTask { await connections[client].run(list, pipeline: 8, start: start, interval: interval) }
+            }
+            return await group.reduce(into: WorkerTally()) { $0.merge($1) }
+        }
+        let loadSeconds = (ContinuousClock.now - start).seconds
+        // Then the time until analytics has applied everything committed.
+        let committed = try DaemonConnection.result(try await ingest.call("stats"))["invocations_committed"]?.intValue ?? 0
+        let caughtUpStart = ContinuousClock.now
+        while true {
+            let applied = try DaemonConnection.result(try await analytics.call("stats"))["invocations_applied"]?.intValue ?? 0
+            if applied - appliedBefore >= committed - committedBefore { break }
+            if ContinuousClock.now - caughtUpStart > .seconds(120) { throw CLI.fail("analytics did not catch up within 120 s") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let catchUp = (ContinuousClock.now - caughtUpStart).seconds
+        sampling.cancel()
+        let lag = await sampling.value
+        let lagSeconds = Double(lag.maxBacklog) / rate
+        print(String(format: "loaded: %d events in %.2f s = %.0f events/s; %d errors", tally.ackedEvents, loadSeconds,
+                     Double(tally.ackedEvents) / loadSeconds, tally.errors))
+        print(String(format: "analytics lag: worst backlog %lld events (%.3f s at the load rate) over %d samples; "
+                     + "caught up %.3f s after the last ack", lag.maxBacklog, lagSeconds, lag.samples, catchUp))
+        if tally.errors > 0 { print("first error: \(tally.firstError ?? "")") }
+        return ["loaded_events": .integer(Int64(tally.ackedEvents)), "load_seconds": .number(loadSeconds),
+                "max_backlog_events": .integer(lag.maxBacklog), "max_lag_seconds": .number(lagSeconds),
+                "catch_up_seconds": .number(catchUp)]
+    }
+
+    /// Calls each op `calls` times on one connection and summarises the round trips.
+    private func timeOps(_ analytics: WireClient) async throws -> [OpFigures] {
+        let top = try DaemonConnection.result(try await analytics.call("get_real_time_metrics", params: ["limit": 1000,
+                                                                                                       "time_window_hours": 2160]))
+        let names = top["top_skills"]?.arrayValue?.compactMap { $0["skill_name"]?.stringValue } ?? []
+        guard !names.isEmpty else { throw CLI.fail("analytics knows no skills: load data first") }
+        var random = SplitMix64(seed: 7)
+        let plan: [(String, String, String, () -> JSONValue)] = [
+            ("get_real_time_metrics", "< 2 ms", "152 ms (134 ms)", { ["limit": 10, "time_window_hours": 1] }),
+            ("detect_anomalies", "< 20 ms", "559 ms with its SQL fixed; as shipped 0.11 ms, always []",
+             { ["threshold": 2, "time_window_hours": 24] }),
+            ("get_skill_trend", "< 5 ms", "4.2 ms", { ["skill_name": .string(names[Int(random.next() % UInt64(names.count))]), "days": 7] }),
+            ("get_community_baselines", "< 5 ms", "0.17 ms read; 288 ms update, never committed", { ["limit": 20] }),
+            ("get_skill_dependencies", "< 5 ms", "333 s recompute per call; always empty",
+             { ["skill_name": .string(names[Int(random.next() % UInt64(names.count))]), "min_lift": 1.5] }),
+            ("get_skill_metrics", "—", "—", { ["skill_name": .string(names[Int(random.next() % UInt64(names.count))])] }),
+        ]
+        var results: [OpFigures] = []
+        for (op, target, reference, params) in plan {
+            var samples: [Double] = []
+            samples.reserveCapacity(calls)
+            for _ in 0..<calls {
+                let arguments = params()
+                let started = ContinuousClock.now
+                _ = try DaemonConnection.result(try await analytics.call(op, params: arguments))
+                samples.append((ContinuousClock.now - started).milliseconds)
+            }
+            results.append(OpFigures(op: op, target: target, reference: reference, latency: LatencySummary(samples: samples)))
+        }
+        return results
+    }
+}
