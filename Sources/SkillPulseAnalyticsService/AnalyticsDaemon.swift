@@ -33,25 +33,25 @@ public enum AnalyticsDaemon {
                                  liftScore: $0.liftScore ?? 0)
             }
         })
-        let loaded = engine.figures()
-        logger.info("state rebuilt from the database", metadata: [
-            "invocations": "\(loaded.applied)", "skills": "\(loaded.skills)", "sessions": "\(loaded.sessions)",
-            "seconds": "\((ContinuousClock.now - loadStart).seconds)",
-        ])
+        let loadSeconds = (ContinuousClock.now - loadStart).seconds
 
         let database = DatabaseObservation()
         database.record(walEnabled: try await DaemonBootstrap.probeJournalMode(pool))
         let counters = WireServerCounters()
-        let monitor = LivenessMonitor(activity: { counters.repliesWritten }, probes: [
-            LivenessProbe(name: "database") { database.record(walEnabled: try await DaemonBootstrap.probeJournalMode(pool)) },
-            LivenessProbe(name: "event loop") { try await EventLoopProbe.check() },
-        ])
+        let monitor = LivenessMonitor.reader(pool, database: database, counters: counters)
         let hub = AnalyticsEventHub()
         let handler = AnalyticsHandler(engine: engine, follower: follower, hub: hub, monitor: monitor, database: database,
                                        context: context, counters: counters)
         let server = WireServer(listener: context.listener, handler: handler,
                                 configuration: context.serverConfiguration, counters: counters, logger: logger)
+        // Bound last, once the database is checked: a taken or forbidden socket fails the start before READY
+        // (with its one line: nothing is logged before this point).
         try await server.bind()
+        let loaded = engine.figures()
+        logger.info("state rebuilt from the database", metadata: [
+            "invocations": "\(loaded.applied)", "skills": "\(loaded.skills)", "sessions": "\(loaded.sessions)",
+            "seconds": "\(loadSeconds)",
+        ])
         let status = SystemdService(logger: logger, waitUntilReady: { await server.waitUntilListening() },
                                     liveness: { handler.liveness() }) {
             let figures = engine.figures()

@@ -121,30 +121,24 @@ public struct SkillPair: Hashable, Sendable {
 
 /// Lifetime figures of one skill.
 struct SkillTotals: Sendable {
-    var invocations = 0
-    var completed = 0
-    var durationSum = 0.0
-    var durations = 0
+    var outcomes = OutcomeFigures()
     var first: Int64 = .max
     var last: Int64 = .min
     var phases: [String: Int] = [:]
-    var users: [String: UserFigures] = [:]
+    var users: [String: OutcomeFigures] = [:]
 
     mutating func add(_ record: InvocationRecord) {
-        invocations += 1
-        if record.completed { completed += 1 }
-        if let duration = record.durationSeconds {
-            durationSum += duration
-            durations += 1
-        }
+        outcomes.add(record)
         first = Swift.min(first, record.invokedAt)
         last = Swift.max(last, record.invokedAt)
         if let phase = record.workflowPhase { phases[phase, default: 0] += 1 }
-        users[record.userID ?? "", default: UserFigures()].add(record)
+        users[record.userID ?? "", default: OutcomeFigures()].add(record)
     }
 
-    var completionRate: Double? { invocations > 0 ? Double(completed) / Double(invocations) : nil }
-    var averageDuration: Double? { durations > 0 ? durationSum / Double(durations) : nil }
+    var invocations: Int { outcomes.invocations }
+    var completed: Int { outcomes.completed }
+    var completionRate: Double? { invocations > 0 ? outcomes.completionRate : nil }
+    var averageDuration: Double? { outcomes.averageDuration }
 
     /// The phase used most often (ties: the alphabetically first, so answers are stable).
     var mostCommonPhase: String? {
@@ -152,8 +146,8 @@ struct SkillTotals: Sendable {
     }
 }
 
-/// One user's figures for one skill.
-struct UserFigures: Sendable {
+/// Counts, completions and durations of a set of invocations (a skill's, or one user's of a skill).
+struct OutcomeFigures: Sendable {
     var invocations = 0
     var completed = 0
     var durationSum = 0.0

@@ -17,10 +17,7 @@ public enum HealthOnlyDaemon {
         let database = DatabaseObservation()
         database.record(walEnabled: try await DaemonBootstrap.probeJournalMode(pool))
         let counters = WireServerCounters()
-        let monitor = LivenessMonitor(activity: { counters.repliesWritten }, probes: [
-            LivenessProbe(name: "database") { database.record(walEnabled: try await DaemonBootstrap.probeJournalMode(pool)) },
-            LivenessProbe(name: "event loop") { try await EventLoopProbe.check() },
-        ])
+        let monitor = LivenessMonitor.reader(pool, database: database, counters: counters)
         let server = WireServer(listener: context.listener,
                                 handler: ReaderHealthHandler(monitor: monitor, database: database, context: context,
                                                              counters: counters),

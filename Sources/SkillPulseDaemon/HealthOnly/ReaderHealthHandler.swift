@@ -1,3 +1,4 @@
+import GRDB
 import SkillPulseWire
 import Synchronization
 
@@ -9,6 +10,18 @@ public final class DatabaseObservation: Sendable {
 
     public var walEnabled: Bool { wal.load(ordering: .relaxed) }
     public func record(walEnabled: Bool) { wal.store(walEnabled, ordering: .relaxed) }
+}
+
+extension LivenessMonitor {
+    /// The monitor of a daemon that reads the database: a journal-mode query (recorded for `health`) and the
+    /// event loop, with replies written as its activity.
+    public static func reader(_ reader: some DatabaseReader, database: DatabaseObservation,
+                              counters: WireServerCounters) -> LivenessMonitor {
+        LivenessMonitor(activity: { counters.repliesWritten }, probes: [
+            LivenessProbe(name: "database") { database.record(walEnabled: try await DaemonBootstrap.probeJournalMode(reader)) },
+            LivenessProbe(name: "event loop") { try await EventLoopProbe.check() },
+        ])
+    }
 }
 
 /// Answers `health` from the liveness monitor's latest verdict: no query per request, so a burst of

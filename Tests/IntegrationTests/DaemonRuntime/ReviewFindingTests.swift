@@ -164,7 +164,7 @@ struct ReviewFindingTests {
             shutdown(socket.fd, Int32(SHUT_WR))
             let reply = socket.readFrame()
             if complete {
-                #expect((reply?["result"] as? [String: Any])?["status"] as? String == "healthy",
+                #expect(DaemonHealth.serving((reply?["result"] as? [String: Any])?["status"] as? String, service: service),
                         "round \(round): \(String(describing: reply))")
             } else {
                 #expect((reply?["error"] as? [String: Any])?["code"] as? String == "bad_frame",

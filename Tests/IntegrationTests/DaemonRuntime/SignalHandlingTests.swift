@@ -20,7 +20,7 @@ struct SignalHandlingTests {
             #expect(daemon.process.isRunning, "\(service) died of \(name)")
             guard daemon.process.isRunning else { return }
             let client = try await daemon.client()
-            #expect(try await client.call("health").get()["status"]?.stringValue == "healthy", "after \(name)")
+            #expect(DaemonHealth.serving(try await client.call("health").get()["status"]?.stringValue, service: service), "after \(name)")
             if service == "ingest" {
                 #expect(try await IngestTraffic.track(client, session: "after-\(name)") != nil)
             }

@@ -49,7 +49,7 @@ struct SocketActivationTests {
         let socket = try await Self.connect(path)
         socket.sendJSON(#"{"id":1,"op":"health"}"#)
         let reply = socket.readFrame()
-        #expect((reply?["result"] as? [String: Any])?["status"] as? String == "healthy",
+        #expect(DaemonHealth.serving((reply?["result"] as? [String: Any])?["status"] as? String, service: service),
                 "\(String(describing: reply)); \(activator.errors)")
         kill(activator.process.processIdentifier, SIGTERM)
         #expect(await activator.waitForExit(timeout: .seconds(25)) == 0, "\(activator.errors)")

@@ -50,7 +50,7 @@ struct StartupFailureTests {
                                       errno: EADDRINUSE)
         }
         let client = try await first.client()
-        #expect(try await client.call("health").get()["status"]?.stringValue == "healthy")
+        #expect(DaemonHealth.serving(try await client.call("health").get()["status"]?.stringValue, service: service))
         await client.close()
         #expect(await first.stop() == 0)
     }
