@@ -26,13 +26,7 @@ public enum AnalyticsDaemon {
         let loadStart = ContinuousClock.now
         try await follower.catchUp()
         engine.prune(now: UTCTimestamp.now().millisecondsSinceEpoch)
-        let stored = try await pool.read { db in try AnalyticsTables.dependencies(in: db) }
-        engine.setSeeds(engine.read { state in
-            stored.filter { state.association($0.skillA, $0.skillB) == nil }.map {
-                SeededDependency(skillA: $0.skillA, skillB: $0.skillB, coOccurrenceCount: $0.coOccurrenceCount,
-                                 liftScore: $0.liftScore ?? 0)
-            }
-        })
+        try await follower.refreshSeeds()
         let loadSeconds = (ContinuousClock.now - loadStart).seconds
 
         let database = DatabaseObservation()

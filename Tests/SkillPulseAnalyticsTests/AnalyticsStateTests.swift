@@ -139,4 +139,30 @@ struct AnalyticsStateTests {
         #expect(comparison[0].userCompletionRate == 0 && comparison[0].completionRatePercentile == 25)
         #expect(state.compareToBaseline(user: "nobody", skill: nil) == nil)
     }
+
+    /// From the docs-only review: an invocation without a user is no user; a skipped day keeps its place in
+    /// the trend (slope per day); a late row older than the retention window stays out of the percentiles.
+    @Test func reviewFindings() throws {
+        var state = AnalyticsState()
+        state.apply(Self.record(1, "a", session: "s", user: "u1", at: Self.now, completed: true))
+        state.apply(InvocationRecord(id: 2, skillName: "a", sessionID: "s", userID: nil, invokedAt: Self.now,
+                                     completed: false, durationSeconds: 1, workflowPhase: nil))
+        state.prepare()
+        #expect(state.skillMetrics("a", now: Self.now)?.totalUsers == 1)
+        #expect(state.compareToBaseline(user: "u1", skill: "a")?.first?.completionRatePercentile == 50)
+
+        // Rates on days 0, 1, 4, 8, 9 of 10 (SciPy-free literal: Sen's slope 0.05/day, line from 0.5).
+        let daily: [Double?] = [0.5, 0.6, nil, nil, 0.7, nil, nil, nil, 0.9, 1.0]
+        let trend = AnalyticsState.trend(of: daily, metric: .completionRate, criteria: TrendCriteria())
+        #expect(abs(trend.slope - 0.05) < 1e-12 && abs(trend.startValue! - 0.5) < 1e-12)
+        #expect(abs(trend.endValue! - 0.95) < 1e-12 && trend.n == 5 && trend.dailyValues.count == 10)
+
+        var retained = AnalyticsState()
+        retained.apply(Self.record(1, "b", session: "s", at: Self.now - 1, duration: 1))
+        retained.prune(before: Self.now - 90 * 86_400_000)
+        retained.apply(Self.record(2, "b", session: "s", at: Self.now - 100 * 86_400_000, duration: 100))
+        retained.prepare()
+        let baseline = try #require(retained.communityBaselines().first)
+        #expect(baseline.totalInvocations == 2 && baseline.p95Duration == 1, "\(baseline)")
+    }
 }

@@ -25,7 +25,8 @@ public struct SkillTrend: Sendable, Encodable, Equatable {
     public let confidence: Double?
     /// Daily buckets that entered the test.
     public let n: Int
-    public let dailyValues: [Double]
+    /// One value per day, oldest first; null for a day with too few invocations to have one.
+    public let dailyValues: [Double?]
 
     enum CodingKeys: String, CodingKey {
         case trend, slope, startValue = "start_value", endValue = "end_value", changePercent = "change_percent"
@@ -61,23 +62,28 @@ extension AnalyticsState {
         guard let series = series[skill] ?? (totals[skill] != nil ? SkillSeries() : nil) else { return nil }
         let day: Int64 = 86_400_000
         let buckets = series.buckets(from: now + 1 - day * Int64(days), width: day, count: days)
-        let values: [Double] = buckets.compactMap { bucket in
+        let daily: [Double?] = buckets.map { bucket in
             switch metric {
             case .invocationCount: return Double(bucket.invocations)
             case .completionRate: return bucket.invocations >= criteria.minimumPerDay ? bucket.completionRate : nil
             case .averageDuration: return bucket.durations >= criteria.minimumPerDay ? bucket.averageDuration : nil
             }
         }
-        return Self.trend(of: values, metric: metric, criteria: criteria)
+        return Self.trend(of: daily, metric: metric, criteria: criteria)
     }
 
-    static func trend(of values: [Double], metric: TrendMetric, criteria: TrendCriteria) -> SkillTrend {
-        guard values.count >= criteria.minimumPoints, let test = MannKendall(values) else {
+    /// The test over the days that have a value, each at its own day index (so the slope is per day).
+    static func trend(of daily: [Double?], metric: TrendMetric, criteria: TrendCriteria) -> SkillTrend {
+        let points = daily.enumerated().compactMap { day, value in value.map { (Double(day), $0) } }
+        let values = points.map(\.1)
+        guard values.count >= criteria.minimumPoints, let test = MannKendall(values, positions: points.map(\.0)) else {
             return SkillTrend(trend: .insufficientData, slope: 0, startValue: values.first, endValue: values.last,
-                              changePercent: nil, pValue: nil, confidence: nil, n: values.count, dailyValues: values)
+                              changePercent: nil, pValue: nil, confidence: nil, n: values.count, dailyValues: daily)
         }
-        let start = test.intercept
-        let end = test.intercept + test.slope * Double(values.count - 1)
+        // Sen's line at the first and last day with a value; a rate's line is kept within 0…1.
+        let clamp = { (value: Double) in metric == .completionRate ? Swift.min(1, Swift.max(0, value)) : value }
+        let start = clamp(test.intercept + test.slope * points.first!.0)
+        let end = clamp(test.intercept + test.slope * points.last!.0)
         let relative = start != 0 ? (end - start) / abs(start) : (end == 0 ? 0 : .infinity)
         var direction = SkillTrend.Direction.stable
         if test.pValue < criteria.significance, abs(relative) >= criteria.minimumRelativeChange, test.slope != 0 {
@@ -86,6 +92,6 @@ extension AnalyticsState {
         }
         return SkillTrend(trend: direction, slope: test.slope, startValue: start, endValue: end,
                           changePercent: relative.isFinite ? relative * 100 : nil, pValue: test.pValue,
-                          confidence: 1 - test.pValue, n: values.count, dailyValues: values)
+                          confidence: 1 - test.pValue, n: values.count, dailyValues: daily)
     }
 }

@@ -20,6 +20,8 @@ public struct AnalyticsState: Sendable {
     /// p50 and p95 of each skill's durations, recomputed only for skills that changed since.
     var durationQuantiles: [String: (p50: Double?, p95: Double?)] = [:]
     var staleQuantiles: Set<String> = []
+    /// Invocations before this instant are not kept in the time series (the retention window).
+    var seriesCutoff: Int64 = .min
     /// Bumped on every applied invocation: the `metrics` topic publishes only when it moved.
     public private(set) var generation = 0
 
@@ -37,8 +39,11 @@ public struct AnalyticsState: Sendable {
         lastInvocationID = record.id
         invocationsApplied += 1
         generation &+= 1
-        series[record.skillName, default: SkillSeries()]
-            .append(time: record.invokedAt, completed: record.completed, duration: record.durationSeconds)
+        // A late row older than the retention window counts in the totals only, as it would after a restart.
+        if record.invokedAt >= seriesCutoff {
+            series[record.skillName, default: SkillSeries()]
+                .append(time: record.invokedAt, completed: record.completed, duration: record.durationSeconds)
+        }
         totals[record.skillName, default: SkillTotals()].add(record)
         changedSkills.insert(record.skillName)
         staleQuantiles.insert(record.skillName)
@@ -95,6 +100,7 @@ public struct AnalyticsState: Sendable {
 
     /// Frees memory: invocations older than `cutoff` leave the time series (lifetime totals stay).
     public mutating func prune(before cutoff: Int64) {
+        seriesCutoff = Swift.max(seriesCutoff, cutoff)
         for name in series.keys { series[name]!.prune(before: cutoff) }
         staleQuantiles.formUnion(series.keys)
     }
@@ -132,7 +138,8 @@ struct SkillTotals: Sendable {
         first = Swift.min(first, record.invokedAt)
         last = Swift.max(last, record.invokedAt)
         if let phase = record.workflowPhase { phases[phase, default: 0] += 1 }
-        users[record.userID ?? "", default: OutcomeFigures()].add(record)
+        // An invocation without a user counts in the skill's totals, not as a user of its own.
+        if let user = record.userID { users[user, default: OutcomeFigures()].add(record) }
     }
 
     var invocations: Int { outcomes.invocations }

@@ -10,15 +10,18 @@ public struct MannKendall: Sendable, Equatable {
     public let z: Double
     /// Two-sided p-value from the normal approximation.
     public let pValue: Double
-    /// Sen's slope: the median of (x_j − x_i)/(j − i) over i < j, per step.
+    /// Sen's slope: the median of (x_j − x_i)/(t_j − t_i) over i < j, per unit of t.
     public let slope: Double
-    /// The median of x_i − slope·i: where Sen's line starts.
+    /// The median of x_i − slope·t_i: Sen's line at t = 0.
     public let intercept: Double
     public let n: Int
 
-    /// Nil for fewer than three points (no test is possible).
-    public init?(_ values: [Double]) {
+    /// Nil for fewer than three points (no test is possible). `positions` (strictly increasing, default
+    /// 0, 1, 2, …) place the values in time: days with no usable value are left out, not closed up.
+    public init?(_ values: [Double], positions: [Double]? = nil) {
         let n = values.count
+        let t = positions ?? values.indices.map(Double.init)
+        guard t.count == n else { return nil }
         guard n >= 3 else { return nil }
         var s = 0
         var slopes: [Double] = []
@@ -27,7 +30,7 @@ public struct MannKendall: Sendable, Equatable {
             for j in (i + 1)..<n {
                 let difference = values[j] - values[i]
                 s += difference > 0 ? 1 : (difference < 0 ? -1 : 0)
-                slopes.append(difference / Double(j - i))
+                slopes.append(difference / (t[j] - t[i]))
             }
         }
         var ties: [Double: Int] = [:]
@@ -50,7 +53,7 @@ public struct MannKendall: Sendable, Equatable {
         self.z = z
         self.pValue = variance <= 0 ? 1 : StandardNormal.twoSidedP(z)
         self.slope = slope
-        self.intercept = Descriptive.median(values.enumerated().map { $0.element - slope * Double($0.offset) }) ?? 0
+        self.intercept = Descriptive.median(zip(values, t).map { $0 - slope * $1 }) ?? 0
         self.n = n
     }
 }

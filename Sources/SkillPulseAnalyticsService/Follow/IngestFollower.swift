@@ -18,6 +18,11 @@ public final class IngestFollower: Service, Sendable {
     private let following = Atomic<Bool>(false)
     private let lastProblem = Mutex<String?>("not connected yet")
     private let resyncCount = Atomic<Int>(0)
+    /// Nanoseconds (ContinuousClock, since `started`) of the last applied event: a quiet stream is checked
+    /// against the database, since rows written by another process bring no event until ingest writes again.
+    private let lastEventNanos = Atomic<Int64>(0)
+    private let started = ContinuousClock.now
+    private let connections = Atomic<Int>(0)
     /// Rows per database read: big enough to load a million rows quickly, small enough that no read
     /// transaction holds the WAL back for long.
     static let pageSize = 20_000
@@ -44,29 +49,78 @@ public final class IngestFollower: Service, Sendable {
         }
     }
 
+    /// Reloads the stored dependency rows analytics did not derive (the taxonomy's seeds), which
+    /// `get_skill_dependencies` shows beside observed pairs.
+    public func refreshSeeds() async throws {
+        let minimum = engine.settings.minimumCoOccurrence
+        let stored = try await reader.read { db in try AnalyticsTables.dependencies(coOccurrenceBelow: minimum, in: db) }
+        engine.setSeeds(engine.read { state in
+            stored.filter { state.association($0.skillA, $0.skillB) == nil }.map {
+                SeededDependency(skillA: $0.skillA, skillB: $0.skillB, coOccurrenceCount: $0.coOccurrenceCount,
+                                 liftScore: $0.liftScore ?? 0)
+            }
+        })
+    }
+
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            var announcedDown = false
-            while !Task.isCancelled {
-                do {
-                    try await self.follow()
-                    self.lastProblem.withLock { $0 = "ingest closed the event stream" }
-                } catch {
-                    self.lastProblem.withLock { $0 = "cannot follow ingest at \(self.ingestSocket): \(error)" }
-                }
-                self.following.store(false, ordering: .relaxed)
-                if Task.isCancelled { break }
-                if !announcedDown {
-                    self.logger.warning("not following ingest; answering from the database, polled every second",
-                                        metadata: ["reason": "\(self.lastProblem.withLock { $0 } ?? "")"])
-                    announcedDown = true
-                }
-                do { try await self.catchUp() } catch {
-                    self.logger.error("cannot read the invocation log: \(error)")
-                }
-                try? await Task.sleep(for: .seconds(1))
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.followLoop() }
+                group.addTask { await self.quietPoll() }
             }
         }
+    }
+
+    /// Every second: if no event came for a second, read past the last id (another process's rows); every
+    /// 5 s, the seeds again (`skillpulse taxonomy init` may have run).
+    private func quietPoll() async {
+        var ticks = 0
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            ticks += 1
+            let idle = Self.nanoseconds(ContinuousClock.now - started) - lastEventNanos.load(ordering: .relaxed)
+            if following.load(ordering: .relaxed), idle >= 1_000_000_000 {
+                do { try await catchUp() } catch { logger.warning("cannot read the invocation log: \(error)") }
+            }
+            if ticks % 5 == 0 { try? await refreshSeeds() }
+        }
+    }
+
+    private func followLoop() async {
+        var announcedDown = false
+        while !Task.isCancelled {
+            do {
+                try await follow()
+                lastProblem.withLock { $0 = "ingest closed the event stream" }
+            } catch {
+                lastProblem.withLock { $0 = "not following ingest (\(ingestSocket)): \(Self.describe(error))" }
+            }
+            let wasFollowing = following.exchange(false, ordering: .relaxed)
+            if Task.isCancelled { break }
+            if wasFollowing { announcedDown = false }
+            if !announcedDown {
+                logger.warning("not following ingest; answering from the database, polled every second",
+                               metadata: ["reason": "\(lastProblem.withLock { $0 } ?? "")"])
+                announcedDown = true
+            }
+            do { try await catchUp() } catch {
+                logger.error("cannot read the invocation log: \(error)")
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+    }
+
+    /// An error in words: a refused or missing socket says so without NIO's syscall spelling.
+    static func describe(_ error: any Error) -> String {
+        let text = "\(error)"
+        if text.contains("No such file or directory") { return "ingest's socket does not exist (is ingest running?)" }
+        if text.contains("Connection refused") { return "nothing listens on ingest's socket (is ingest running?)" }
+        if text.contains("Permission denied") { return "permission denied on ingest's socket" }
+        return text
     }
 
     /// One connection's life: subscribe, close the gap since the last id, then apply events as they come.
@@ -83,6 +137,8 @@ public final class IngestFollower: Service, Sendable {
 
     private func stream(from client: WireClient) async throws {
         _ = try await client.call("subscribe", params: ["topics": ["invocation", "session"]]).get()
+        // Every connection after the first closes a gap from the database: a resync.
+        if connections.add(1, ordering: .relaxed).newValue > 1 { resyncCount.add(1, ordering: .relaxed) }
         try await catchUp()
         following.store(true, ordering: .relaxed)
         logger.info("following ingest's event stream", metadata: ["last_invocation_id": "\(engine.lastInvocationID)"])
@@ -96,6 +152,7 @@ public final class IngestFollower: Service, Sendable {
                 // A gap (a foreign writer's rows, events dropped before this subscription): read it first.
                 if record.id > engine.lastInvocationID + 1 { try await resync() }
                 engine.apply(CollectionOfOne(record))
+                lastEventNanos.store(Self.nanoseconds(ContinuousClock.now - started), ordering: .relaxed)
             case "lagged":
                 try await resync()
             default:

@@ -95,8 +95,13 @@ public enum AnalyticsTables {
         }
     }
 
-    public static func dependencies(in db: Database) throws -> [DependencyRow] {
-        try Row.fetchAll(db, sql: "SELECT skill_a, skill_b, co_occurrence_count, lift_score FROM skill_dependencies").map {
+    /// Stored dependency rows counted in fewer than `coOccurrenceBelow` sessions: the ones analytics did not
+    /// write (it writes only pairs at or above its minimum), such as the taxonomy's seeds.
+    public static func dependencies(coOccurrenceBelow limit: Int, in db: Database) throws -> [DependencyRow] {
+        try Row.fetchAll(db, sql: """
+            SELECT skill_a, skill_b, co_occurrence_count, lift_score FROM skill_dependencies
+            WHERE co_occurrence_count < ? OR co_occurrence_count IS NULL
+            """, arguments: [limit]).map {
             DependencyRow(skillA: $0[0] ?? "", skillB: $0[1] ?? "", coOccurrenceCount: $0[2] ?? 0, liftScore: $0[3])
         }
     }

@@ -211,4 +211,34 @@ struct AnalyticsServiceTests {
         #expect(await analytics.stop() == 0)
         #expect(await ingest.stop() == 0)
     }
+
+    /// From the docs-only review: rows another process writes while ingest is quiet are picked up, and the
+    /// taxonomy's seeds show without a restart.
+    @Test func quietForeignRowsAndNewSeedsAppearWithoutRestart() async throws {
+        let ingest = try await DaemonProcess()
+        let analytics = try await DaemonProcess("analytics", directory: ingest.directory)
+        let client = try await analytics.client()
+        try await Self.eventually("following ingest") {
+            try await Self.result(client, "health")["status"]?.stringValue == "healthy"
+        }
+        let inserted = try await OutsideTools.sqlite3(ingest.databasePath, """
+            INSERT INTO skill_invocation (skill_name, invoked_at, session_id, completed, duration_seconds, user_id)
+            VALUES ('ruff-check', strftime('%Y-%m-%dT%H:%M:%fZ','now'), 'ops', 1, 1.0, 'ops');
+            """)
+        #expect(inserted.status == 0, "\(inserted.stderr)")
+        try await Self.eventually("the quiet foreign row", timeout: .seconds(5)) {
+            (try? await Self.result(client, "get_skill_metrics", ["skill_name": "ruff-check"]))?["total_invocations"]?.intValue == 1
+        }
+        let seeded = try await OutsideTools.skillpulse(["taxonomy", "init", "--db", ingest.databasePath])
+        #expect(seeded.status == 0, "\(seeded.stderr)")
+        try await Self.eventually("the seeded pair", timeout: .seconds(15)) {
+            let found = try await Self.result(client, "get_skill_dependencies", ["skill_name": "ruff-check"])
+            return found["dependencies"]?.arrayValue?.contains {
+                $0["skill_b"]?.stringValue == "black-format" && $0["source"]?.stringValue == "seeded"
+            } == true
+        }
+        await client.close()
+        #expect(await analytics.stop() == 0)
+        #expect(await ingest.stop() == 0)
+    }
 }
