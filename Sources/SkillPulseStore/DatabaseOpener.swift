@@ -171,6 +171,8 @@ public enum DatabaseOpener {
             switch error.resultCode {
             case .SQLITE_NOTADB: throw StoreError.notADatabase(path: path)
             case .SQLITE_CORRUPT: throw StoreError.corrupt(path: path, detail: error.message ?? "database disk image is malformed")
+            case .SQLITE_READONLY where error.extendedResultCode.rawValue == 776:  // SQLITE_READONLY_ROLLBACK
+                throw StoreError.hotJournal(path: path)
             case .SQLITE_READONLY, .SQLITE_PERM:
                 if let sidecar = unwritableSidecar(of: path) {
                     throw StoreError.permissionDenied(path: sidecar, detail: "this user may not write it, so SQLite "

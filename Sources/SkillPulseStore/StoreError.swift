@@ -13,6 +13,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case readOnly(path: String)
     case corrupt(path: String, detail: String)
     case cannotOpen(path: String, detail: String)
+    /// A writer stopped mid-transaction and left a hot `-journal`, which a read-only connection cannot roll back.
+    case hotJournal(path: String)
     case schemaBehind(path: String, current: Int, required: Int)
     case schemaAhead(path: String, current: Int, known: Int)
     case checksumMismatch(version: String, recorded: String, embedded: String)
@@ -41,6 +43,10 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
                 + "`skillpulse restore --db \(ShellQuoting.quote(path)) BACKUP` (the damaged file is kept aside)"
         case .cannotOpen(let path, let detail):
             return "cannot open \(path): \(detail)"
+        case .hotJournal(let path):
+            return "\(path) has an unfinished transaction in \(path)-journal (a writer stopped in the middle of it); "
+                + "a read-only command cannot roll it back. Any read-write open does, e.g. "
+                + "`skillpulse migrate --db \(ShellQuoting.quote(path))` (which then applies nothing if the schema is current)"
         case .schemaBehind(let path, let current, let required):
             return "\(path) has schema version \(current) but this binary needs \(required): "
                 + "run `skillpulse migrate --db \(ShellQuoting.quote(path))`"
@@ -53,7 +59,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .unknownTarget(let version, let known):
             return "there is no migration V\(version); this binary knows V1…V\(known)"
         case .migrationFailed(let version, let direction, let detail):
-            return "migration \(version) (\(direction)) failed and was rolled back, the database is unchanged: \(detail)"
+            return "migration \(version) (\(direction)) failed and was rolled back (the migrations before it stay "
+                + "applied; `skillpulse status` shows where the schema stands): \(detail)"
         case .databaseInUse(let path, let detail):
             return "\(path) is in use (\(detail)); close what holds it (the SkillPulse daemons, a sqlite3 shell) and retry"
         case .databaseBusy(let path):
@@ -72,7 +79,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .databaseInUse, .databaseBusy: return EBUSY
         case .notADatabase, .corrupt: return EILSEQ
         case .schemaBehind, .schemaAhead, .checksumMismatch, .unknownTarget: return EPROTO
-        case .cannotOpen, .migrationFailed: return EIO
+        case .cannotOpen, .migrationFailed, .hotJournal: return EIO
         }
     }
 }

@@ -26,7 +26,13 @@ struct DemoCommand: AsyncParsableCommand {
     ]
 
     func validate() throws {
-        guard rate > 0, rate <= 100_000 else { throw ValidationError("--rate must be in (0, 100000]") }
+        // Finite and bounded: the pacing turns them into Durations, which trap on NaN, infinity or overflow.
+        guard rate.isFinite, rate >= 0.001, rate <= 100_000 else {
+            throw ValidationError("--rate must be between 0.001 and 100000 invocations per second")
+        }
+        if let duration, !(duration.isFinite && duration > 0 && duration <= 31_536_000) {
+            throw ValidationError("--duration must be between 0 and 31536000 seconds (a year)")
+        }
         guard users >= 1 else { throw ValidationError("--users must be at least 1") }
     }
 

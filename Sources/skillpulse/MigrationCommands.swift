@@ -36,11 +36,17 @@ struct MigrateCommand: ParsableCommand {
             if !dryRun, FileManager.default.fileExists(atPath: path) {
                 // Decided first through a read-only connection: a database that is newer, tampered with or
                 // already current is answered without taking it over (or touching a byte of it).
-                let reader = try DatabaseOpener.openReadOnlyQueue(path: path)
-                let current = try reader.read { db -> Int? in
-                    try migrator.plan(db, path: path, to: to).isEmpty ? try migrator.status(db).current : nil
+                // A hot journal needs the read-write open below to roll it back first.
+                var current: Int?
+                do {
+                    let reader = try DatabaseOpener.openReadOnlyQueue(path: path)
+                    current = try reader.read { db -> Int? in
+                        try migrator.plan(db, path: path, to: to).isEmpty ? try migrator.status(db).current : nil
+                    }
+                    try? reader.close()
+                } catch StoreError.hotJournal {
+                    current = nil
                 }
-                try? reader.close()
                 if let current {
                     print(Self.nothingToApply(current: current, to: to))
                     return
@@ -96,7 +102,10 @@ struct RollbackCommand: ParsableCommand {
     func validate() throws {
         if to != nil && steps != nil { throw ValidationError("give --to or --steps, not both") }
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
-        if let to, to < 0 { throw ValidationError("--to must be 0 or more") }
+        let latest = SchemaMigrator().latestVersion
+        if let to, to < 0 || to > latest {
+            throw ValidationError("--to must be between 0 and \(latest): this binary knows V1…V\(latest)")
+        }
     }
 
     func run() throws {

@@ -11,6 +11,10 @@ struct TailCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated topics: invocation, session.") var topics = "invocation,session"
     @Option(help: "Exit after this many events.") var count: Int?
 
+    func validate() throws {
+        if let count, count < 1 { throw ValidationError("--count must be at least 1") }
+    }
+
     func run() async throws {
         let topicList = topics.split(separator: ",").map { JSONValue.string(String($0).trimmingCharacters(in: .whitespaces)) }
         let client = try await DaemonConnection.connect(options)

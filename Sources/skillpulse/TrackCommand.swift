@@ -23,6 +23,11 @@ struct TrackCommand: AsyncParsableCommand {
     @Option(help: "User id.") var user: String?
     @Option(name: .customLong("idempotency-key"), help: "Retries with the same key are stored once.") var idempotencyKey: String?
 
+    func validate() throws {
+        // JSON has no NaN or infinity; ingest's own rules (≥ 0, at most a day…) answer the rest.
+        if let duration, !duration.isFinite { throw ValidationError("--duration must be a finite number of seconds") }
+    }
+
     func run() async throws {
         var params: [String: JSONValue] = [
             "session_id": .string(session), "skill_name": .string(skill), "completed": .bool(completed),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SkillPulseCore
 import SkillPulseStore
 
 /// `skillpulse verify`
@@ -17,6 +18,17 @@ struct VerifyCommand: ParsableCommand {
         let path = options.paths.databasePath
         let report = try CLI.run(path: path) {
             try DatabaseVerifier.verify(try DatabaseOpener.openReadOnlyQueue(path: path), path: path)
+        }
+        guard report.otherChecksRan else {
+            // The damage stops every other check: the page list is the whole report.
+            print("database: \(path)")
+            print("integrity_check: FAILED (the damage also stops the foreign-key, schema and row checks)")
+            for problem in report.integrity.prefix(Self.shownProblems) { print("  problem: \(problem)") }
+            if report.integrity.count > Self.shownProblems {
+                print("  … and \(report.integrity.count - Self.shownProblems) more")
+            }
+            throw CLI.fail("\(path) is damaged (\(report.integrity.count) integrity problem(s)); replace it from a "
+                           + "backup: `skillpulse restore --db \(ShellQuoting.quote(path)) BACKUP` (the damaged file is kept aside)")
         }
         print("database: \(path) (schema V\(report.schemaVersion), this binary knows V\(report.latestKnownVersion))")
         print("integrity_check: " + (report.integrityOK ? "ok" : "FAILED"))

@@ -102,6 +102,11 @@ public enum DatabaseBackup {
            !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
             throw StoreError.cannotOpen(path: destination, detail: "its directory \(directory) does not exist")
         }
+        // The copy is written beside DEST first: the directory must take new files.
+        if access(directory.isEmpty ? "." : directory, W_OK) != 0 {
+            throw StoreError.permissionDenied(path: directory.isEmpty ? "." : directory,
+                                              detail: "this user may not create files in it")
+        }
         guard FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory) else {
             if FileManager.default.fileExists(atPath: destination + "-wal") {
                 throw StoreError.cannotOpen(
@@ -129,8 +134,8 @@ public enum DatabaseBackup {
         return try copy.read { db in
             let problems = try DatabaseInspection.integrity(db)
             guard problems == ["ok"] else {
-                throw StoreError.corrupt(
-                    path: source, detail: "its copy failed integrity_check: " + problems.prefix(3).joined(separator: "; "))
+                let more = problems.count > 3 ? "; … \(problems.count - 3) more (`skillpulse verify` lists them)" : ""
+                throw StoreError.corrupt(path: source, detail: problems.prefix(3).joined(separator: "; ") + more)
             }
             return try DatabaseInspection.rowCounts(db)
         }

@@ -37,8 +37,20 @@ public enum DatabaseInspection {
     }
 
     /// `PRAGMA integrity_check` lines; exactly `["ok"]` when the file is sound.
+    /// integrity_check's problems, one per line (["ok"] for a sound file). SQLite may put several problems in
+    /// one row, under a "*** in database main ***" heading, and may stop with SQLITE_CORRUPT after listing
+    /// some: the lines read before that are kept, and the error becomes the last line.
     public static func integrity(_ db: Database) throws -> [String] {
-        try String.fetchAll(db, sql: "PRAGMA integrity_check")
+        var lines: [String] = []
+        do {
+            let cursor = try String.fetchCursor(db, sql: "PRAGMA integrity_check")
+            while let row = try cursor.next() {
+                lines += row.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("*** in database") }
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
+            lines.append(error.message ?? "database disk image is malformed")
+        }
+        return lines.isEmpty ? ["ok"] : lines
     }
 
     /// The device and inode of `path`, to recognise one file under two names.

@@ -21,6 +21,8 @@ public struct VerificationReport: Sendable {
     public let schemaVersion: Int
     public let latestKnownVersion: Int
     public let rowCounts: [TableCount]
+    /// False when the damage integrity_check found also stopped the foreign-key, schema and row checks.
+    public var otherChecksRan = true
 
     public var integrityOK: Bool { integrity == ["ok"] }
     public var isHealthy: Bool { integrityOK && foreignKeyViolations.isEmpty && migrationProblem == nil }
@@ -40,14 +42,15 @@ public enum DatabaseVerifier {
     public static func verify(_ reader: some DatabaseReader, path: String, migrator: SchemaMigrator = SchemaMigrator())
         throws -> VerificationReport
     {
-        try DatabaseOpener.mapOpenErrors(path: path) {
-            try reader.read { db in
-                let integrity: [String]
-                do {
-                    integrity = try DatabaseInspection.integrity(db)
-                } catch let error as DatabaseError {
-                    integrity = [error.message ?? "\(error)"]
-                }
+        // integrity_check in a read of its own: after SQLITE_CORRUPT the connection may refuse to go on in the
+        // same transaction, and the page list is what a damaged file's operator needs most.
+        let integrity = try DatabaseOpener.mapOpenErrors(path: path) {
+            try reader.read { db in try DatabaseInspection.integrity(db) }
+        }
+        let rest: (String?, [ForeignKeyViolation], Int, [TableCount])
+        var otherChecksRan = true
+        do {
+            rest = try reader.read { db in
                 var migrationProblem: String?
                 do {
                     try migrator.validate(db, path: path)
@@ -63,15 +66,23 @@ public enum DatabaseVerifier {
                 let violations = (try? Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row in
                     ForeignKeyViolation(table: row[0], rowid: row[1], parent: row[2])
                 }) ?? []
-                return VerificationReport(
-                    path: path,
-                    integrity: integrity,
-                    foreignKeyViolations: violations,
-                    migrationProblem: migrationProblem,
-                    schemaVersion: (try? migrator.status(db).current) ?? 0,
-                    latestKnownVersion: migrator.latestVersion,
-                    rowCounts: (try? DatabaseInspection.rowCounts(db)) ?? [])
+                return (migrationProblem, violations, (try? migrator.status(db).current) ?? 0,
+                        (try? DatabaseInspection.rowCounts(db)) ?? [])
             }
+        } catch is DatabaseError where integrity != ["ok"] {
+            // The damage integrity_check listed also stops the other checks: report the list, not this.
+            rest = (nil, [], 0, [])
+            otherChecksRan = false
         }
+        var report = VerificationReport(
+            path: path,
+            integrity: integrity,
+            foreignKeyViolations: rest.1,
+            migrationProblem: rest.0,
+            schemaVersion: rest.2,
+            latestKnownVersion: migrator.latestVersion,
+            rowCounts: rest.3)
+        report.otherChecksRan = otherChecksRan
+        return report
     }
 }

@@ -83,10 +83,24 @@ public struct SchemaMigrator: Sendable {
         if let newest = applied.last, newest.version > latestVersion {
             throw StoreError.schemaAhead(path: path, current: newest.version, known: latestVersion)
         }
+        // A hole below the newest applied version means a bookkeeping row was deleted by hand: migrate would
+        // re-run that migration onto objects that exist.
+        let versions = Set(applied.map(\.version))
+        if let newest = versions.max(), let hole = (1..<newest).first(where: { !versions.contains($0) }) {
+            throw StoreError.wrongFile(path: path, detail: "skill_migrations records V\(newest) but not V\(hole): its "
+                + "row was deleted by hand, and migrating would run V\(hole) again onto tables it already made; restore "
+                + "the database from a backup (`skillpulse restore --db \(ShellQuoting.quote(path)) BACKUP`)")
+        }
         for row in applied {
-            // session-buddy never wrote checksums: its rows are adopted as applied without one.
-            guard let recorded = row.checksum, let migration = migrations.first(where: { $0.version == row.version })
-            else { continue }
+            // session-buddy never wrote checksums: its rows (V1–V4) are adopted as applied without one. SkillPulse's
+            // own migrations always record one, so a missing one there is an edit.
+            guard let migration = migrations.first(where: { $0.version == row.version }) else { continue }
+            guard let recorded = row.checksum else {
+                if row.version > 4 {
+                    throw StoreError.checksumMismatch(version: row.identifier, recorded: "(none)", embedded: migration.checksum)
+                }
+                continue
+            }
             if recorded != migration.checksum {
                 throw StoreError.checksumMismatch(version: row.identifier, recorded: recorded, embedded: migration.checksum)
             }
