@@ -59,7 +59,8 @@ extension AnalyticsState {
         let observedStart = now - hour + 1
         let baselineStart = observedStart - hour * Int64(criteria.baselineHours)
         var found: [Anomaly] = []
-        for (name, series) in series {
+        for (index, series) in series.enumerated() {
+            let name = skillNames[index]
             let observed = series.window(from: observedStart, to: now + 1)
             let baseline = series.buckets(from: baselineStart, width: hour, count: criteria.baselineHours)
             found += Self.judge(name, observed: observed, baseline: baseline, criteria: criteria)

@@ -47,14 +47,14 @@ extension AnalyticsState {
     /// held in memory (the retention window). Requires `prepare()`.
     public mutating func communityBaselines() -> [CommunityBaseline] {
         refreshQuantiles()
-        let rates = totals.values.compactMap(\.completionRate).sorted()
-        return totals.map { name, totals in
-            let quantiles = durationQuantiles[name]
+        let rates = totals.compactMap(\.completionRate).sorted()
+        return totals.enumerated().map { index, totals in
+            let quantiles = durationQuantiles[index]
             return CommunityBaseline(
-                skillName: name, totalUsers: totals.users.count, totalInvocations: totals.invocations,
+                skillName: skillNames[index], totalUsers: totals.users.count, totalInvocations: totals.invocations,
                 globalCompletionRate: totals.completionRate ?? 0, globalAvgDurationSeconds: totals.averageDuration,
-                p50Duration: quantiles?.p50 ?? nil,
-                p95Duration: quantiles?.p95 ?? nil,
+                p50Duration: quantiles.p50,
+                p95Duration: quantiles.p95,
                 mostCommonWorkflowPhase: totals.mostCommonPhase,
                 effectivenessPercentile: Descriptive.percentileRank(totals.completionRate ?? 0, sorted: rates) ?? 0)
         }
@@ -65,10 +65,14 @@ extension AnalyticsState {
     /// The user's skills (or one of them) beside the community; nil when the user (or that skill for the user)
     /// has no invocations.
     public func compareToBaseline(user: String, skill: String?) -> [BaselineComparison]? {
-        let names = skill.map { [$0] } ?? totals.keys.filter { totals[$0]!.users[user] != nil }.sorted()
+        guard let userNumber = userIDs[user] else { return nil }
+        let indices = skill.map { skillIDs[$0].map { [Int($0)] } ?? [] }
+            ?? totals.indices.filter { totals[$0].users[userNumber] != nil }.sorted { skillNames[$0] < skillNames[$1] }
         var result: [BaselineComparison] = []
-        for name in names {
-            guard let totals = totals[name], let mine = totals.users[user] else { continue }
+        for index in indices {
+            let name = skillNames[index]
+            let totals = totals[index]
+            guard let mine = totals.users[userNumber] else { continue }
             let rates = totals.users.values.map(\.completionRate)
             let speeds = totals.users.values.compactMap(\.averageDuration)
             result.append(BaselineComparison(

@@ -38,17 +38,19 @@ extension AnalyticsState {
     public func dependencies(of skill: String, limit: Int, minimumLift: Double, minimumTogether: Int,
                              seeded: [SeededDependency] = []) -> [SkillDependency] {
         var result: [SkillDependency] = []
-        let partners = together[skill] ?? [:]
-        for (other, count) in partners where count >= minimumTogether {
-            guard let association = association(skill, other), association.lift >= minimumLift else { continue }
-            result.append(SkillDependency(skillB: other, coOccurrenceCount: count, liftScore: association.lift,
+        let id = skillIDs[skill]
+        let partners = id.map { together[Int($0)] } ?? [:]
+        for (other, count) in partners where Int(count) >= minimumTogether {
+            guard let association = association(id!, other), association.lift >= minimumLift else { continue }
+            result.append(SkillDependency(skillB: skillNames[Int(other)], coOccurrenceCount: Int(count),
+                                          liftScore: association.lift,
                                           confidence: association.confidenceAToB,
                                           reverseConfidence: association.confidenceBToA,
                                           relationshipType: association.relationshipType, source: "observed"))
         }
         for seed in seeded where seed.liftScore >= minimumLift {
             let other = seed.skillA == skill ? seed.skillB : (seed.skillB == skill ? seed.skillA : nil)
-            guard let other, partners[other] == nil else { continue }
+            guard let other, skillIDs[other].map({ partners[$0] == nil }) ?? true else { continue }
             result.append(SkillDependency(skillB: other, coOccurrenceCount: seed.coOccurrenceCount,
                                           liftScore: seed.liftScore, confidence: 0, reverseConfidence: 0,
                                           relationshipType: Association.relationshipType(lift: seed.liftScore),
@@ -61,7 +63,12 @@ extension AnalyticsState {
 
     /// The association of two skills over sessions, nil if they never shared one.
     public func association(_ a: String, _ b: String) -> Association? {
-        Association(together: together[a]?[b] ?? 0, sessionsWithA: sessionsWithSkill[a] ?? 0,
-                    sessionsWithB: sessionsWithSkill[b] ?? 0, sessions: sessionCount)
+        guard let first = skillIDs[a], let second = skillIDs[b] else { return nil }
+        return association(first, second)
+    }
+
+    func association(_ a: Int32, _ b: Int32) -> Association? {
+        Association(together: Int(together[Int(a)][b] ?? 0), sessionsWithA: sessionsWithSkill[Int(a)],
+                    sessionsWithB: sessionsWithSkill[Int(b)], sessions: sessionCount)
     }
 }

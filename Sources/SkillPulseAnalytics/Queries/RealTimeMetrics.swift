@@ -21,19 +21,20 @@ extension AnalyticsState {
     /// The most invoked skills of [now − window, now]: two binary searches per skill, then a percentile for
     /// the `limit` winners only. Requires `prepare()`.
     public func topSkills(limit: Int, windowMillis: Int64, now: Int64) -> [TopSkill] {
-        var ranked: [(name: String, figures: WindowFigures)] = []
-        for (name, series) in series {
+        var ranked: [(index: Int, figures: WindowFigures)] = []
+        for (index, series) in series.enumerated() {
             let figures = series.window(from: now - windowMillis, to: now + 1)
-            if figures.invocations > 0 { ranked.append((name, figures)) }
+            if figures.invocations > 0 { ranked.append((index, figures)) }
         }
         ranked.sort { $0.figures.invocations > $1.figures.invocations
-            || ($0.figures.invocations == $1.figures.invocations && $0.name < $1.name) }
-        return ranked.prefix(limit).map { name, figures in
-            let durations = series[name]!.durations(in: figures)
+            || ($0.figures.invocations == $1.figures.invocations && skillNames[$0.index] < skillNames[$1.index]) }
+        return ranked.prefix(limit).map { index, figures in
+            let name = skillNames[index]
+            let durations = series[index].durations(in: figures)
             return TopSkill(skillName: name, invocationCount: figures.invocations, completedCount: figures.completed,
                             completionRate: figures.completionRate ?? 0, avgDuration: figures.averageDuration,
                             p95Duration: Descriptive.quantile(durations, 0.95),
-                            lastInvocationAt: UTCTimestamp(millisecondsSinceEpoch: totals[name]!.last).normalized)
+                            lastInvocationAt: UTCTimestamp(millisecondsSinceEpoch: totals[index].last).normalized)
         }
     }
 }

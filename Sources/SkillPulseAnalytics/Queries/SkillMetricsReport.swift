@@ -42,7 +42,9 @@ public struct SkillMetricsReport: Sendable, Encodable {
 extension AnalyticsState {
     /// Nil for a skill never seen. Requires `prepare()`.
     public func skillMetrics(_ skill: String, now: Int64) -> SkillMetricsReport? {
-        guard let totals = totals[skill], let series = series[skill] else { return nil }
+        guard let id = skillIDs[skill] else { return nil }
+        let totals = totals[Int(id)]
+        let series = series[Int(id)]
         var windows: [String: SkillMetricsReport.Window] = [:]
         for (name, hours) in SkillMetricsReport.windowHours {
             let figures = series.window(from: now - hours * 3_600_000, to: now + 1)
@@ -54,7 +56,7 @@ extension AnalyticsState {
             skillName: skill, totalInvocations: totals.invocations, completedInvocations: totals.completed,
             abandonedInvocations: totals.invocations - totals.completed, completionRate: totals.completionRate ?? 0,
             avgDurationSeconds: totals.averageDuration, totalUsers: totals.users.count,
-            sessions: sessionsWithSkill[skill] ?? 0,
+            sessions: sessionsWithSkill[Int(id)],
             firstInvoked: UTCTimestamp(millisecondsSinceEpoch: totals.first).normalized,
             lastInvoked: UTCTimestamp(millisecondsSinceEpoch: totals.last).normalized, windows: windows)
     }

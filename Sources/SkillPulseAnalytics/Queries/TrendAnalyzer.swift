@@ -59,7 +59,8 @@ extension AnalyticsState {
     /// Requires `prepare()`.
     public func trend(_ skill: String, metric: TrendMetric, days: Int, now: Int64,
                       criteria: TrendCriteria = TrendCriteria()) -> SkillTrend? {
-        guard let series = series[skill] ?? (totals[skill] != nil ? SkillSeries() : nil) else { return nil }
+        guard let id = skillIDs[skill] else { return nil }
+        let series = series[Int(id)]
         let day: Int64 = 86_400_000
         let buckets = series.buckets(from: now + 1 - day * Int64(days), width: day, count: days)
         let daily: [Double?] = buckets.map { bucket in

@@ -3,23 +3,31 @@
 ///
 /// It is rebuilt from the database at start-up and then fed from ingest's event stream; `apply` ignores an
 /// invocation it has already seen (ids only grow), so a resync that overlaps the stream counts nothing twice.
+///
+/// Skills and users are numbered on first sight and everything else is kept by number: a million invocations
+/// would otherwise hash and compare their names a dozen times each (the profile of the first version: most of
+/// the time in string hashing), and every pair and per-user entry would hold two more strings.
 public struct AnalyticsState: Sendable {
     public private(set) var lastInvocationID: Int64 = 0
     public private(set) var invocationsApplied = 0
-    var series: [String: SkillSeries] = [:]
-    var totals: [String: SkillTotals] = [:]
-    /// The distinct skills each session used.
-    var sessionSkills: [String: Set<String>] = [:]
+    var skillIDs: [String: Int32] = [:]
+    var skillNames: [String] = []
+    var userIDs: [String: Int32] = [:]
+    /// By skill number:
+    var series: [SkillSeries] = []
+    var totals: [SkillTotals] = []
     /// n_a: sessions that used the skill.
-    var sessionsWithSkill: [String: Int] = [:]
+    var sessionsWithSkill: [Int] = []
     /// together(a, b) for every pair that ever shared a session, stored both ways for lookup by either skill.
-    var together: [String: [String: Int]] = [:]
-    /// Pairs and skills whose figures changed since the last `takeChanges()`, for the derived tables.
-    var changedPairs: Set<SkillPair> = []
-    var changedSkills: Set<String> = []
+    var together: [[Int32: Int32]] = []
     /// p50 and p95 of each skill's durations, recomputed only for skills that changed since.
-    var durationQuantiles: [String: (p50: Double?, p95: Double?)] = [:]
-    var staleQuantiles: Set<String> = []
+    var durationQuantiles: [(p50: Double?, p95: Double?)] = []
+    /// The distinct skills each session used (a few each, so an array beats a set).
+    var sessionSkills: [String: [Int32]] = [:]
+    /// Pairs and skills whose figures changed since the last `takeChanges()`, for the derived tables.
+    var changedPairs: Set<UInt64> = []
+    var changedSkills: Set<Int32> = []
+    var staleQuantiles: Set<Int32> = []
     /// Invocations before this instant are not kept in the time series (the retention window).
     var seriesCutoff: Int64 = .min
     /// Bumped on every applied invocation: the `metrics` topic publishes only when it moved.
@@ -29,8 +37,33 @@ public struct AnalyticsState: Sendable {
 
     /// N: sessions with at least one invocation.
     public var sessionCount: Int { sessionSkills.count }
-    public var skillCount: Int { totals.count }
-    public func knows(skill: String) -> Bool { totals[skill] != nil }
+    public var skillCount: Int { skillNames.count }
+    public func knows(skill: String) -> Bool { skillIDs[skill] != nil }
+
+    mutating func number(ofSkill name: String) -> Int32 {
+        if let id = skillIDs[name] { return id }
+        let id = Int32(skillNames.count)
+        skillIDs[name] = id
+        skillNames.append(name)
+        series.append(SkillSeries())
+        totals.append(SkillTotals())
+        sessionsWithSkill.append(0)
+        together.append([:])
+        durationQuantiles.append((nil, nil))
+        return id
+    }
+
+    mutating func number(ofUser name: String) -> Int32 {
+        if let id = userIDs[name] { return id }
+        let id = Int32(userIDs.count)
+        userIDs[name] = id
+        return id
+    }
+
+    static func pairKey(_ a: Int32, _ b: Int32) -> UInt64 {
+        let (low, high) = a < b ? (a, b) : (b, a)
+        return UInt64(UInt32(low)) << 32 | UInt64(UInt32(high))
+    }
 
     /// Applies one committed invocation; false if its id was already applied.
     @discardableResult
@@ -39,24 +72,28 @@ public struct AnalyticsState: Sendable {
         lastInvocationID = record.id
         invocationsApplied += 1
         generation &+= 1
+        let skill = number(ofSkill: record.skillName)
+        let index = Int(skill)
         // A late row older than the retention window counts in the totals only, as it would after a restart.
         if record.invokedAt >= seriesCutoff {
-            series[record.skillName, default: SkillSeries()]
-                .append(time: record.invokedAt, completed: record.completed, duration: record.durationSeconds)
+            series[index].append(time: record.invokedAt, completed: record.completed, duration: record.durationSeconds)
         }
-        totals[record.skillName, default: SkillTotals()].add(record)
-        changedSkills.insert(record.skillName)
-        staleQuantiles.insert(record.skillName)
+        // An invocation without a user counts in the skill's totals, not as a user of its own.
+        totals[index].add(record, user: record.userID.map { number(ofUser: $0) })
+        changedSkills.insert(skill)
+        staleQuantiles.insert(skill)
 
-        let inserted = sessionSkills[record.sessionID, default: []].insert(record.skillName).inserted
-        guard inserted else { return true }
-        sessionsWithSkill[record.skillName, default: 0] += 1
-        for other in sessionSkills[record.sessionID, default: []] where other != record.skillName {
-            together[record.skillName, default: [:]][other, default: 0] += 1
-            together[other, default: [:]][record.skillName, default: 0] += 1
-            changedPairs.insert(SkillPair(record.skillName, other))
-            changedSkills.insert(other)
+        if let others = sessionSkills[record.sessionID] {
+            guard !others.contains(skill) else { return true }
+            for other in others {
+                together[index][other, default: 0] += 1
+                together[Int(other)][skill, default: 0] += 1
+                changedPairs.insert(Self.pairKey(skill, other))
+                changedSkills.insert(other)
+            }
         }
+        sessionSkills[record.sessionID, default: []].append(skill)
+        sessionsWithSkill[index] += 1
         return true
     }
 
@@ -68,16 +105,20 @@ public struct AnalyticsState: Sendable {
 
     /// Marks skills and pairs changed again (their write failed and must be retried).
     public mutating func markChanged(skills: Set<String>, pairs: Set<SkillPair>) {
-        changedSkills.formUnion(skills)
-        changedPairs.formUnion(pairs)
+        changedSkills.formUnion(skills.compactMap { skillIDs[$0] })
+        for pair in pairs {
+            if let a = skillIDs[pair.first], let b = skillIDs[pair.second] { changedPairs.insert(Self.pairKey(a, b)) }
+        }
     }
 
     /// Every pair seen together in at least `minimumTogether` sessions, with its association.
     public func pairs(minimumTogether: Int) -> [(SkillPair, Association)] {
         var result: [(SkillPair, Association)] = []
-        for (a, partners) in together {
-            for (b, count) in partners where a < b && count >= minimumTogether {
-                if let association = association(a, b) { result.append((SkillPair(a, b), association)) }
+        for (a, partners) in together.enumerated() {
+            for (b, count) in partners where Int32(a) < b && Int(count) >= minimumTogether {
+                if let association = association(Int32(a), b) {
+                    result.append((SkillPair(skillNames[a], skillNames[Int(b)]), association))
+                }
             }
         }
         return result
@@ -85,15 +126,16 @@ public struct AnalyticsState: Sendable {
 
     /// Re-sorts any series an out-of-order invocation left unsorted; queries need it.
     public mutating func prepare() {
-        for name in series.keys { series[name]!.prepare() }
+        for index in series.indices { series[index].prepare() }
     }
 
     /// Brings the cached duration percentiles of changed skills up to date. Requires `prepare()`.
     mutating func refreshQuantiles() {
-        for name in staleQuantiles {
-            let durations = series[name].map { $0.durations(in: $0.window(from: .min, to: .max)) }?.sorted() ?? []
-            durationQuantiles[name] = (Descriptive.quantile(sorted: durations, 0.5),
-                                       Descriptive.quantile(sorted: durations, 0.95))
+        for skill in staleQuantiles {
+            let series = series[Int(skill)]
+            let durations = series.durations(in: series.window(from: .min, to: .max)).sorted()
+            durationQuantiles[Int(skill)] = (Descriptive.quantile(sorted: durations, 0.5),
+                                             Descriptive.quantile(sorted: durations, 0.95))
         }
         staleQuantiles = []
     }
@@ -101,8 +143,8 @@ public struct AnalyticsState: Sendable {
     /// Frees memory: invocations older than `cutoff` leave the time series (lifetime totals stay).
     public mutating func prune(before cutoff: Int64) {
         seriesCutoff = Swift.max(seriesCutoff, cutoff)
-        for name in series.keys { series[name]!.prune(before: cutoff) }
-        staleQuantiles.formUnion(series.keys)
+        for index in series.indices { series[index].prune(before: cutoff) }
+        staleQuantiles.formUnion((0..<Int32(series.count)))
     }
 
     /// The skills and pairs that changed since the last call, and forgets them.
@@ -111,7 +153,11 @@ public struct AnalyticsState: Sendable {
             changedSkills = []
             changedPairs = []
         }
-        return (changedSkills, changedPairs)
+        let skills = Set(changedSkills.map { skillNames[Int($0)] })
+        let pairs = Set(changedPairs.map {
+            SkillPair(skillNames[Int($0 >> 32)], skillNames[Int($0 & 0xFFFF_FFFF)])
+        })
+        return (skills, pairs)
     }
 }
 
@@ -131,15 +177,15 @@ struct SkillTotals: Sendable {
     var first: Int64 = .max
     var last: Int64 = .min
     var phases: [String: Int] = [:]
-    var users: [String: OutcomeFigures] = [:]
+    /// By user number.
+    var users: [Int32: OutcomeFigures] = [:]
 
-    mutating func add(_ record: InvocationRecord) {
+    mutating func add(_ record: InvocationRecord, user: Int32?) {
         outcomes.add(record)
         first = Swift.min(first, record.invokedAt)
         last = Swift.max(last, record.invokedAt)
         if let phase = record.workflowPhase { phases[phase, default: 0] += 1 }
-        // An invocation without a user counts in the skill's totals, not as a user of its own.
-        if let user = record.userID { users[user, default: OutcomeFigures()].add(record) }
+        if let user { users[user, default: OutcomeFigures()].add(record) }
     }
 
     var invocations: Int { outcomes.invocations }

@@ -45,7 +45,7 @@ final class AnomalyRecorder: Sendable {
     @discardableResult
     func pass(now: UTCTimestamp) async throws -> [Event] {
         let criteria = engine.anomalyCriteria()
-        let found = engine.read { $0.anomalies(criteria, now: now.millisecondsSinceEpoch) }
+        let found = engine.query { $0.anomalies(criteria, now: now.millisecondsSinceEpoch) }
         let stamp = now.normalized
         let events = try await writer.write { db -> [Event] in
             // The table is the record of what is open (another analytics run, or this one before a restart,

@@ -62,12 +62,12 @@ final class DerivedTableSync: Service, Sendable {
         do {
             let stamp = UTCTimestamp.now().normalized
             if !skills.isEmpty {
-                let rows = engine.read { $0.communityBaselines() }.map(BaselineRow.init)
+                let rows = engine.query { $0.communityBaselines() }.map(BaselineRow.init)
                 for chunk in rows.chunked(Self.rowsPerTransaction) {
                     try await writer.write { db in try AnalyticsTables.upsertBaselines(chunk, at: stamp, in: db) }
                 }
             }
-            let dependencyRows: [DependencyRow] = engine.read { state in
+            let dependencyRows: [DependencyRow] = engine.query { state in
                 let chosen = rewriteAll ? state.pairs(minimumTogether: minimum)
                     : pairs.compactMap { pair in
                         state.association(pair.first, pair.second).flatMap { $0.together >= minimum ? (pair, $0) : nil }

@@ -53,7 +53,7 @@ public final class AnalyticsEngine: Sendable {
     }
 
     /// Runs a query on prepared state.
-    public func read<T>(_ body: (inout AnalyticsState) -> T) -> T {
+    public func query<T>(_ body: (inout AnalyticsState) -> T) -> T {
         state.withLock { state in
             state.prepare()
             return body(&state)
@@ -62,7 +62,7 @@ public final class AnalyticsEngine: Sendable {
 
     public func dependencies(of skill: String, limit: Int, minimumLift: Double) -> [SkillDependency]? {
         let seeds = seeds.withLock { $0 }
-        return read { state in
+        return query { state in
             guard state.knows(skill: skill) || seeds.contains(where: { $0.skillA == skill || $0.skillB == skill }) else {
                 return nil
             }

@@ -54,7 +54,7 @@ public final class IngestFollower: Service, Sendable {
     public func refreshSeeds() async throws {
         let minimum = engine.settings.minimumCoOccurrence
         let stored = try await reader.read { db in try AnalyticsTables.dependencies(coOccurrenceBelow: minimum, in: db) }
-        engine.setSeeds(engine.read { state in
+        engine.setSeeds(engine.query { state in
             stored.filter { state.association($0.skillA, $0.skillB) == nil }.map {
                 SeededDependency(skillA: $0.skillA, skillB: $0.skillB, coOccurrenceCount: $0.coOccurrenceCount,
                                  liftScore: $0.liftScore ?? 0)

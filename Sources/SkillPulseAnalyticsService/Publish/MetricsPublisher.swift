@@ -29,7 +29,7 @@ final class MetricsPublisher: Service, Sendable {
                 guard generation != published, self.hub.hasSubscribers(for: .metrics) else { continue }
                 published = generation
                 let now = UTCTimestamp.now()
-                let top = self.engine.read { $0.topSkills(limit: Self.limit, windowMillis: 3_600_000,
+                let top = self.engine.query { $0.topSkills(limit: Self.limit, windowMillis: 3_600_000,
                                                           now: now.millisecondsSinceEpoch) }
                 self.hub.publish(.metrics, data: Update(topSkills: top, timestamp: now.normalized))
             }

@@ -66,28 +66,28 @@ public struct AnalyticsHandler: WireHandler {
         let stamp = ["timestamp": now.normalized]
         switch operation {
         case .skillMetrics(let skill):
-            guard let report = engine.read({ $0.skillMetrics(skill, now: millis) }) else { return unknown(skill) }
+            guard let report = engine.query({ $0.skillMetrics(skill, now: millis) }) else { return unknown(skill) }
             return .result(Stamped(body: report, extra: stamp))
         case .realTimeMetrics(let limit, let hours):
-            let top = engine.read { $0.topSkills(limit: limit, windowMillis: Int64(hours * 3_600_000), now: millis) }
+            let top = engine.query { $0.topSkills(limit: limit, windowMillis: Int64(hours * 3_600_000), now: millis) }
             return .result(Stamped(body: TopSkillsResult(topSkills: top, timeWindowHours: hours), extra: stamp))
         case .detectAnomalies(let threshold, let hours, let method):
             let criteria = engine.anomalyCriteria(threshold: threshold, windowHours: hours, method: method)
-            let found = engine.read { $0.anomalies(criteria, now: millis) }
+            let found = engine.query { $0.anomalies(criteria, now: millis) }
             return .result(Stamped(body: AnomaliesResult(anomalies: found, method: method.rawValue, threshold: threshold,
                                                          timeWindowHours: hours), extra: stamp))
         case .skillTrend(let skill, let metric, let days):
             let criteria = engine.trendCriteria
-            guard let trend = engine.read({ $0.trend(skill, metric: metric, days: days, now: millis, criteria: criteria) })
+            guard let trend = engine.query({ $0.trend(skill, metric: metric, days: days, now: millis, criteria: criteria) })
             else { return unknown(skill) }
             return .result(Stamped(body: trend, extra: stamp.merging(["skill_name": skill, "metric": metric.rawValue]) { $1 }))
         case .communityBaselines(let limit):
-            let all = engine.read { $0.communityBaselines() }
+            let all = engine.query { $0.communityBaselines() }
             return .result(Stamped(body: BaselinesResult(baselines: Array(all.prefix(limit)), totalSkills: all.count),
                                    extra: stamp))
         case .compareToBaseline(let user, let skill):
-            if let skill, !engine.read({ $0.knows(skill: skill) }) { return unknown(skill) }
-            guard let comparisons = engine.read({ $0.compareToBaseline(user: user, skill: skill) }) else {
+            if let skill, !engine.query({ $0.knows(skill: skill) }) { return unknown(skill) }
+            guard let comparisons = engine.query({ $0.compareToBaseline(user: user, skill: skill) }) else {
                 let scope = skill.map { " for \($0)" } ?? ""
                 return .failure(.notFound("user \"\(user.prefix(128))\" has no invocations\(scope)"))
             }
