@@ -22,8 +22,11 @@ extension AnalyticsState {
     /// the `limit` winners only. Requires `prepare()`.
     public func topSkills(limit: Int, windowMillis: Int64, now: Int64) -> [TopSkill] {
         var ranked: [(index: Int, figures: WindowFigures)] = []
+        let start = now - windowMillis
         for (index, series) in series.enumerated() {
-            let figures = series.window(from: now - windowMillis, to: now + 1)
+            // Most skills have nothing in a short window: their newest invocation says so without a search.
+            guard let newest = series.newest, newest >= start else { continue }
+            let figures = series.window(from: start, to: now + 1)
             if figures.invocations > 0 { ranked.append((index, figures)) }
         }
         ranked.sort { $0.figures.invocations > $1.figures.invocations

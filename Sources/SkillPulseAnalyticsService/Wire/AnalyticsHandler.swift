@@ -70,7 +70,7 @@ public struct AnalyticsHandler: WireHandler {
             return .result(Stamped(body: report, extra: stamp))
         case .realTimeMetrics(let limit, let hours):
             let top = engine.query { $0.topSkills(limit: limit, windowMillis: Int64(hours * 3_600_000), now: millis) }
-            return .result(Stamped(body: TopSkillsResult(topSkills: top, timeWindowHours: hours), extra: stamp))
+            return .result(TopSkillsResult(topSkills: top, timeWindowHours: hours, timestamp: now.normalized))
         case .detectAnomalies(let threshold, let hours, let method):
             let criteria = engine.anomalyCriteria(threshold: threshold, windowHours: hours, method: method)
             let found = engine.query { $0.anomalies(criteria, now: millis) }

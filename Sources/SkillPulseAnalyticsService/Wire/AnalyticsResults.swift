@@ -1,4 +1,6 @@
+import NIOCore
 import SkillPulseAnalytics
+import SkillPulseWire
 
 /// Adds the answer's `timestamp` (and the op's echo fields) beside a result's own keys: JSONEncoder merges
 /// keyed containers requested from the same encoder.
@@ -20,10 +22,46 @@ struct Stamped<Body: Encodable & Sendable>: Encodable, Sendable {
     }
 }
 
-struct TopSkillsResult: Encodable, Sendable {
+/// `get_real_time_metrics`' answer. Dashboards poll it, so it writes its own JSON instead of going through
+/// JSONEncoder (the same keys; absent values omitted, as the synthesized encoding does).
+struct TopSkillsResult: CompactJSONEncodable {
     let topSkills: [TopSkill]
     let timeWindowHours: Double
-    enum CodingKeys: String, CodingKey { case topSkills = "top_skills", timeWindowHours = "time_window_hours" }
+    let timestamp: String
+    enum CodingKeys: String, CodingKey {
+        case topSkills = "top_skills", timeWindowHours = "time_window_hours", timestamp
+    }
+
+    func writeJSON(to buffer: inout ByteBuffer) {
+        buffer.writeStaticString(#"{"top_skills":["#)
+        for (index, skill) in topSkills.enumerated() {
+            if index > 0 { buffer.writeStaticString(",") }
+            buffer.writeStaticString(#"{"skill_name":"#)
+            buffer.writeJSONString(skill.skillName)
+            buffer.writeStaticString(#","invocation_count":"#)
+            buffer.writeJSONInteger(skill.invocationCount)
+            buffer.writeStaticString(#","completed_count":"#)
+            buffer.writeJSONInteger(skill.completedCount)
+            buffer.writeStaticString(#","completion_rate":"#)
+            buffer.writeJSONNumber(skill.completionRate)
+            if let average = skill.avgDuration {
+                buffer.writeStaticString(#","avg_duration":"#)
+                buffer.writeJSONNumber(average)
+            }
+            if let p95 = skill.p95Duration {
+                buffer.writeStaticString(#","p95_duration":"#)
+                buffer.writeJSONNumber(p95)
+            }
+            buffer.writeStaticString(#","last_invocation_at":"#)
+            buffer.writeJSONString(skill.lastInvocationAt)
+            buffer.writeStaticString("}")
+        }
+        buffer.writeStaticString(#"],"time_window_hours":"#)
+        buffer.writeJSONNumber(timeWindowHours)
+        buffer.writeStaticString(#","timestamp":"#)
+        buffer.writeJSONString(timestamp)
+        buffer.writeStaticString("}")
+    }
 }
 
 struct AnomaliesResult: Encodable, Sendable {

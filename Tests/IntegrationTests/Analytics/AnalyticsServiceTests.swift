@@ -65,6 +65,18 @@ struct AnalyticsServiceTests {
                 """) == 1
         }
 
+        // Real-time top skills of the last hour against a direct count.
+        let top = try await Self.result(client, "get_real_time_metrics", ["limit": 3, "time_window_hours": 1])
+        let lastHour = try IngestTraffic.count(ingest.databasePath, """
+            SELECT count(*) FROM skill_invocation WHERE skill_name = 'flaky'
+            AND invoked_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hour')
+            """)
+        let flakyTop = top["top_skills"]?.arrayValue?.first { $0["skill_name"]?.stringValue == "flaky" }
+        #expect(flakyTop?["invocation_count"]?.intValue == Int64(lastHour) && flakyTop?["completion_rate"]?.doubleValue == 0.4,
+                "\(top)")
+        // Only steady and flaky have invocations in the last hour.
+        #expect(top["top_skills"]?.arrayValue?.count == 2 && top["timestamp"]?.stringValue != nil, "\(top)")
+
         // Trends.
         for (skill, expected) in [("trend-rising", "improving"), ("trend-falling", "declining"), ("trend-flat", "stable")] {
             let trend = try await Self.result(client, "get_skill_trend", ["skill_name": .string(skill), "days": 14])
