@@ -32,10 +32,13 @@ public final class AnalyticsEngine: Sendable {
 
     /// Applies a page read from the database, moving past rows it cannot place in time.
     public func apply(page: [InvocationRecord], through lastID: Int64) {
-        state.withLock { state in
-            for record in page { state.apply(record) }
-            state.skip(through: lastID)
+        // In slices: a query waits for one slice (well under a millisecond), not for a whole page.
+        for start in stride(from: 0, to: page.count, by: 1_000) {
+            state.withLock { state in
+                for record in page[start..<min(start + 1_000, page.count)] { state.apply(record) }
+            }
         }
+        state.withLock { $0.skip(through: lastID) }
     }
 
     public func markChanged(skills: Set<String>, pairs: Set<SkillPair>) {
