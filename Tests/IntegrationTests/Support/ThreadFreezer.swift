@@ -10,10 +10,18 @@ enum ThreadFreezer {
         libc = ctypes.CDLL(None, use_errno=True)
         libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
         tid = None
-        for t in os.listdir('/proc/%d/task' % pid):
-            with open('/proc/%d/task/%s/comm' % (pid, t)) as f:
-                if f.read().strip() == name:
-                    tid = int(t)
+        # The daemon may answer health a moment before the thread has started and named itself.
+        deadline = time.time() + 5
+        while tid is None and time.time() < deadline:
+            for t in os.listdir('/proc/%d/task' % pid):
+                try:
+                    with open('/proc/%d/task/%s/comm' % (pid, t)) as f:
+                        if f.read().strip() == name:
+                            tid = int(t)
+                except OSError:
+                    pass
+            if tid is None:
+                time.sleep(0.02)
         if tid is None:
             print('no thread named', name, flush=True); sys.exit(2)
         PTRACE_SEIZE, PTRACE_INTERRUPT, PTRACE_DETACH = 0x4206, 0x4207, 17
