@@ -58,8 +58,13 @@ public struct CompactJSONParser {
 
     private mutating func object(depth: Int) -> JSONValue? {
         index += 1
-        var members: [String: JSONValue] = [:]
         skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            return .object([:])
+        }
+        // Room for a typical request or event up front: growing a dictionary rehashes every key.
+        var members: [String: JSONValue] = Dictionary(minimumCapacity: 16)
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
             return .object(members)

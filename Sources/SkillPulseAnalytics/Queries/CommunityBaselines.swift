@@ -45,16 +45,18 @@ public struct BaselineComparison: Sendable, Encodable, Equatable {
 extension AnalyticsState {
     /// Every skill's baseline, most invoked first. Percentiles of durations are exact over the durations
     /// held in memory (the retention window). Requires `prepare()`.
-    public mutating func communityBaselines() -> [CommunityBaseline] {
-        refreshQuantiles()
+    /// `withPercentiles: false` leaves p50/p95 out (the stored table has no columns for them), so the periodic
+    /// flush does not sort every changed skill's durations.
+    public mutating func communityBaselines(withPercentiles: Bool = true) -> [CommunityBaseline] {
+        if withPercentiles { refreshQuantiles() }
         let rates = totals.compactMap(\.completionRate).sorted()
         return totals.enumerated().map { index, totals in
             let quantiles = durationQuantiles[index]
             return CommunityBaseline(
                 skillName: skillNames[index], totalUsers: totals.users.count, totalInvocations: totals.invocations,
                 globalCompletionRate: totals.completionRate ?? 0, globalAvgDurationSeconds: totals.averageDuration,
-                p50Duration: quantiles.p50,
-                p95Duration: quantiles.p95,
+                p50Duration: withPercentiles ? quantiles.p50 : nil,
+                p95Duration: withPercentiles ? quantiles.p95 : nil,
                 mostCommonWorkflowPhase: totals.mostCommonPhase,
                 effectivenessPercentile: Descriptive.percentileRank(totals.completionRate ?? 0, sorted: rates) ?? 0)
         }

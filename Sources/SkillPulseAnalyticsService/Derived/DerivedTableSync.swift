@@ -62,7 +62,7 @@ final class DerivedTableSync: Service, Sendable {
         do {
             let stamp = UTCTimestamp.now().normalized
             if !skills.isEmpty {
-                let rows = engine.query { $0.communityBaselines() }.map(BaselineRow.init)
+                let rows = engine.query { $0.communityBaselines(withPercentiles: false) }.map(BaselineRow.init)
                 for chunk in rows.chunked(Self.rowsPerTransaction) {
                     try await writer.write { db in try AnalyticsTables.upsertBaselines(chunk, at: stamp, in: db) }
                 }
