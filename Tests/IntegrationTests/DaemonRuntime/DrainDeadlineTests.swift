@@ -66,6 +66,10 @@ struct DrainDeadlineTests {
     @Test func aStoppedWriterThreadIsCutOffAtTheDeadline() async throws {
         let directory = try TemporaryDirectory("drain-frozen")
         let daemon = try await DaemonProcess(arguments: ["--drain-timeout-ms", "3000"], directory: directory)
+        // One acknowledged write first: then the writer thread certainly runs (and has named itself).
+        let warmUp = try await daemon.client()
+        #expect(try await IngestTraffic.track(warmUp, session: "warm-up") != nil)
+        await warmUp.close()
         let freezer = try ThreadFreezer.freeze(pid: daemon.pid, thread: "ingest-writer", seconds: 60,
                                               directory: directory)
         defer { freezer.kill9() }

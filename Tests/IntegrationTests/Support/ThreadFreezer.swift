@@ -23,7 +23,14 @@ enum ThreadFreezer {
             if tid is None:
                 time.sleep(0.02)
         if tid is None:
-            print('no thread named', name, flush=True); sys.exit(2)
+            names = []
+            for t in os.listdir('/proc/%d/task' % pid):
+                try:
+                    with open('/proc/%d/task/%s/comm' % (pid, t)) as f:
+                        names.append(f.read().strip())
+                except OSError:
+                    pass
+            print('no thread named', name, 'among', names, flush=True); sys.exit(2)
         PTRACE_SEIZE, PTRACE_INTERRUPT, PTRACE_DETACH = 0x4206, 0x4207, 17
         if libc.ptrace(PTRACE_SEIZE, tid, None, None) != 0:
             print('seize failed', ctypes.get_errno(), flush=True); sys.exit(3)
