@@ -24,6 +24,75 @@ public struct CompactJSONParser {
         return parser.index == bytes.count ? value : nil
     }
 
+    /// Calls `body` with each member of the object found under `key` in the top-level object of `bytes`,
+    /// without building dictionaries: for followers of high-rate event streams that read a few fields of each
+    /// frame. False (and the caller parses the whole frame) for anything this parser does not handle.
+    public static func forEachMember(of bytes: UnsafeRawBufferPointer, under key: String,
+                                     _ body: (String, JSONValue) -> Void) -> Bool {
+        var parser = CompactJSONParser(bytes: bytes)
+        parser.skipWhitespace()
+        guard parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "{") else { return false }
+        parser.index += 1
+        var found = false
+        while true {
+            parser.skipWhitespace()
+            guard parser.index < bytes.count else { return false }
+            if bytes[parser.index] == UInt8(ascii: "}") { return found }
+            guard bytes[parser.index] == UInt8(ascii: "\""), let name = parser.string() else { return false }
+            parser.skipWhitespace()
+            guard parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: ":") else { return false }
+            parser.index += 1
+            parser.skipWhitespace()
+            if name == key {
+                guard !found, parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "{"),
+                      parser.members(body) else { return false }
+                found = true
+            } else if parser.value(depth: 1) == nil {
+                return false
+            }
+            parser.skipWhitespace()
+            guard parser.index < bytes.count else { return false }
+            if bytes[parser.index] == UInt8(ascii: ",") {
+                parser.index += 1
+            } else if bytes[parser.index] == UInt8(ascii: "}") {
+                parser.index += 1
+                parser.skipWhitespace()
+                return found && parser.index == bytes.count
+            } else {
+                return false
+            }
+        }
+    }
+
+    /// The members of the object at `index`, each handed to `body`; false if it is not one this parser reads.
+    private mutating func members(_ body: (String, JSONValue) -> Void) -> Bool {
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            return true
+        }
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let key = string() else { return false }
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return false }
+            index += 1
+            guard let member = value(depth: 2) else { return false }
+            body(key, member)
+            skipWhitespace()
+            guard index < bytes.count else { return false }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+            } else if bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return true
+            } else {
+                return false
+            }
+        }
+    }
+
     private mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {

@@ -16,7 +16,16 @@ public struct WireResponse: Sendable {
 /// An event frame pushed after `subscribe`.
 public struct WireEvent: Sendable {
     public let name: String
+    /// The parsed `data`; `.null` when the client hands frames over raw (`payload`).
     public let data: JSONValue
+    /// The whole frame, for clients connected with `rawEvents`: they decode the fields they need themselves.
+    public let payload: ByteBuffer?
+
+    public init(name: String, data: JSONValue, payload: ByteBuffer? = nil) {
+        self.name = name
+        self.data = data
+        self.payload = payload
+    }
 }
 
 /// Errors of the client's own, as opposed to errors the server replied with.
@@ -46,15 +55,22 @@ public final class WireClient: Sendable {
     public let events: AsyncStream<WireEvent>
     private let eventSink: AsyncStream<WireEvent>.Continuation
 
+    private let rawEvents: Bool
+
     private init(channel: Channel, events: AsyncStream<WireEvent>,
-                 eventSink: AsyncStream<WireEvent>.Continuation) {
+                 eventSink: AsyncStream<WireEvent>.Continuation, rawEvents: Bool) {
+        self.rawEvents = rawEvents
         self.channel = channel
         self.state = Mutex(State())
         self.events = events
         self.eventSink = eventSink
     }
 
-    public static func connect(path: String, maxFrameLength: Int = 64 << 20) async throws -> WireClient {
+    /// With `rawEvents`, event frames are not parsed: each `WireEvent` carries its name and the raw `payload`
+    /// (a follower of ingest's stream reads 100,000 a second and needs a few fields of each).
+    public static func connect(path: String, maxFrameLength: Int = 64 << 20, rawEvents: Bool = false) async throws
+        -> WireClient
+    {
         let (events, sink) = AsyncStream.makeStream(of: WireEvent.self, bufferingPolicy: .unbounded)
         let router = ReplyRouter(eventSink: sink)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -66,7 +82,7 @@ public final class WireClient: Sendable {
                 }
             }
             .connect(unixDomainSocketPath: path).get()
-        let client = WireClient(channel: channel, events: events, eventSink: sink)
+        let client = WireClient(channel: channel, events: events, eventSink: sink, rawEvents: rawEvents)
         router.client.withLock { $0 = client }
         // The server may have closed before the router knew its client: then nobody would fail later calls.
         if !channel.isActive { client.failAll(WireClientError.connectionClosed) }
@@ -122,6 +138,10 @@ public final class WireClient: Sendable {
     }
 
     fileprivate func deliver(_ payload: ByteBuffer) {
+        if rawEvents, let name = Self.eventName(payload) {
+            eventSink.yield(WireEvent(name: name, data: .null, payload: payload))
+            return
+        }
         // The compact parser first: a follower of ingest's stream reads 100,000 events a second, and
         // JSONDecoder costs several times more per frame. It declines what it does not handle (non-ASCII).
         let value = payload.withUnsafeReadableBytes(CompactJSONParser.parse)
@@ -156,6 +176,19 @@ public final class WireClient: Sendable {
             return next
         }
         continuation?.resume(returning: response)
+    }
+
+    /// The name of an event frame as servers write it (`{"event":"NAME",…`), or nil for anything else
+    /// (replies, or an event written another way, which then goes through the full parser).
+    static func eventName(_ payload: ByteBuffer) -> String? {
+        let prefix = #"{"event":""#.utf8
+        guard payload.readableBytes > prefix.count,
+              payload.readableBytesView.prefix(prefix.count).elementsEqual(prefix) else { return nil }
+        let rest = payload.readableBytesView.dropFirst(prefix.count)
+        guard let end = rest.firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+        let name = rest[rest.startIndex..<end]
+        guard name.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") }) else { return nil }
+        return String(decoding: name, as: UTF8.self)
     }
 
     fileprivate func failAll(_ error: any Error) {

@@ -125,7 +125,7 @@ public final class IngestFollower: Service, Sendable {
 
     /// One connection's life: subscribe, close the gap since the last id, then apply events as they come.
     private func follow() async throws {
-        let client = try await WireClient.connect(path: ingestSocket)
+        let client = try await WireClient.connect(path: ingestSocket, rawEvents: true)
         do {
             try await stream(from: client)
         } catch {
@@ -145,7 +145,9 @@ public final class IngestFollower: Service, Sendable {
         for await event in client.events {
             switch event.name {
             case "invocation":
-                guard let record = InvocationRecord(event: event.data) else {
+                guard let record = event.payload.flatMap(InvocationRecord.init(eventPayload:))
+                    ?? InvocationRecord(event: event.data)
+                else {
                     try await resync()
                     continue
                 }
