@@ -80,6 +80,7 @@ let package = Package(
         .target(
             name: "SkillPulseIngest",
             dependencies: [
+                "CProcessSupport",
                 "SkillPulseCore",
                 "SkillPulseStore",
                 "SkillPulseWire",

@@ -7,6 +7,16 @@ void skillpulse_line_buffer_stdout(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
 }
 
+#include <pthread.h>
+#include <string.h>
+
+int skillpulse_name_current_thread(const char *name) {
+    char shortened[16];
+    strncpy(shortened, name, sizeof shortened - 1);
+    shortened[sizeof shortened - 1] = '\0';
+    return pthread_setname_np(pthread_self(), shortened);
+}
+
 int skillpulse_stdout_write_error(void) {
     errno = 0;
     if (fflush(stdout) != 0) { return errno != 0 ? errno : -1; }

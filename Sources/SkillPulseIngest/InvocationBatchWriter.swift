@@ -1,3 +1,4 @@
+import CProcessSupport
 import Foundation
 import Logging
 import SkillPulseAnalytics
@@ -168,8 +169,10 @@ public final class InvocationBatchWriter: Sendable {
     /// Starts the writer thread; `drain()` makes it commit what is queued and stop.
     public func start() {
         let thread = Thread { [self] in
-            // Named from inside the thread: only then does Foundation name the kernel thread (top -H, gdb, /proc).
+            // The kernel thread's name (top -H, gdb, /proc) set directly: Foundation's setter did not always
+            // reach it (a test that looks the thread up by name saw the default).
             Thread.current.name = "ingest-writer"
+            _ = skillpulse_name_current_thread("ingest-writer")
             self.loop()
             self.finished.fire()
         }

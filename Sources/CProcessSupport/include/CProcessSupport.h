@@ -5,6 +5,10 @@
 /// under strict concurrency, so this one call lives in C; it runs once, before any output.
 void skillpulse_line_buffer_stdout(void);
 
+/// Names the calling thread for the kernel (top -H, gdb, /proc/PID/task/TID/comm), cut to 15 bytes.
+/// Returns pthread_setname_np's result.
+int skillpulse_name_current_thread(const char *name);
+
 /// Flushes stdout and reports whether anything written to it was lost: 0 if not, the errno of the failed
 /// flush, or -1 when an earlier write failed (its errno is gone by now). `status > /dev/full` must not exit 0.
 int skillpulse_stdout_write_error(void);

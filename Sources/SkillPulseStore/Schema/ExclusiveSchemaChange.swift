@@ -20,7 +20,19 @@ public enum ExclusiveSchemaChange {
             let queue = try connect()
             do {
                 try DatabaseOpener.mapOpenErrors(path: path) {
-                    try queue.writeWithoutTransaction { db in try DatabaseRestorer.takeExclusiveAccess(db, target: path) }
+                    try queue.writeWithoutTransaction { db in
+                        try DatabaseRestorer.takeExclusiveAccess(db, target: path)
+                        // Hold the file's lock for the whole change, not only for the proof: in rollback-journal
+                        // mode another process could otherwise open it between two migrations (a second
+                        // `migrate` on a new file, which was never in WAL mode, would interleave with this one).
+                        try db.execute(sql: "PRAGMA locking_mode = EXCLUSIVE")
+                        do {
+                            try db.execute(sql: "BEGIN EXCLUSIVE; COMMIT")
+                        } catch let error as DatabaseError where DatabaseRestorer.isBusy(error) {
+                            try? db.execute(sql: "PRAGMA locking_mode = NORMAL")
+                            throw StoreError.databaseInUse(path: path, detail: "another process has it open")
+                        }
+                    }
                 }
             } catch StoreError.databaseInUse(let path, let detail) {
                 try? queue.close()
@@ -31,7 +43,10 @@ public enum ExclusiveSchemaChange {
                 continue
             }
             defer {
-                _ = try? queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
+                _ = try? queue.writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA locking_mode = NORMAL")
+                    try db.execute(sql: "PRAGMA journal_mode = WAL")
+                }
             }
             return try body(queue)
         }
