@@ -8,7 +8,8 @@ import SkillPulseStore
 import SkillPulseWire
 
 /// Assembles `analytics`: the checked database, the state rebuilt from it, the follower of ingest's stream,
-/// the derived-table writer, the event hub and the socket server.
+/// the derived-table writer, the A/B tests, the model trainer, the cluster refresher, the event hub and the
+/// socket server.
 public enum AnalyticsDaemon {
     public static let service = "analytics"
 
@@ -27,6 +28,8 @@ public enum AnalyticsDaemon {
         try await follower.catchUp()
         engine.prune(now: UTCTimestamp.now().millisecondsSinceEpoch)
         try await follower.refreshSeeds()
+        let experiments = ABTestService(writer: writer, reader: pool)
+        try await experiments.load()
         let loadSeconds = (ContinuousClock.now - loadStart).seconds
 
         let database = DatabaseObservation()
@@ -34,7 +37,8 @@ public enum AnalyticsDaemon {
         let counters = WireServerCounters()
         let monitor = LivenessMonitor.reader(pool, database: database, counters: counters)
         let hub = AnalyticsEventHub()
-        let handler = AnalyticsHandler(engine: engine, follower: follower, hub: hub, monitor: monitor, database: database,
+        let trainer = ModelTrainer(engine: engine, logger: logger)
+        let handler = AnalyticsHandler(engine: engine, experiments: experiments, trainer: trainer, follower: follower, hub: hub, monitor: monitor, database: database,
                                        context: context, counters: counters)
         let server = WireServer(listener: context.listener, handler: handler,
                                 configuration: context.serverConfiguration, counters: counters, logger: logger)
@@ -59,6 +63,8 @@ public enum AnalyticsDaemon {
             .init(service: follower),
             .init(service: DerivedTableSync(engine: engine, writer: writer, recorder: recorder, logger: logger)),
             .init(service: MetricsPublisher(engine: engine, hub: hub)),
+            .init(service: trainer),
+            .init(service: ClusterRefresher(engine: engine, writer: writer, logger: logger)),
             .init(service: AnalyticsServingService(server: server, hub: hub)),
             .init(service: status),
         ])

@@ -7,7 +7,8 @@ import SkillPulseDaemon
 struct AnalyticsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analytics",
-        abstract: "Answers real-time metrics, anomalies, trends, baselines and dependencies on analytics.sock.",
+        abstract: "Answers metrics, anomalies, trends, baselines, dependencies, predictions, A/B tests, recommendations and "
+            + "skill clusters on analytics.sock.",
         discussion: "Rebuilds its state from the database at start, then follows ingest's event stream. See docs/analytics.md.")
 
     @OptionGroup var options: DaemonOptions
@@ -28,7 +29,23 @@ struct AnalyticsCommand: AsyncParsableCommand {
             help: "Relative change (0.1 = 10 %) a significant trend also needs to be improving or declining.")
     var trendMinChange = 0.1
 
+    @Option(name: .customLong("train-interval"), help: "Seconds between retrainings of the success model.")
+    var trainInterval: Double = 3600
+
+    @Option(name: .customLong("train-days"), help: "Days of history the background training uses (1–90).")
+    var trainDays = 30
+
+    @Option(name: .customLong("cluster-interval"), help: "Seconds between recomputations of the skill clusters.")
+    var clusterInterval: Double = 300
+
     func validate() throws {
+        guard trainInterval >= 1, trainInterval <= 604_800 else {
+            throw ValidationError("--train-interval must be between 1 and 604800 seconds")
+        }
+        guard (1...90).contains(trainDays) else { throw ValidationError("--train-days must be between 1 and 90") }
+        guard clusterInterval >= 1, clusterInterval <= 86_400 else {
+            throw ValidationError("--cluster-interval must be between 1 and 86400 seconds")
+        }
         guard anomalyInterval >= 1, anomalyInterval <= 86_400 else {
             throw ValidationError("--anomaly-interval must be between 1 and 86400 seconds")
         }
@@ -49,6 +66,9 @@ struct AnalyticsCommand: AsyncParsableCommand {
         settings.minimumCoOccurrence = minCoOccurrence
         settings.anomalyMinimumSamples = anomalyMinSamples
         settings.trendMinimumChange = trendMinChange
+        settings.trainInterval = .milliseconds(Int64(trainInterval * 1000))
+        settings.trainDays = trainDays
+        settings.clusterInterval = .milliseconds(Int64(clusterInterval * 1000))
         let chosen = settings
         try await DaemonMain.run(service: AnalyticsDaemon.service, options: options) { runtime in
             try await AnalyticsDaemon.run(options: options, settings: chosen, runtime: runtime)

@@ -13,6 +13,13 @@ public struct AnalyticsState: Sendable {
     var skillIDs: [String: Int32] = [:]
     var skillNames: [String] = []
     var userIDs: [String: Int32] = [:]
+    var userNames: [String] = []
+    /// By user number: the distinct skills the user invoked, and those they completed at least once (the sets
+    /// collaborative filtering compares).
+    var userTried: [[Int32]] = []
+    var userCompleted: [[Int32]] = []
+    /// By skill number: the users who completed it at least once.
+    var completers: [[Int32]] = []
     /// By skill number:
     var series: [SkillSeries] = []
     var totals: [SkillTotals] = []
@@ -50,6 +57,7 @@ public struct AnalyticsState: Sendable {
         sessionsWithSkill.append(0)
         together.append([:])
         durationQuantiles.append((nil, nil))
+        completers.append([])
         return id
     }
 
@@ -57,6 +65,9 @@ public struct AnalyticsState: Sendable {
         if let id = userIDs[name] { return id }
         let id = Int32(userIDs.count)
         userIDs[name] = id
+        userNames.append(name)
+        userTried.append([])
+        userCompleted.append([])
         return id
     }
 
@@ -79,7 +90,16 @@ public struct AnalyticsState: Sendable {
             series[index].append(time: record.invokedAt, completed: record.completed, duration: record.durationSeconds)
         }
         // An invocation without a user counts in the skill's totals, not as a user of its own.
-        totals[index].add(record, user: record.userID.map { number(ofUser: $0) })
+        let user = record.userID.map { number(ofUser: $0) }
+        if let user {
+            let before = totals[index].users[user]
+            if before == nil { userTried[Int(user)].append(skill) }
+            if record.completed && (before?.completed ?? 0) == 0 {
+                userCompleted[Int(user)].append(skill)
+                completers[index].append(user)
+            }
+        }
+        totals[index].add(record, user: user)
         changedSkills.insert(skill)
         staleQuantiles.insert(skill)
 

@@ -11,6 +11,10 @@ import Synchronization
 public final class AnalyticsEngine: Sendable {
     private let state = Mutex(AnalyticsState())
     private let seeds = Mutex<[SeededDependency]>([])
+    /// Apart from `state`: a prediction reads only this, and training copies its rows out without holding up
+    /// the queries on `state`.
+    private let predictor = Mutex(SuccessPredictor())
+    private let clusterCache = Mutex<(generation: Int, clustering: SkillClustering)?>(nil)
     public let settings: AnalyticsSettings
 
     public init(settings: AnalyticsSettings) {
@@ -23,10 +27,15 @@ public final class AnalyticsEngine: Sendable {
     /// Applies committed invocations in id order; returns how many were new.
     @discardableResult
     public func apply(_ records: some Sequence<InvocationRecord>) -> Int {
-        state.withLock { state in
-            var applied = 0
-            for record in records where state.apply(record) { applied += 1 }
-            return applied
+        let accepted = state.withLock { state in records.filter { state.apply($0) } }
+        observe(accepted)
+        return accepted.count
+    }
+
+    private func observe(_ accepted: [InvocationRecord]) {
+        guard !accepted.isEmpty else { return }
+        predictor.withLock { predictor in
+            for record in accepted { predictor.observe(record) }
         }
     }
 
@@ -34,9 +43,10 @@ public final class AnalyticsEngine: Sendable {
     public func apply(page: [InvocationRecord], through lastID: Int64) {
         // In slices: a query waits for one slice (well under a millisecond), not for a whole page.
         for start in stride(from: 0, to: page.count, by: 1_000) {
-            state.withLock { state in
-                for record in page[start..<min(start + 1_000, page.count)] { state.apply(record) }
+            let accepted = state.withLock { state in
+                page[start..<min(start + 1_000, page.count)].filter { state.apply($0) }
             }
+            observe(accepted)
         }
         state.withLock { $0.skip(through: lastID) }
     }
@@ -82,6 +92,39 @@ public final class AnalyticsEngine: Sendable {
     }
 
     public var trendCriteria: TrendCriteria { TrendCriteria(minimumRelativeChange: settings.trendMinimumChange) }
+
+    /// The success prediction for `query` from the live history and the current model.
+    public func predict(_ query: PredictionQuery) -> SuccessPrediction {
+        predictor.withLock { $0.predict(query) }
+    }
+
+    /// The training rows of the last `days` days (features as of each row's time), copied out.
+    public func trainingRows(days: Int, now: Int64) -> (features: [Double], labels: [Bool], times: [Int64]) {
+        predictor.withLock { $0.samples.rows(since: now - Int64(days) * 86_400_000) }
+    }
+
+    public func install(_ model: LogisticModel, report: TrainingReport) -> String {
+        predictor.withLock { predictor in
+            predictor.install(model, report: report)
+            return predictor.modelVersion
+        }
+    }
+
+    /// Training figures: samples taken in all and when the model was trained, the model's version and report.
+    public func predictorFigures() -> (taken: Int, atTraining: Int, version: String, report: TrainingReport?) {
+        predictor.withLock { ($0.samplesTaken, $0.samplesAtTraining, $0.modelVersion, $0.report) }
+    }
+
+    /// The skill clusters, recomputed only when an invocation arrived since the last computation (Louvain over
+    /// every qualifying pair takes tens of milliseconds on a thousand skills).
+    public func clusters() -> (clustering: SkillClustering, fresh: Bool) {
+        let current = generation
+        if let cached = clusterCache.withLock({ $0 }), cached.generation == current { return (cached.clustering, false) }
+        let minimum = settings.minimumCoOccurrence
+        let clustering = query { $0.skillClusters(minimumTogether: minimum) }
+        clusterCache.withLock { $0 = (current, clustering) }
+        return (clustering, true)
+    }
 
     /// What changed since the last call, for the derived tables.
     public func takeChanges() -> (skills: Set<String>, pairs: Set<SkillPair>) {

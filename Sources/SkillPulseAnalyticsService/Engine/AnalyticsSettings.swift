@@ -13,5 +13,14 @@ public struct AnalyticsSettings: Sendable {
     /// Invocations older than this leave memory (lifetime totals stay); no window may be longer.
     public var retentionDays = 90
 
+    /// How often the success model is retrained (sooner when `retrainGrowth` new rows arrived).
+    public var trainInterval: Duration = .seconds(3600)
+    /// New training rows, as a share of the last model's, that trigger an early retraining.
+    public var retrainGrowth = 0.1
+    /// Days of history the background training uses.
+    public var trainDays = 30
+    /// How often the skill clusters are recomputed (when anything changed) and written to their tables.
+    public var clusterInterval: Duration = .seconds(300)
+
     public init() {}
 }

@@ -7,6 +7,8 @@ import SkillPulseWire
 /// scan of the event log), subscriptions stream from the event hub.
 public struct AnalyticsHandler: WireHandler {
     let engine: AnalyticsEngine
+    let experiments: ABTestService
+    let trainer: ModelTrainer
     let follower: IngestFollower
     let hub: AnalyticsEventHub
     let monitor: LivenessMonitor
@@ -35,6 +37,23 @@ public struct AnalyticsHandler: WireHandler {
             // Dashboards poll this one: two binary searches per skill under the engine's lock (well under a
             // millisecond) cost less here than two thread hops to the cooperative pool and back.
             return .ready(Self.answer(operation, engine: engine))
+        case .predictSuccess(let query):
+            // A dot product over eleven features: cheaper than leaving the event loop.
+            let known = engine.query { $0.knows(skill: query.skillName) }
+            return .ready(.result(ModelAnswers.prediction(engine.predict(query), skill: query.skillName, known: known)))
+        case .assignABTest(let testID, let user):
+            if let group = experiments.existingGroup(testID: testID, user: user) {
+                return .ready(.result(Self.assignment(testID, user, group)))
+            }
+            return .later { [experiments] in
+                do throws(WireError) {
+                    return .result(Self.assignment(testID, user, try await experiments.assign(testID: testID, user: user)))
+                } catch {
+                    return .failure(error)
+                }
+            }
+        case .trainModel, .createABTest, .recordABOutcome, .abTestSummary, .stopABTest, .listABTests, .skillClusters:
+            return .later { [self] in await modelAnswer(operation) }
         default:
             let engine = engine
             return .later { Self.answer(operation, engine: engine) }
@@ -59,6 +78,9 @@ public struct AnalyticsHandler: WireHandler {
             "following_ingest": .bool(follower.streamProblem == nil),
             "resyncs": .integer(Int64(follower.resyncs)),
             "subscribers": .integer(Int64(hub.subscriberCount)),
+            "ab_tests": .integer(Int64(experiments.testCount)),
+            "model_version": .string(engine.predictorFigures().version),
+            "training_rows": .integer(Int64(engine.predictorFigures().taken)),
             "connections_active": .integer(Int64(counters.activeConnections)),
             "requests_handled": .integer(Int64(counters.requestsHandled)),
         ]
@@ -103,9 +125,53 @@ public struct AnalyticsHandler: WireHandler {
             let sessions = engine.figures().sessions
             return .result(Stamped(body: DependenciesResult(skillName: skill, dependencies: found, sessions: sessions),
                                    extra: stamp))
-        case .subscribe, .health, .stats:
-            return .failure(WireError(.internal, "handled on the event loop"))
+        case .recommendations(let user, let limit):
+            let items = engine.query { $0.recommendations(for: user, limit: limit) }
+            return .result(ModelAnswers.recommendations(items, user: user, timestamp: now.normalized))
+        default:
+            return .failure(WireError(.internal, "handled elsewhere"))
         }
+    }
+
+    /// The ops that write the A/B tables or train: their own errors are their answers.
+    func modelAnswer(_ operation: AnalyticsOperation) async -> WireOutcome {
+        let timestamp = UTCTimestamp.now().normalized
+        do {
+            switch operation {
+            case .trainModel(let days):
+                let (report, version) = try await trainer.train(days: days)
+                return .result(ModelAnswers.training(report, version: version, days: days))
+            case .createABTest(let request):
+                let test = try await experiments.create(request)
+                return .result(JSONValue.object(ModelAnswers.testFields(test)))
+            case .recordABOutcome(let request):
+                let (id, group) = try await experiments.record(request)
+                return .result(JSONValue.object(["test_id": .integer(request.testID), "user_id": .string(request.user),
+                                                 "group_name": .string(group.rawValue), "outcome_id": .integer(id),
+                                                 "recorded": .bool(true)]))
+            case .abTestSummary(let testID):
+                return .result(ModelAnswers.summary(try experiments.test(testID)))
+            case .stopABTest(let testID):
+                return .result(ModelAnswers.summary(try await experiments.stop(testID)))
+            case .listABTests:
+                return .result(JSONValue.object(["tests": .array(experiments.all().map(ModelAnswers.listing)),
+                                                 "timestamp": .string(timestamp)]))
+            case .skillClusters(let limit):
+                let engine = engine
+                let clustering = try await BlockingWork.run("analytics-cluster") { engine.clusters().clustering }
+                return .result(ModelAnswers.clusters(clustering, limit: limit, timestamp: timestamp))
+            default:
+                return .failure(WireError(.internal, "not a model op"))
+            }
+        } catch let error as WireError {
+            return .failure(error)
+        } catch {
+            return .failure(WireError(.internal, "\(error)"))
+        }
+    }
+
+    static func assignment(_ testID: Int64, _ user: String, _ group: ABTestAssignment.Group) -> JSONValue {
+        .object(["test_id": .integer(testID), "user_id": .string(user), "group_name": .string(group.rawValue)])
     }
 
     static func unknown(_ skill: String) -> WireOutcome {

@@ -10,6 +10,16 @@ public enum AnalyticsOperation: WireOperation {
     case communityBaselines(limit: Int)
     case compareToBaseline(user: String, skill: String?)
     case skillDependencies(skill: String, limit: Int, minimumLift: Double)
+    case predictSuccess(PredictionQuery)
+    case trainModel(days: Int)
+    case createABTest(ABTestRequest)
+    case assignABTest(testID: Int64, user: String)
+    case recordABOutcome(ABOutcomeRequest)
+    case abTestSummary(testID: Int64)
+    case stopABTest(testID: Int64)
+    case listABTests
+    case recommendations(user: String, limit: Int)
+    case skillClusters(limit: Int)
     case subscribe(topics: Set<AnalyticsTopic>)
     case health
     case stats
@@ -64,6 +74,10 @@ public enum AnalyticsOperation: WireOperation {
             }
             self = .skillDependencies(skill: try Self.skill(decoded.skillName), limit: try Self.limit(decoded.limit ?? 10),
                                       minimumLift: minimumLift)
+        case "predict_success_probability", "train_model", "create_ab_test", "assign_ab_test", "record_ab_outcome",
+             "get_ab_test_summary", "stop_ab_test", "list_ab_tests", "get_collaborative_recommendations",
+             "get_skill_clusters":
+            self = try Self.modelOperation(op, params: params)
         case "subscribe":
             let decoded = try params.decode(SubscribeParams.self)
             let known = AnalyticsTopic.allCases.map(\.rawValue).joined(separator: ", ")
@@ -85,7 +99,10 @@ public enum AnalyticsOperation: WireOperation {
         default:
             throw WireError(.unknownOp, "unknown op \"\(op.prefix(64))\"; analytics answers get_skill_metrics, "
                             + "get_real_time_metrics, detect_anomalies, get_skill_trend, get_community_baselines, "
-                            + "compare_to_baseline, get_skill_dependencies, subscribe, health, stats")
+                            + "compare_to_baseline, get_skill_dependencies, predict_success_probability, "
+                            + "train_model, create_ab_test, assign_ab_test, record_ab_outcome, get_ab_test_summary, "
+                            + "stop_ab_test, list_ab_tests, get_collaborative_recommendations, get_skill_clusters, "
+                            + "subscribe, health, stats")
         }
     }
 

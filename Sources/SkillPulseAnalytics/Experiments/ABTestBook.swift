@@ -1,0 +1,103 @@
+/// The settings of one A/B test, as created.
+public struct ABTestConfig: Sendable, Equatable {
+    public let testID: Int64
+    public let name: String
+    public let description: String?
+    public let controlStrategy: String
+    public let treatmentStrategy: String
+    /// Share of users in control, in (0, 1).
+    public let assignmentRatio: Double
+    public let minimumSampleSize: Int
+    public let metric: String
+    public let minimumDetectableEffect: Double?
+    public let startDate: String
+
+    public init(testID: Int64, name: String, description: String?, controlStrategy: String, treatmentStrategy: String,
+                assignmentRatio: Double, minimumSampleSize: Int, metric: String, minimumDetectableEffect: Double?,
+                startDate: String) {
+        self.testID = testID
+        self.name = name
+        self.description = description
+        self.controlStrategy = controlStrategy
+        self.treatmentStrategy = treatmentStrategy
+        self.assignmentRatio = assignmentRatio
+        self.minimumSampleSize = minimumSampleSize
+        self.metric = metric
+        self.minimumDetectableEffect = minimumDetectableEffect
+        self.startDate = startDate
+    }
+
+    /// τ of the sequential test: the effect the test is meant to find, 5 points when none was given.
+    public var mixingScale: Double { max(0.005, abs(minimumDetectableEffect ?? 0.05)) }
+}
+
+/// One A/B test as analytics keeps it: its settings, status, assignments and running figures.
+public struct ABTestRecord: Sendable {
+    public let config: ABTestConfig
+    public var status: String
+    public var endDate: String?
+    public var assignments: [String: ABTestAssignment.Group] = [:]
+    public var control = ABTestArm()
+    public var treatment = ABTestArm()
+    public var sequential: SequentialProportionTest
+
+    public init(config: ABTestConfig, status: String, endDate: String?) {
+        self.config = config
+        self.status = status
+        self.endDate = endDate
+        sequential = SequentialProportionTest(mixingScale: config.mixingScale)
+    }
+
+    public var isRunning: Bool { status == "running" }
+
+    public mutating func assign(_ user: String, to group: ABTestAssignment.Group) {
+        guard assignments[user] == nil else { return }
+        assignments[user] = group
+        switch group {
+        case .control: control.assignedUsers += 1
+        case .treatment: treatment.assignedUsers += 1
+        }
+    }
+
+    /// Adds an outcome of an assigned user (in the order outcomes were stored: the sequential test looks after
+    /// each one); false if the user is not assigned.
+    @discardableResult
+    public mutating func record(user: String, completed: Bool, duration: Double?, rating: Double?) -> Bool {
+        guard let group = assignments[user] else { return false }
+        switch group {
+        case .control: control.record(completed: completed, duration: duration, rating: rating)
+        case .treatment: treatment.record(completed: completed, duration: duration, rating: rating)
+        }
+        sequential.record(armB: group == .treatment, success: completed)
+        return true
+    }
+
+    public var analysis: ABTestAnalysis {
+        ABTestAnalysis(control: control, treatment: treatment, sequential: sequential,
+                       minimumSampleSize: config.minimumSampleSize,
+                       minimumDetectableEffect: config.minimumDetectableEffect)
+    }
+}
+
+/// Every A/B test analytics knows, by id and by name.
+public struct ABTestBook: Sendable {
+    public private(set) var tests: [Int64: ABTestRecord] = [:]
+    public private(set) var idsByName: [String: Int64] = [:]
+
+    public init() {}
+
+    public mutating func add(_ record: ABTestRecord) {
+        tests[record.config.testID] = record
+        idsByName[record.config.name] = record.config.testID
+    }
+
+    public subscript(id: Int64) -> ABTestRecord? {
+        get { tests[id] }
+        set {
+            if let newValue { tests[id] = newValue } else { tests[id] = nil }
+        }
+    }
+
+    /// All tests, newest first.
+    public var all: [ABTestRecord] { tests.values.sorted { $0.config.testID > $1.config.testID } }
+}

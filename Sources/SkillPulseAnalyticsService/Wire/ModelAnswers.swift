@@ -1,0 +1,125 @@
+import SkillPulseAnalytics
+import SkillPulseWire
+
+/// The JSON shapes of the part-2 ops (docs/protocol.md lists every key).
+enum ModelAnswers {
+    static func number(_ value: Double?) -> JSONValue {
+        guard let value, value.isFinite else { return .null }
+        return .number(value)
+    }
+
+    static func prediction(_ prediction: SuccessPrediction, skill: String, known: Bool) -> JSONValue {
+        .object([
+            "skill_name": .string(skill),
+            "probability": number(prediction.probability),
+            "model_version": .string(prediction.modelVersion),
+            "top_factors": .array(prediction.topFactors.map { .object(["feature": .string($0.feature), "weight": number($0.weight)]) }),
+            "skill_known": .bool(known),
+        ])
+    }
+
+    static func training(_ report: TrainingReport, version: String, days: Int) -> JSONValue {
+        .object([
+            "samples": .integer(Int64(report.samples)),
+            "training_samples": .integer(Int64(report.trainingSamples)),
+            "evaluation_samples": .integer(Int64(report.evaluationSamples)),
+            "auc": number(report.auc),
+            "brier": number(report.brier),
+            "base_rate_brier": number(report.baseRateBrier),
+            "base_rate": number(report.baseRate),
+            "model_version": .string(version),
+            "days": .integer(Int64(days)),
+            "features": .array(SuccessFeatureHistory.featureNames.map { .string($0) }),
+        ])
+    }
+
+    static func interval(_ interval: ProportionStatistics.Interval?) -> JSONValue {
+        guard let interval else { return .null }
+        return .array([number(interval.lower), number(interval.upper)])
+    }
+
+    static func arm(_ arm: ABTestArm, interval: ProportionStatistics.Interval?) -> JSONValue {
+        .object([
+            "users": .integer(Int64(arm.assignedUsers)),
+            "n": .integer(Int64(arm.outcomes)),
+            "conversions": .integer(Int64(arm.conversions)),
+            "rate": number(arm.rate),
+            "rate_ci95": ModelAnswers.interval(interval),
+            "avg_duration_seconds": number(arm.averageDuration),
+            "avg_user_rating": number(arm.averageRating),
+        ])
+    }
+
+    static func testFields(_ test: ABTestRecord) -> [String: JSONValue] {
+        let config = test.config
+        return [
+            "test_id": .integer(config.testID),
+            "test_name": .string(config.name),
+            "description": config.description.map { .string($0) } ?? .null,
+            "control_strategy": .string(config.controlStrategy),
+            "treatment_strategy": .string(config.treatmentStrategy),
+            "assignment_ratio": .number(config.assignmentRatio),
+            "min_sample_size": .integer(Int64(config.minimumSampleSize)),
+            "metric": .string(config.metric),
+            "minimum_detectable_effect": number(config.minimumDetectableEffect),
+            "status": .string(test.status),
+            "start_date": .string(config.startDate),
+            "end_date": test.endDate.map { .string($0) } ?? .null,
+        ]
+    }
+
+    static func summary(_ test: ABTestRecord) -> JSONValue {
+        let analysis = test.analysis
+        var fields = testFields(test)
+        fields["control"] = arm(analysis.control, interval: analysis.controlInterval)
+        fields["treatment"] = arm(analysis.treatment, interval: analysis.treatmentInterval)
+        fields["difference"] = number(analysis.difference)
+        fields["difference_ci95"] = interval(analysis.differenceInterval)
+        fields["z_score"] = number(analysis.zScore)
+        fields["p_value"] = number(analysis.pValue)
+        fields["always_valid_p_value"] = number(analysis.alwaysValidPValue)
+        fields["power"] = number(analysis.power)
+        fields["decision"] = .string(analysis.decision.rawValue)
+        fields["reason"] = .string(analysis.reason)
+        return .object(fields)
+    }
+
+    static func listing(_ test: ABTestRecord) -> JSONValue {
+        var fields = testFields(test)
+        fields["control_n"] = .integer(Int64(test.control.outcomes))
+        fields["treatment_n"] = .integer(Int64(test.treatment.outcomes))
+        fields["users"] = .integer(Int64(test.assignments.count))
+        return .object(fields)
+    }
+
+    static func recommendations(_ items: [SkillRecommendation], user: String, timestamp: String) -> JSONValue {
+        .object([
+            "user_id": .string(user),
+            "recommendations": .array(items.map {
+                .object(["skill_name": .string($0.skillName), "score": number($0.score),
+                         "completion_rate": number($0.completionRate), "source": .string($0.source.rawValue)])
+            }),
+            "timestamp": .string(timestamp),
+        ])
+    }
+
+    static func clusters(_ clustering: SkillClustering, limit: Int, timestamp: String) -> JSONValue {
+        .object([
+            "clusters": .array(clustering.clusters.prefix(limit).enumerated().map { index, cluster in
+                .object([
+                    "cluster_rank": .integer(Int64(index + 1)),
+                    "cluster_name": .string(cluster.name),
+                    "size": .integer(Int64(cluster.members.count)),
+                    "skills": .array(cluster.members.map {
+                        .object(["skill_name": .string($0.skill), "membership_score": number($0.score)])
+                    }),
+                ])
+            }),
+            "total_clusters": .integer(Int64(clustering.clusters.count)),
+            "clustered_skills": .integer(Int64(clustering.clusteredSkills)),
+            "method": .string(SkillClustering.method),
+            "modularity": number(clustering.modularity),
+            "timestamp": .string(timestamp),
+        ])
+    }
+}
