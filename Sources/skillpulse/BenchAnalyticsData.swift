@@ -12,7 +12,21 @@ struct BenchAnalyticsData {
     let batch: Int
     let runID: UInt64
 
-    func requests(now: Int64) -> [BenchRequest] {
+    /// One generated invocation.
+    struct Row {
+        let session: String
+        let skill: Int
+        let user: Int
+        let completed: Bool
+        let duration: Double
+        let time: Int64
+        var skillName: String { "bench-a-skill-\(skill)" }
+        var userName: String { "bench-a-user-\(user)" }
+        var phase: String { ["setup", "execution", "verification", "cleanup"][skill % 4] }
+    }
+
+    /// Generates the data set in time order (the same rows for the same `runID` and `now`).
+    func forEachRow(now: Int64, _ body: (Row) -> Void) {
         var random = SplitMix64(seed: runID)
         let span = Int64(days) * 86_400_000
         let start = now - span
@@ -22,9 +36,6 @@ struct BenchAnalyticsData {
         let meanSeconds = (0..<skills).map { _ in 0.05 + 30 * random.unit() * random.unit() }
         var active: [(id: String, user: Int, family: Int, remaining: Int)] = []
         var sessionCounter = 0
-        var requests: [BenchRequest] = []
-        var items: [String] = []
-        items.reserveCapacity(batch)
         for index in 0..<invocations {
             if active.count < 200 || random.unit() < 0.05 {
                 sessionCounter += 1
@@ -43,13 +54,24 @@ struct BenchAnalyticsData {
             }
             let completed = random.unit() < success[skill]
             let duration = meanSeconds[skill] * (0.5 + random.unit())
-            let time = start + Int64(Double(index) * step)
-            let stamp = UTCTimestamp(millisecondsSinceEpoch: time).normalized
-            let phase = ["setup", "execution", "verification", "cleanup"][skill % 4]
-            items.append(#"{"session_id":"\#(session.id)","skill_name":"bench-a-skill-\#(skill)","completed":\#(completed),"duration_seconds":\#((duration * 1000).rounded() / 1000),"invoked_at":"\#(stamp)","workflow_phase":"\#(phase)","user_id":"bench-a-user-\#(session.user)"}"#)
+            body(Row(session: session.id, skill: skill, user: session.user, completed: completed,
+                     duration: (duration * 1000).rounded() / 1000, time: start + Int64(Double(index) * step)))
             active[slot].remaining -= 1
             if active[slot].remaining <= 0 { active.remove(at: slot) }
-            if items.count == batch || index == invocations - 1 {
+        }
+    }
+
+    /// The data set as `track_batch` frames of `batch` invocations.
+    func requests(now: Int64) -> [BenchRequest] {
+        var requests: [BenchRequest] = []
+        var items: [String] = []
+        items.reserveCapacity(batch)
+        var index = 0
+        forEachRow(now: now) { row in
+            let stamp = UTCTimestamp(millisecondsSinceEpoch: row.time).normalized
+            items.append(#"{"session_id":"\#(row.session)","skill_name":"\#(row.skillName)","completed":\#(row.completed),"duration_seconds":\#(row.duration),"invoked_at":"\#(stamp)","workflow_phase":"\#(row.phase)","user_id":"\#(row.userName)"}"#)
+            index += 1
+            if items.count == batch || index == invocations {
                 let sequence = requests.count
                 let payload = #"{"id":\#(sequence),"op":"track_batch","params":{"invocations":[\#(items.joined(separator: ","))]}}"#
                 requests.append(BenchRequest(frame: WireFrame.bytes(payload: Array(payload.utf8)), events: items.count,

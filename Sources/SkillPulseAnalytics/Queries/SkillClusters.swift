@@ -19,7 +19,25 @@ public struct SkillClustering: Sendable, Equatable {
     public let clusteredSkills: Int
 }
 
+/// The co-usage counts clustering needs, copied out of `AnalyticsState` in O(1) (the arrays are copy-on-write),
+/// so the clustering runs without holding the state's lock.
+public struct CoUsageSnapshot: Sendable {
+    let skillNames: [String]
+    let together: [[Int32: Int32]]
+    let sessionsWithSkill: [Int]
+}
+
 extension AnalyticsState {
+    public var coUsage: CoUsageSnapshot {
+        CoUsageSnapshot(skillNames: skillNames, together: together, sessionsWithSkill: sessionsWithSkill)
+    }
+
+    public func skillClusters(minimumTogether: Int) -> SkillClustering {
+        coUsage.skillClusters(minimumTogether: minimumTogether)
+    }
+}
+
+extension CoUsageSnapshot {
     /// Louvain community detection on the skill co-usage graph: an edge for each pair seen together in at least
     /// `minimumTogether` sessions, weighted by the Jaccard index of the two skills' session sets,
     /// together / (n_a + n_b − together) — so two skills that everyone uses are not tied by popularity alone.

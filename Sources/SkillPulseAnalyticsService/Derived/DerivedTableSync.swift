@@ -13,6 +13,7 @@ final class DerivedTableSync: Service, Sendable {
     let recorder: AnomalyRecorder
     let logger: Logger
     static let rowsPerTransaction = 2_000
+    static let fullWriteSpacing = Duration.seconds(60)
 
     init(engine: AnalyticsEngine, writer: DerivedTableWriter, recorder: AnomalyRecorder, logger: Logger) {
         self.engine = engine
@@ -27,12 +28,19 @@ final class DerivedTableSync: Service, Sendable {
             var lastAnomalyPass = ContinuousClock.now
             var lastPrune = ContinuousClock.now
             // Lift depends on N (all sessions): when N has grown by 5 % since every pair was last written,
-            // rewrite them all so stored lifts do not drift.
+            // rewrite them all so stored lifts do not drift — at most once a minute, or a bulk load (N growing
+            // 5 % every few seconds) would rewrite hundreds of thousands of pairs over and over.
             var sessionsAtFullWrite = 0
+            var lastFullWrite: ContinuousClock.Instant?
             while !Task.isCancelled {
                 try? await Task.sleep(for: settings.flushInterval)
                 do {
-                    sessionsAtFullWrite = try await self.flush(sessionsAtFullWrite: sessionsAtFullWrite)
+                    let allowed = lastFullWrite.map { ContinuousClock.now - $0 >= Self.fullWriteSpacing } ?? true
+                    let written = try await self.flush(sessionsAtFullWrite: allowed ? sessionsAtFullWrite : Int.max)
+                    if allowed && written != sessionsAtFullWrite {
+                        sessionsAtFullWrite = written
+                        lastFullWrite = .now
+                    }
                 } catch {
                     self.logger.warning("could not write baselines or dependencies; retrying: \(error)")
                 }
@@ -52,7 +60,8 @@ final class DerivedTableSync: Service, Sendable {
         _ = try? await flush(sessionsAtFullWrite: Int.max)
     }
 
-    /// Writes changed baselines and pairs; returns the session count at the last full write of pairs.
+    /// Writes changed baselines and pairs; returns the session count at the last full write of pairs
+    /// (`Int.max` in: no full write now).
     func flush(sessionsAtFullWrite: Int) async throws -> Int {
         let (skills, pairs) = engine.takeChanges()
         let minimum = engine.settings.minimumCoOccurrence

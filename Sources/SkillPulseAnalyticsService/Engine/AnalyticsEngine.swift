@@ -100,7 +100,8 @@ public final class AnalyticsEngine: Sendable {
 
     /// The training rows of the last `days` days (features as of each row's time), copied out.
     public func trainingRows(days: Int, now: Int64) -> (features: [Double], labels: [Bool], times: [Int64]) {
-        predictor.withLock { $0.samples.rows(since: now - Int64(days) * 86_400_000) }
+        // Copy-on-write: the lock is held for a reference copy; the rows are gathered outside it.
+        predictor.withLock { $0.samples }.rows(since: now - Int64(days) * 86_400_000)
     }
 
     public func install(_ model: LogisticModel, report: TrainingReport) -> String {
@@ -116,12 +117,12 @@ public final class AnalyticsEngine: Sendable {
     }
 
     /// The skill clusters, recomputed only when an invocation arrived since the last computation (Louvain over
-    /// every qualifying pair takes tens of milliseconds on a thousand skills).
+    /// every qualifying pair takes ~0.1 s on a thousand skills, run on a snapshot outside the state's lock).
     public func clusters() -> (clustering: SkillClustering, fresh: Bool) {
         let current = generation
         if let cached = clusterCache.withLock({ $0 }), cached.generation == current { return (cached.clustering, false) }
         let minimum = settings.minimumCoOccurrence
-        let clustering = query { $0.skillClusters(minimumTogether: minimum) }
+        let clustering = state.withLock { $0.coUsage }.skillClusters(minimumTogether: minimum)
         clusterCache.withLock { $0 = (current, clustering) }
         return (clustering, true)
     }

@@ -5,11 +5,14 @@ import SkillPulseCore
 import SkillPulseWire
 
 /// Trains the success model: on request (`train_model`), every `trainInterval`, and early once the rows that
-/// arrived since the last model reach `retrainGrowth` of its rows (or there is no model yet and enough rows).
+/// arrived since the last model reach `retrainGrowth` of the rows seen then (or there is no model yet and enough
+/// rows) — but in the background at most once a minute, so a bulk load does not spend its CPU refitting.
 /// The fit runs on a thread of its own, never on the cooperative pool.
 final class ModelTrainer: Service, Sendable {
     let engine: AnalyticsEngine
     let logger: Logger
+
+    static let minimumSpacing = Duration.seconds(60)
 
     init(engine: AnalyticsEngine, logger: Logger) {
         self.engine = engine
@@ -51,10 +54,12 @@ final class ModelTrainer: Service, Sendable {
                 try? await Task.sleep(for: .seconds(5))
                 let figures = self.engine.predictorFigures()
                 let grown = figures.taken - figures.atTraining
+                let since = ContinuousClock.now - lastTraining
                 let due = figures.report == nil
                     ? figures.taken >= SuccessModelTraining.minimumSamples
-                    : (ContinuousClock.now - lastTraining >= settings.trainInterval && grown > 0)
-                        || Double(grown) >= settings.retrainGrowth * Double(max(figures.report?.samples ?? 0, 1_000))
+                    : (since >= settings.trainInterval && grown > 0)
+                        || (since >= Self.minimumSpacing
+                            && Double(grown) >= settings.retrainGrowth * Double(max(figures.atTraining, 1_000)))
                 guard due else { continue }
                 lastTraining = .now
                 do { _ = try await self.train(days: settings.trainDays) } catch {

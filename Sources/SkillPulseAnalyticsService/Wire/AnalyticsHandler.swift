@@ -143,7 +143,7 @@ public struct AnalyticsHandler: WireHandler {
                 return .result(ModelAnswers.training(report, version: version, days: days))
             case .createABTest(let request):
                 let test = try await experiments.create(request)
-                return .result(JSONValue.object(ModelAnswers.testFields(test)))
+                return .result(ModelAnswers.compact(ModelAnswers.testFields(test)))
             case .recordABOutcome(let request):
                 let (id, group) = try await experiments.record(request)
                 return .result(JSONValue.object(["test_id": .integer(request.testID), "user_id": .string(request.user),

@@ -1,25 +1,30 @@
 import SkillPulseAnalytics
 import SkillPulseWire
 
-/// The JSON shapes of the part-2 ops (docs/protocol.md lists every key).
+/// The JSON shapes of the part-2 ops (docs/protocol.md lists every key). As in every SkillPulse reply, a field
+/// without a value is omitted rather than null.
 enum ModelAnswers {
+    static func compact(_ fields: [String: JSONValue]) -> JSONValue {
+        .object(fields.filter { $0.value != .null })
+    }
+
     static func number(_ value: Double?) -> JSONValue {
         guard let value, value.isFinite else { return .null }
         return .number(value)
     }
 
     static func prediction(_ prediction: SuccessPrediction, skill: String, known: Bool) -> JSONValue {
-        .object([
+        compact([
             "skill_name": .string(skill),
             "probability": number(prediction.probability),
             "model_version": .string(prediction.modelVersion),
-            "top_factors": .array(prediction.topFactors.map { .object(["feature": .string($0.feature), "weight": number($0.weight)]) }),
+            "top_factors": .array(prediction.topFactors.map { compact(["feature": .string($0.feature), "weight": number($0.weight)]) }),
             "skill_known": .bool(known),
         ])
     }
 
     static func training(_ report: TrainingReport, version: String, days: Int) -> JSONValue {
-        .object([
+        compact([
             "samples": .integer(Int64(report.samples)),
             "training_samples": .integer(Int64(report.trainingSamples)),
             "evaluation_samples": .integer(Int64(report.evaluationSamples)),
@@ -39,7 +44,7 @@ enum ModelAnswers {
     }
 
     static func arm(_ arm: ABTestArm, interval: ProportionStatistics.Interval?) -> JSONValue {
-        .object([
+        compact([
             "users": .integer(Int64(arm.assignedUsers)),
             "n": .integer(Int64(arm.outcomes)),
             "conversions": .integer(Int64(arm.conversions)),
@@ -81,7 +86,7 @@ enum ModelAnswers {
         fields["power"] = number(analysis.power)
         fields["decision"] = .string(analysis.decision.rawValue)
         fields["reason"] = .string(analysis.reason)
-        return .object(fields)
+        return compact(fields)
     }
 
     static func listing(_ test: ABTestRecord) -> JSONValue {
@@ -89,14 +94,14 @@ enum ModelAnswers {
         fields["control_n"] = .integer(Int64(test.control.outcomes))
         fields["treatment_n"] = .integer(Int64(test.treatment.outcomes))
         fields["users"] = .integer(Int64(test.assignments.count))
-        return .object(fields)
+        return compact(fields)
     }
 
     static func recommendations(_ items: [SkillRecommendation], user: String, timestamp: String) -> JSONValue {
-        .object([
+        compact([
             "user_id": .string(user),
             "recommendations": .array(items.map {
-                .object(["skill_name": .string($0.skillName), "score": number($0.score),
+                compact(["skill_name": .string($0.skillName), "score": number($0.score),
                          "completion_rate": number($0.completionRate), "source": .string($0.source.rawValue)])
             }),
             "timestamp": .string(timestamp),
@@ -104,14 +109,14 @@ enum ModelAnswers {
     }
 
     static func clusters(_ clustering: SkillClustering, limit: Int, timestamp: String) -> JSONValue {
-        .object([
+        compact([
             "clusters": .array(clustering.clusters.prefix(limit).enumerated().map { index, cluster in
-                .object([
+                compact([
                     "cluster_rank": .integer(Int64(index + 1)),
                     "cluster_name": .string(cluster.name),
                     "size": .integer(Int64(cluster.members.count)),
                     "skills": .array(cluster.members.map {
-                        .object(["skill_name": .string($0.skill), "membership_score": number($0.score)])
+                        compact(["skill_name": .string($0.skill), "membership_score": number($0.score)])
                     }),
                 ])
             }),
