@@ -72,13 +72,13 @@ public struct IngestHandler: WireHandler {
 
             case .subscribe(let params):
                 guard !params.topics.isEmpty else {
-                    throw WireError.badRequest("params.topics must name at least one of invocation, session")
+                    throw WireError.badRequest("params.topics must name at least one of invocation, session, commit")
                 }
                 var topics: Set<EventTopic> = []
                 for name in params.topics {
                     guard let topic = EventTopic(rawValue: name) else {
                         throw WireError.badRequest(
-                            "params.topics: unknown topic \"\(name.prefix(64))\"; known: invocation, session")
+                            "params.topics: unknown topic \"\(name.prefix(64))\"; known: invocation, session, commit")
                     }
                     topics.insert(topic)
                 }

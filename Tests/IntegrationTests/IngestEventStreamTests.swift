@@ -127,6 +127,38 @@ struct IngestEventStreamTests {
         #expect(await daemon.stop() == 0)
     }
 
+    /// `commit`: one event per committed batch, after its invocation and session events, with the batch's ids.
+    @Test func commitEventsCloseEachBatch() async throws {
+        let daemon = try await DaemonProcess()
+        let listener = try await daemon.client()
+        let topics = try await listener.call("subscribe", params: ["topics": ["commit", "invocation"]]).get()
+        #expect(topics["topics"] == ["commit", "invocation"])
+        let client = try await daemon.client()
+        let rows: [JSONValue] = (0..<3).map { IngestTraffic.invocation(session: "batch-\($0 % 2)") }
+        let stored = try await client.call("track_batch", params: ["invocations": .array(rows)]).get()
+        _ = try await client.call("create_session", params: ["session_id": "alone", "project_path": "/srv/app"]).get()
+        var events: [WireEvent] = []
+        for await event in listener.events {
+            events.append(event)
+            if events.filter({ $0.name == "commit" }).count == 2 { break }
+        }
+        let ids = events.filter { $0.name == "invocation" }.compactMap { $0.data["invocation_id"]?.intValue }
+        #expect(events.map(\.name) == ["invocation", "invocation", "invocation", "commit", "commit"], "\(events.map(\.name))")
+        let commit = events[3].data
+        #expect(commit["invocations"] == 3 && commit["sessions"]?.intValue == 2, "\(commit) \(stored)")
+        #expect(commit["first_invocation_id"]?.intValue == ids.first && commit["last_invocation_id"]?.intValue == ids.last)
+        // A batch of session changes only: counts, no ids.
+        #expect(events[4].data["sessions"] == 1 && events[4].data["invocations"] == 0
+                && events[4].data["last_invocation_id"] == nil, "\(events[4].data)")
+        let unknown = try await client.call("subscribe", params: ["topics": ["weather"]])
+        if case .failure(let error) = unknown.result {
+            #expect(error.code == .badRequest && error.message.contains("invocation, session, commit"))
+        } else {
+            Issue.record("an unknown topic was accepted")
+        }
+        #expect(await daemon.stop() == 0)
+    }
+
     @Test func subscribersThatLeaveBeforeTheirReplyAreReleased() async throws {
         let daemon = try await DaemonProcess()
         for _ in 0..<50 {

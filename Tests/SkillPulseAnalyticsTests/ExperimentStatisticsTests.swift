@@ -143,8 +143,8 @@ struct ExperimentStatisticsTests {
     }
 }
 
-/// SplitMix64, for reproducible simulated data.
-struct TestRandom {
+/// SplitMix64 (Steele, Lea & Flood 2014), for reproducible simulated data and random graphs.
+struct TestRandom: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

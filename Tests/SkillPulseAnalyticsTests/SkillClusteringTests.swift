@@ -5,22 +5,6 @@ import XCTest
 /// examples, modularity worked by hand or with NetworkX 3.6 (`networkx.community.modularity`), and the published
 /// optimum for Zachary's karate club (0.4198, Brandes et al. 2008).
 final class SkillClusteringTests: XCTestCase {
-    /// SplitMix64 (Steele, Lea & Flood 2014): a fixed, seedable stream so random graphs are the same on every run.
-    struct SplitMix64 {
-        var state: UInt64
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-
-        /// Uniform in [0, 1) from the top 53 bits.
-        mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
-    }
-
     /// Two triangles {0,1,2} and {3,4,5} joined by the edge 2–3.
     static let twoTriangles: [(Int, Int, Double)] = [
         (0, 1, 1), (1, 2, 1), (0, 2, 1), (3, 4, 1), (4, 5, 1), (3, 5, 1), (2, 3, 1),
@@ -76,7 +60,7 @@ final class SkillClusteringTests: XCTestCase {
         XCTAssertEqual(AdjustedRandIndex.score([0, 1, 2], [2, 0, 1]), 1.0)
         XCTAssertEqual(AdjustedRandIndex.score([4, 4, 4], [1, 1, 1]), 1.0)
         // Independent random labellings agree only by chance.
-        var random = SplitMix64(state: 7)
+        var random = TestRandom(seed: 7)
         let a = (0..<2_000).map { _ in Int(random.next() % 5) }
         let b = (0..<2_000).map { _ in Int(random.next() % 5) }
         XCTAssertLessThan(abs(AdjustedRandIndex.score(a, b)), 0.02)
@@ -141,10 +125,10 @@ final class SkillClusteringTests: XCTestCase {
         let groups = 5
         let size = 20
         let planted = (0..<(groups * size)).map { $0 / size }
-        var random = SplitMix64(state: 0x5EED)
+        var random = TestRandom(seed: 0x5EED)
         var edges: [(Int, Int, Double)] = []
         for u in 0..<planted.count {
-            for v in (u + 1)..<planted.count where random.nextUnit() < (planted[u] == planted[v] ? 0.5 : 0.05) {
+            for v in (u + 1)..<planted.count where random.unit() < (planted[u] == planted[v] ? 0.5 : 0.05) {
                 edges.append((u, v, 1))
             }
         }
@@ -163,10 +147,10 @@ final class SkillClusteringTests: XCTestCase {
         let graph = WeightedGraph(nodeCount: 6, edges: interleaved)
         XCTAssertEqual(LouvainClustering.communities(of: graph), [0, 1, 0, 1, 0, 1])
 
-        var random = SplitMix64(state: 42)
+        var random = TestRandom(seed: 42)
         var edges: [(Int, Int, Double)] = []
         for u in 0..<200 {
-            for v in (u + 1)..<200 where random.nextUnit() < ((u / 25 == v / 25) ? 0.3 : 0.02) {
+            for v in (u + 1)..<200 where random.unit() < ((u / 25 == v / 25) ? 0.3 : 0.02) {
                 edges.append((u, v, 1))
             }
         }

@@ -52,13 +52,14 @@ public final class CommittedBatchPublisher: Sendable {
     public func publish(_ batch: BatchResult) {
         // Nobody listens: nothing to encode. A subscriber that joins later starts with later batches.
         guard broadcaster.subscriberCount > 0 else { return }
-        let events = batch.invocations.count + batch.sessions.count
+        let events = Self.eventCount(batch)
         guard events > 0 else { return }
         withQueue { state in
             guard !state.closing else { return }
             if state.queuedEvents + events > capacity && !state.items.isEmpty {
                 state.dropped.invocation += batch.invocations.count
                 state.dropped.session += batch.sessions.count
+                state.dropped.commit += 1
                 return
             }
             state.items.append(Item(batch: batch, missedBefore: state.dropped))
@@ -66,6 +67,12 @@ public final class CommittedBatchPublisher: Sendable {
             state.queuedEvents += events
             condition.signal()
         }
+    }
+
+    /// A batch's events: one per invocation and session change, and its `commit` event.
+    static func eventCount(_ batch: BatchResult) -> Int {
+        let changes = batch.invocations.count + batch.sessions.count
+        return changes > 0 ? changes + 1 : 0
     }
 
     /// Starts the publishing thread.
@@ -94,7 +101,7 @@ public final class CommittedBatchPublisher: Sendable {
                 broadcaster.publish(item.batch)
             }
             if droppedAfter.total > 0 { broadcaster.markMissed(droppedAfter) }
-            let events = items.reduce(0) { $0 + $1.batch.invocations.count + $1.batch.sessions.count }
+            let events = items.reduce(0) { $0 + Self.eventCount($1.batch) }
             withQueue { $0.queuedEvents -= events }
         }
     }

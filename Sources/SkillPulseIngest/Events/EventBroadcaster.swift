@@ -78,7 +78,8 @@ public final class EventBroadcaster: Sendable {
         subscribers.forEach { $0.finish() }
     }
 
-    /// Calls `body` for each event of `batch` in request order with a closure that encodes it.
+    /// Calls `body` for each event of `batch` in request order with a closure that encodes it, then for the
+    /// batch's `commit` event.
     private static func forEachEvent(of batch: BatchResult, _ body: (EventTopic, () -> ByteBuffer?) -> Void) {
         var sessions = batch.sessions[...]
         func sessionsUpTo(_ position: Int) {
@@ -92,6 +93,8 @@ public final class EventBroadcaster: Sendable {
             body(.invocation) { try? WireReply.event("invocation", data: InvocationEvent(invocation)) }
         }
         sessionsUpTo(Int.max)
+        guard !batch.invocations.isEmpty || !batch.sessions.isEmpty else { return }
+        body(.commit) { try? WireReply.event("commit", data: CommitEvent(batch)) }
     }
 
     private static func addMissed(_ topic: EventTopic, to items: inout [SubscriberQueue.Item]) {

@@ -14,6 +14,25 @@ struct LaggedEvent: Encodable {
     }
 }
 
+/// The `data` of a `commit` event: one committed batch, after its `invocation` and `session` events.
+struct CommitEvent: Encodable {
+    let invocations: Int
+    let sessions: Int
+    let firstInvocationID: Int64?
+    let lastInvocationID: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case invocations, sessions, firstInvocationID = "first_invocation_id", lastInvocationID = "last_invocation_id"
+    }
+
+    init(_ batch: BatchResult) {
+        invocations = batch.invocations.count
+        sessions = batch.sessions.count
+        firstInvocationID = batch.invocations.first?.id
+        lastInvocationID = batch.invocations.last?.id
+    }
+}
+
 /// The `data` of an `invocation` event.
 struct InvocationEvent: Encodable {
     let invocationID: Int64
