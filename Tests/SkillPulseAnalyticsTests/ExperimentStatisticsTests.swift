@@ -30,6 +30,18 @@ struct ExperimentStatisticsTests {
         #expect(abs(difference.lower - 0.09599800883698527) < 1e-12 && abs(difference.upper - 0.33544237082087514) < 1e-12)
     }
 
+    /// Review finding: with p_c + δ past 1 the alternative is p_c − δ, and an empty arm has no power (omitted).
+    @Test func powerLooksTheOtherWayNearOneAndNeedsBothArms() throws {
+        // SciPy: base 0.95, alternative 0.65, n 20 and 20 → norm.cdf(0.3/sqrt(.95*.05/20+.65*.35/20) - 1.96) + …
+        let power = try #require(ProportionStatistics.power(effect: 0.3, baseRate: 0.95, trialsA: 20, trialsB: 20))
+        let sigma = (0.95 * 0.05 / 20 + 0.65 * 0.35 / 20).squareRoot()
+        #expect(abs(power - (StandardNormal.cdf(0.3 / sigma - 1.959963984540054)
+                             + StandardNormal.cdf(-0.3 / sigma - 1.959963984540054))) < 1e-12)
+        #expect(ProportionStatistics.power(effect: 0.1, baseRate: 0.5, trialsA: 20, trialsB: 0) == nil)
+        #expect(ProportionStatistics.power(effect: 0.7, baseRate: 0.5, trialsA: 20, trialsB: 20) == nil)
+        #expect(abs(ProportionStatistics.power(effect: 0, baseRate: 0.5, trialsA: 20, trialsB: 20)! - 0.05) < 1e-9)
+    }
+
     @Test func powerMatchesTheNormalFormula() throws {
         #expect(abs(try #require(ProportionStatistics.power(effect: 0.05, baseRate: 0.5, trialsA: 1000, trialsB: 1000))
                     - 0.6109323052842954) < 1e-12)

@@ -56,6 +56,33 @@ struct PredictionAndRecommendationTests {
         #expect(unseen.probability > 0.2 && unseen.probability < 0.9)
     }
 
+    /// Review finding: a first model trained on rows from one minute learned "hour of day" from a spread of
+    /// 0.004 and predicted 1.0 (or 1e-19) a quarter of an hour later. Features that barely varied are left
+    /// out and the others are clamped to what training saw, so the prediction stays put as the clock moves.
+    @Test func aModelTrainedOnOneMinuteDoesNotDriftWithTheClock() throws {
+        let start: Int64 = 1_780_000_000_000
+        var predictor = SuccessPredictor()
+        for index in 0..<75 {
+            predictor.observe(InvocationRecord(id: Int64(index + 1), skillName: "s1", sessionID: "s", userID: "u1",
+                                               invokedAt: start + Int64(index) * 90, completed: index < 60,
+                                               durationSeconds: nil, workflowPhase: nil))
+        }
+        let rows = predictor.samples.rows(since: .min)
+        let trained = try #require(SuccessModelTraining.train(features: rows.features, labels: rows.labels,
+                                                              width: SuccessFeatureHistory.featureCount))
+        predictor.install(trained.model, report: trained.report)
+        let hour = SuccessFeatureHistory.featureNames.firstIndex(of: "hour_of_day_sin")!
+        #expect(!trained.model.active[hour] && !trained.model.active[hour + 1])
+        var seen: [Double] = []
+        for minutes in [1, 15, 60, 360, 720, 10_000] {
+            let query = PredictionQuery(skillName: "s1", userID: "u1", time: start + Int64(minutes) * 60_000)
+            seen.append(predictor.predict(query).probability)
+        }
+        // Only the recent rate moves (it decays towards the skill's rate as the last row ages), and only within
+        // what training saw.
+        #expect(seen.allSatisfy { $0 > 0.01 && $0 < 0.99 } && (seen.max()! - seen.min()!) < 0.3, "\(seen)")
+    }
+
     @Test func aRowsOwnOutcomeNeverReachesItsFeatures() {
         var records = Self.plantedInvocations(count: 2_000)
         var original = SuccessFeatureHistory()

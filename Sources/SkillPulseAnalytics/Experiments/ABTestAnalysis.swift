@@ -75,7 +75,7 @@ public struct ABTestAnalysis: Sendable, Equatable {
         alwaysValidPValue = sequential.pValue
         if let effect = minimumDetectableEffect {
             power = ProportionStatistics.power(effect: effect, baseRate: control.rate ?? 0.5,
-                                               trialsA: control.outcomes, trialsB: treatment.outcomes) ?? 0
+                                               trialsA: control.outcomes, trialsB: treatment.outcomes)
         } else {
             power = nil
         }

@@ -37,6 +37,9 @@ public struct ABTestRecord: Sendable {
     public var status: String
     public var endDate: String?
     public var assignments: [String: ABTestAssignment.Group] = [:]
+    /// Users stored (by another tool) in a group that is neither `control` nor `treatment`: they count in no
+    /// arm, as in `v_ab_test_summary`, and are never reassigned.
+    public var excluded: [String: String] = [:]
     public var control = ABTestArm()
     public var treatment = ABTestArm()
     public var sequential: SequentialProportionTest
@@ -89,6 +92,11 @@ public struct ABTestBook: Sendable {
     public mutating func add(_ record: ABTestRecord) {
         tests[record.config.testID] = record
         idsByName[record.config.name] = record.config.testID
+    }
+
+    public mutating func remove(_ id: Int64) {
+        guard let record = tests.removeValue(forKey: id) else { return }
+        if idsByName[record.config.name] == id { idsByName[record.config.name] = nil }
     }
 
     public subscript(id: Int64) -> ABTestRecord? {

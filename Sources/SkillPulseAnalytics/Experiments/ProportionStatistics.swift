@@ -54,14 +54,23 @@ public enum ProportionStatistics {
     }
 
     /// The power a two-sided z-test at 5% reaches with these arm sizes for a true difference of `effect`
-    /// (absolute, in rate points) over a control rate of `baseRate`; nil when an arm is empty.
+    /// (absolute, in rate points) from a control rate of `baseRate`: the alternative is base + effect, or base −
+    /// effect when that would pass 1; nil when an arm is empty or neither alternative is a rate.
     public static func power(effect: Double, baseRate: Double, trialsA: Int, trialsB: Int, z: Double = z95) -> Double? {
-        guard trialsA > 0, trialsB > 0 else { return nil }
-        let base = min(max(baseRate, 0), 1)
-        let alternative = min(max(base + effect, 0), 1)
-        let variance = base * (1 - base) / Double(trialsA) + alternative * (1 - alternative) / Double(trialsB)
-        guard variance > 0 else { return effect == 0 ? 0.05 : 1 }
-        let shift = abs(alternative - base) / variance.squareRoot()
+        guard trialsA > 0, trialsB > 0, effect.isFinite, (0...1).contains(baseRate) else { return nil }
+        let size = abs(effect)
+        let alternative: Double
+        if baseRate + size <= 1 {
+            alternative = baseRate + size
+        } else if baseRate - size >= 0 {
+            alternative = baseRate - size
+        } else {
+            return nil
+        }
+        let variance = baseRate * (1 - baseRate) / Double(trialsA) + alternative * (1 - alternative) / Double(trialsB)
+        // Both rates 0 or 1 and a whole point apart: every outcome shows the difference.
+        guard variance > 0 else { return size > 0 ? 1 : 0.05 }
+        let shift = size / variance.squareRoot()
         return StandardNormal.cdf(shift - z) + StandardNormal.cdf(-shift - z)
     }
 }

@@ -1,25 +1,39 @@
 import Foundation
 
 /// A fitted logistic regression over standardised features: P(success) = σ(b + Σ wᵢ·(xᵢ − μᵢ)/sᵢ).
+///
+/// Two guards keep a model trained on a narrow slice of history from extrapolating wildly: a feature that
+/// barely varied in training (standard deviation below `minimumSpread`, e.g. the hour of day when every row
+/// came within a few minutes) is left out, and a prediction's features are clamped to the range training saw.
 public struct LogisticModel: Sendable, Equatable {
     public let means: [Double]
     public let scales: [Double]
     public let weights: [Double]
     public let intercept: Double
+    /// The smallest and largest value of each feature in training.
+    public let lower: [Double]
+    public let upper: [Double]
+    /// Features that varied enough in training to be used.
+    public let active: [Bool]
+
+    /// Features are logits, log counts and sines: all of order 1, so one absolute threshold serves them all.
+    public static let minimumSpread = 0.01
 
     public func probability(_ features: [Double]) -> Double {
         Self.sigmoid(logOdds(features))
     }
 
     public func logOdds(_ features: [Double]) -> Double {
-        var sum = intercept
-        for index in weights.indices { sum += weights[index] * (features[index] - means[index]) / scales[index] }
-        return sum
+        contributions(features).reduce(intercept, +)
     }
 
     /// Each feature's share of this prediction's log-odds, relative to an average row.
     public func contributions(_ features: [Double]) -> [Double] {
-        weights.indices.map { weights[$0] * (features[$0] - means[$0]) / scales[$0] }
+        weights.indices.map { index in
+            guard active[index] else { return 0 }
+            let value = min(max(features[index], lower[index]), upper[index])
+            return weights[index] * (value - means[index]) / scales[index]
+        }
     }
 
     static func sigmoid(_ x: Double) -> Double {
@@ -35,7 +49,16 @@ public struct LogisticModel: Sendable, Equatable {
         precondition(rows.count == count * width && count > 0)
         var means = [Double](repeating: 0, count: width)
         var scales = [Double](repeating: 0, count: width)
-        for row in 0..<count { for j in 0..<width { means[j] += rows[row * width + j] } }
+        var lower = [Double](repeating: .infinity, count: width)
+        var upper = [Double](repeating: -.infinity, count: width)
+        for row in 0..<count {
+            for j in 0..<width {
+                let value = rows[row * width + j]
+                means[j] += value
+                lower[j] = min(lower[j], value)
+                upper[j] = max(upper[j], value)
+            }
+        }
         for j in 0..<width { means[j] /= Double(count) }
         for row in 0..<count {
             for j in 0..<width {
@@ -43,8 +66,10 @@ public struct LogisticModel: Sendable, Equatable {
                 scales[j] += d * d
             }
         }
-        // A constant feature gets scale 1: its standardised value is 0 and its weight stays at 0.
-        for j in 0..<width { scales[j] = scales[j] > 0 ? (scales[j] / Double(count)).squareRoot() : 1 }
+        for j in 0..<width { scales[j] = (scales[j] / Double(count)).squareRoot() }
+        // A (nearly) constant feature enters as 0: its weight stays at 0.
+        let active = scales.map { $0 >= minimumSpread }
+        for j in 0..<width where !active[j] { scales[j] = 1 }
 
         let p = width + 1  // the intercept is parameter 0
         var beta = [Double](repeating: 0, count: p)
@@ -57,7 +82,7 @@ public struct LogisticModel: Sendable, Equatable {
             var hessian = [Double](repeating: 0, count: p * p)
             for row in 0..<count {
                 x[0] = 1
-                for j in 0..<width { x[j + 1] = (rows[row * width + j] - means[j]) / scales[j] }
+                for j in 0..<width { x[j + 1] = active[j] ? (rows[row * width + j] - means[j]) / scales[j] : 0 }
                 var eta = 0.0
                 for j in 0..<p { eta += beta[j] * x[j] }
                 let mu = sigmoid(eta)
@@ -82,7 +107,8 @@ public struct LogisticModel: Sendable, Equatable {
             }
             if largest < 1e-8 { break }
         }
-        return LogisticModel(means: means, scales: scales, weights: Array(beta[1...]), intercept: beta[0])
+        return LogisticModel(means: means, scales: scales, weights: Array(beta[1...]), intercept: beta[0], lower: lower,
+                             upper: upper, active: active)
     }
 
     /// Solves A·x = b for a symmetric positive-definite A by Cholesky; nil if A is not.

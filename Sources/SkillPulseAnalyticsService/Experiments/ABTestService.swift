@@ -32,7 +32,10 @@ public final class ABTestService: Sendable {
             fresh.add(ABTestRecord(config: Self.config(from: row), status: row.status, endDate: row.endDate))
         }
         for row in loaded.1 {
-            guard let group = ABTestAssignment.Group(rawValue: row.groupName) else { continue }
+            guard let group = ABTestAssignment.Group(rawValue: row.groupName) else {
+                if fresh[row.testID]?.assignments[row.userID] == nil { fresh[row.testID]?.excluded[row.userID] = row.groupName }
+                continue
+            }
             fresh[row.testID]?.assign(row.userID, to: group)
         }
         for row in loaded.2 {
@@ -72,6 +75,7 @@ public final class ABTestService: Sendable {
         let known = book.withLock { book -> Result<ABTestAssignment.Group?, WireError> in
             guard let test = book[testID] else { return .failure(Self.unknownTest(testID)) }
             if let group = test.assignments[user] { return .success(group) }
+            if let stored = test.excluded[user] { return .failure(Self.excludedUser(user, stored, testID)) }
             guard test.isRunning else {
                 return .failure(WireError(.conflict, "A/B test \(testID) is \(test.status); it assigns no new users"))
             }
@@ -82,8 +86,12 @@ public final class ABTestService: Sendable {
         let group = ABTestAssignment.group(testID: testID, userID: user, ratio: ratio)
         let now = UTCTimestamp.now().normalized
         return try await write { [self] db in
+            try self.requireStored(testID, in: db)
             let stored = try ABTestTables.assign(testID: testID, userID: user, group: group.rawValue, at: now, in: db)
-            let final = ABTestAssignment.Group(rawValue: stored) ?? group
+            guard let final = ABTestAssignment.Group(rawValue: stored) else {
+                book.withLock { $0[testID]?.excluded[user] = stored }
+                throw Self.excludedUser(user, stored, testID)
+            }
             book.withLock { $0[testID]?.assign(user, to: final) }
             return final
         }
@@ -95,6 +103,7 @@ public final class ABTestService: Sendable {
             guard test.isRunning else {
                 throw WireError(.conflict, "A/B test \(request.testID) is \(test.status); it records no outcomes")
             }
+            if let stored = test.excluded[request.user] { throw Self.excludedUser(request.user, stored, request.testID) }
             guard let group = test.assignments[request.user] else {
                 throw WireError.notFound("user \"\(request.user.prefix(128))\" is not assigned to A/B test \(request.testID); "
                                          + "call assign_ab_test first")
@@ -103,8 +112,8 @@ public final class ABTestService: Sendable {
         }
         let now = UTCTimestamp.now().normalized
         return try await write { [self] db in
-            // The tables may have moved under us (a stop from another connection): they decide.
-            guard try ABTestTables.status(testID: request.testID, in: db) != "stopped" else {
+            // The tables may have moved under us (a stop or a delete by hand): they decide.
+            guard try self.requireStored(request.testID, in: db) != "stopped" else {
                 throw WireError(.conflict, "A/B test \(request.testID) is stopped; it records no outcomes")
             }
             guard try ABTestTables.skillExists(request.skillName, in: db) else {
@@ -132,11 +141,14 @@ public final class ABTestService: Sendable {
         _ = try test(testID)
         let now = UTCTimestamp.now().normalized
         return try await write { [self] db in
-            let end = try ABTestTables.stop(testID: testID, at: now, in: db)
+            guard let end = try ABTestTables.stop(testID: testID, at: now, in: db) else {
+                book.withLock { $0.remove(testID) }
+                throw Self.unknownTest(testID)
+            }
             return try book.withLock { book throws(WireError) -> ABTestRecord in
                 guard var test = book[testID] else { throw Self.unknownTest(testID) }
                 test.status = "stopped"
-                test.endDate = end ?? now
+                test.endDate = end
                 book[testID] = test
                 return test
             }
@@ -159,6 +171,21 @@ public final class ABTestService: Sendable {
             try? await load()
             throw WireError.unavailable("A/B tables not written: \(error); retry")
         }
+    }
+
+    /// The test's stored status; a test whose row was deleted (by hand) leaves the book and is `not_found`.
+    @discardableResult
+    private func requireStored(_ testID: Int64, in db: Database) throws -> String {
+        guard let status = try ABTestTables.status(testID: testID, in: db) else {
+            book.withLock { $0.remove(testID) }
+            throw Self.unknownTest(testID)
+        }
+        return status
+    }
+
+    static func excludedUser(_ user: String, _ group: String, _ testID: Int64) -> WireError {
+        WireError(.conflict, "user \"\(user.prefix(128))\" is stored in group \"\(group.prefix(64))\" of A/B test \(testID), "
+                  + "which is neither control nor treatment; it counts in no arm")
     }
 
     static func unknownTest(_ id: Int64) -> WireError {
@@ -185,6 +212,9 @@ public final class ABTestService: Sendable {
                 metric = first.trimmingCharacters(in: .whitespaces)
             }
         }
+        // Hand-written settings outside what create_ab_test accepts are read as its defaults.
+        if !AnalyticsOperation.abTestMetrics.contains(metric) { metric = "completion_rate" }
+        if let value = effect, !(value > 0 && value < 1) { effect = nil }
         let ratio = row.assignmentRatio > 0 && row.assignmentRatio < 1 ? row.assignmentRatio : 0.5
         return ABTestConfig(testID: id ?? row.testID, name: row.testName, description: row.description,
                             controlStrategy: row.controlStrategy, treatmentStrategy: row.treatmentStrategy,

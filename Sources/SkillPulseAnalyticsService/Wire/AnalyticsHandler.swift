@@ -40,14 +40,16 @@ public struct AnalyticsHandler: WireHandler {
         case .predictSuccess(let query):
             // A dot product over eleven features: cheaper than leaving the event loop.
             let known = engine.query { $0.knows(skill: query.skillName) }
-            return .ready(.result(ModelAnswers.prediction(engine.predict(query), skill: query.skillName, known: known)))
+            return .ready(.result(ModelAnswers.stamped(ModelAnswers.prediction(engine.predict(query), skill: query.skillName,
+                                                                              known: known))))
         case .assignABTest(let testID, let user):
             if let group = experiments.existingGroup(testID: testID, user: user) {
-                return .ready(.result(Self.assignment(testID, user, group)))
+                return .ready(.result(ModelAnswers.stamped(Self.assignment(testID, user, group))))
             }
             return .later { [experiments] in
                 do throws(WireError) {
-                    return .result(Self.assignment(testID, user, try await experiments.assign(testID: testID, user: user)))
+                    let group = try await experiments.assign(testID: testID, user: user)
+                    return .result(ModelAnswers.stamped(Self.assignment(testID, user, group)))
                 } catch {
                     return .failure(error)
                 }
@@ -140,21 +142,23 @@ public struct AnalyticsHandler: WireHandler {
             switch operation {
             case .trainModel(let days):
                 let (report, version) = try await trainer.train(days: days)
-                return .result(ModelAnswers.training(report, version: version, days: days))
+                return .result(ModelAnswers.stamped(ModelAnswers.training(report, version: version, days: days)))
             case .createABTest(let request):
                 let test = try await experiments.create(request)
-                return .result(ModelAnswers.compact(ModelAnswers.testFields(test)))
+                return .result(ModelAnswers.stamped(ModelAnswers.compact(ModelAnswers.testFields(test))))
             case .recordABOutcome(let request):
                 let (id, group) = try await experiments.record(request)
-                return .result(JSONValue.object(["test_id": .integer(request.testID), "user_id": .string(request.user),
+                return .result(ModelAnswers.stamped(["test_id": .integer(request.testID), "user_id": .string(request.user),
                                                  "group_name": .string(group.rawValue), "outcome_id": .integer(id),
                                                  "recorded": .bool(true)]))
             case .abTestSummary(let testID):
-                return .result(ModelAnswers.summary(try experiments.test(testID)))
+                return .result(ModelAnswers.stamped(ModelAnswers.summary(try experiments.test(testID))))
             case .stopABTest(let testID):
-                return .result(ModelAnswers.summary(try await experiments.stop(testID)))
-            case .listABTests:
-                return .result(JSONValue.object(["tests": .array(experiments.all().map(ModelAnswers.listing)),
+                return .result(ModelAnswers.stamped(ModelAnswers.summary(try await experiments.stop(testID))))
+            case .listABTests(let limit):
+                let all = experiments.all()
+                return .result(JSONValue.object(["tests": .array(all.prefix(limit).map(ModelAnswers.listing)),
+                                                 "total_tests": .integer(Int64(all.count)),
                                                  "timestamp": .string(timestamp)]))
             case .skillClusters(let limit):
                 let engine = engine

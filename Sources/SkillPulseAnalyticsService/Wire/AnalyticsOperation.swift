@@ -1,4 +1,5 @@
 import SkillPulseAnalytics
+import SkillPulseCore
 import SkillPulseWire
 
 /// The ops `analytics.sock` answers, decoded and validated: every bad field is a `bad_request` naming it.
@@ -17,7 +18,7 @@ public enum AnalyticsOperation: WireOperation {
     case recordABOutcome(ABOutcomeRequest)
     case abTestSummary(testID: Int64)
     case stopABTest(testID: Int64)
-    case listABTests
+    case listABTests(limit: Int)
     case recommendations(user: String, limit: Int)
     case skillClusters(limit: Int)
     case subscribe(topics: Set<AnalyticsTopic>)
@@ -106,9 +107,19 @@ public enum AnalyticsOperation: WireOperation {
         }
     }
 
+    /// Ingest's rules for names (no control characters, no surrounding whitespace, at most 200 characters) and
+    /// its NFC normalisation, so a name typed either way finds the row ingest stored.
     static func skill(_ name: String) throws -> String {
-        guard !name.isEmpty else { throw WireError.badRequest("params.skill_name must not be empty") }
-        return name
+        try field { () throws(FieldError) in try FieldRules.name(name, field: "skill_name") }
+    }
+
+    /// Runs a field rule; its error becomes a `bad_request` naming `params.<field>`.
+    static func field<T>(_ rule: () throws(FieldError) -> T) throws -> T {
+        do {
+            return try rule()
+        } catch {
+            throw WireError.badRequest("params.\(error.field) \(error.message)")
+        }
     }
 
     static func limit(_ value: Int) throws -> Int {

@@ -1,4 +1,5 @@
 import SkillPulseAnalytics
+import SkillPulseCore
 import SkillPulseWire
 
 /// The JSON shapes of the part-2 ops (docs/protocol.md lists every key). As in every SkillPulse reply, a field
@@ -6,6 +7,13 @@ import SkillPulseWire
 enum ModelAnswers {
     static func compact(_ fields: [String: JSONValue]) -> JSONValue {
         .object(fields.filter { $0.value != .null })
+    }
+
+    /// Adds `timestamp` (now) to a result object, as every query result carries.
+    static func stamped(_ value: JSONValue) -> JSONValue {
+        guard case .object(var fields) = value else { return value }
+        fields["timestamp"] = .string(UTCTimestamp.now().normalized)
+        return .object(fields)
     }
 
     static func number(_ value: Double?) -> JSONValue {

@@ -34,11 +34,17 @@ extension AnalyticsOperation {
         case "predict_success_probability":
             let decoded = try params.decode(PredictParams.self)
             let sessionID = decoded.sessionContext?.sessionID
+            let skills = try field { () throws(FieldError) in
+                try FieldRules.list(decoded.sessionContext?.skillsUsedInSession, field: "session_context.skills_used_in_session")
+            }
+            _ = try field { () throws(FieldError) in
+                try FieldRules.text(decoded.userQuery, field: "user_query", limit: FieldRules.maxQueryLength)
+            }
             return .predictSuccess(PredictionQuery(
                 skillName: try skill(decoded.skillName), userID: try optionalText(decoded.userID, "user_id"),
-                workflowPhase: try optionalText(decoded.workflowPhase, "workflow_phase"),
+                workflowPhase: try field { () throws(FieldError) in try FieldRules.phase(decoded.workflowPhase) }?.rawValue,
                 sessionID: try optionalText(sessionID, "session_context.session_id"),
-                sessionInvocations: decoded.sessionContext?.skillsUsedInSession?.count,
+                sessionInvocations: skills?.count,
                 time: UTCTimestamp.now().millisecondsSinceEpoch))
         case "train_model":
             let days = try params.decode(TrainParams.self).days ?? 30
@@ -60,8 +66,14 @@ extension AnalyticsOperation {
             if let effect = decoded.minimumDetectableEffect, !(effect > 0 && effect < 1) {
                 throw WireError.badRequest("params.minimum_detectable_effect must be between 0 and 1 (rate points as a fraction)")
             }
+            let description = try field { () throws(FieldError) in
+                try FieldRules.text(decoded.description, field: "description", limit: maxDescriptionLength)
+            }
+            if let description, description.utf8.contains(0) {
+                throw WireError.badRequest("params.description must not contain NUL characters")
+            }
             return .createABTest(ABTestRequest(
-                name: try text(decoded.testName, "test_name"), description: decoded.description,
+                name: try text(decoded.testName, "test_name"), description: description,
                 controlStrategy: try text(decoded.controlStrategy, "control_strategy"),
                 treatmentStrategy: try text(decoded.treatmentStrategy, "treatment_strategy"),
                 assignmentRatio: ratio, minimumSampleSize: minimum, metric: metric,
@@ -71,9 +83,7 @@ extension AnalyticsOperation {
             return .assignABTest(testID: try testID(decoded.testID), user: try text(decoded.userID, "user_id"))
         case "record_ab_outcome":
             let decoded = try params.decode(OutcomeParams.self)
-            if let duration = decoded.durationSeconds, !(duration >= 0 && duration.isFinite) {
-                throw WireError.badRequest("params.duration_seconds must be a number ≥ 0")
-            }
+            _ = try field { () throws(FieldError) in try FieldRules.duration(decoded.durationSeconds) }
             if let rating = decoded.userRating, !(1...5).contains(rating) {
                 throw WireError.badRequest("params.user_rating must be between 1 and 5")
             }
@@ -86,8 +96,7 @@ extension AnalyticsOperation {
         case "stop_ab_test":
             return .stopABTest(testID: try testID(params.decode(TestParams.self).testID))
         case "list_ab_tests":
-            _ = try params.decode(NoParams.self)
-            return .listABTests
+            return .listABTests(limit: try limit(params.decode(ClusterParams.self).limit ?? 100))
         case "get_collaborative_recommendations":
             let decoded = try params.decode(RecommendationParams.self)
             return .recommendations(user: try text(decoded.userID, "user_id"), limit: try limit(decoded.limit ?? 5))
@@ -97,10 +106,13 @@ extension AnalyticsOperation {
         }
     }
 
-    static func text(_ value: String, _ field: String) throws -> String {
-        guard !value.isEmpty else { throw WireError.badRequest("params.\(field) must not be empty") }
-        guard value.utf8.count <= 1_024 else { throw WireError.badRequest("params.\(field) is longer than 1,024 bytes") }
-        return value
+    /// Descriptions are free text (newlines allowed), bounded so a listing of tests stays a reasonable frame.
+    public static let maxDescriptionLength = 4_096
+
+    /// A name or identifier by ingest's rules (`FieldRules.name`): no control characters (a NUL would cut the
+    /// stored text short), no surrounding whitespace, at most 200 characters, NFC.
+    static func text(_ value: String, _ name: String) throws -> String {
+        try field { () throws(FieldError) in try FieldRules.name(value, field: name) }
     }
 
     static func optionalText(_ value: String?, _ field: String) throws -> String? {
@@ -180,6 +192,7 @@ private struct RecommendationParams: Decodable {
     enum CodingKeys: String, CodingKey { case userID = "user_id", limit }
 }
 
+/// `{limit?}` (clusters, the list of tests).
 private struct ClusterParams: Decodable {
     let limit: Int?
 }

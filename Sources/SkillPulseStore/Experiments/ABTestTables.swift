@@ -3,32 +3,79 @@ import GRDB
 /// The V4 A/B tables (`ab_test_configs`, `ab_test_assignments`, `ab_test_outcomes`): typed reads for the
 /// start-up load and the short writes of `DerivedTableWriter` transactions.
 public enum ABTestTables {
+    /// Every test. The tables are shared with session-buddy and with operators' `sqlite3`, so any column may
+    /// hold any type: values are read leniently (a number where text is expected, text where a number is, a
+    /// blob that is not UTF-8), and a row whose key cannot be read is skipped rather than trusted.
     public static func configs(in db: Database) throws -> [ABTestConfigRow] {
         try Row.fetchAll(db, sql: """
             SELECT test_id, test_name, description, control_strategy, treatment_strategy, start_date, end_date,
                    min_sample_size, metrics, assignment_ratio, status
             FROM ab_test_configs ORDER BY test_id
-            """).map {
-            ABTestConfigRow(testID: $0[0], testName: $0[1] ?? "", description: $0[2], controlStrategy: $0[3] ?? "",
-                            treatmentStrategy: $0[4] ?? "", startDate: $0[5] ?? "", endDate: $0[6],
-                            minSampleSize: $0[7] ?? 100, metrics: $0[8], assignmentRatio: $0[9] ?? 0.5,
-                            status: $0[10] ?? "running")
+            """).compactMap { row in
+            guard let id = integer(row, 0), let name = text(row, 1) else { return nil }
+            return ABTestConfigRow(testID: id, testName: name, description: text(row, 2), controlStrategy: text(row, 3) ?? "",
+                                   treatmentStrategy: text(row, 4) ?? "", startDate: text(row, 5) ?? "",
+                                   endDate: text(row, 6), minSampleSize: Int(clamping: integer(row, 7) ?? 100),
+                                   metrics: text(row, 8), assignmentRatio: real(row, 9) ?? 0.5,
+                                   status: text(row, 10) ?? "running")
         }
     }
 
     public static func assignments(in db: Database) throws -> [ABTestAssignmentRow] {
         try Row.fetchAll(db, sql: "SELECT test_id, user_id, group_name FROM ab_test_assignments ORDER BY assignment_id")
-            .map { ABTestAssignmentRow(testID: $0[0], userID: $0[1] ?? "", groupName: $0[2] ?? "") }
+            .compactMap { row in
+                guard let test = integer(row, 0), let user = text(row, 1) else { return nil }
+                return ABTestAssignmentRow(testID: test, userID: user, groupName: text(row, 2) ?? "")
+            }
     }
 
-    /// Every outcome in the order it was stored (the order the sequential test looked in).
+    /// Every outcome in the order it was stored (the order the sequential test looked in). `completed` is read
+    /// with SQLite's own truth (as `v_ab_test_summary` reads it); a duration or rating that is not a number is
+    /// left out.
     public static func outcomes(in db: Database) throws -> [ABTestOutcomeRow] {
         try Row.fetchAll(db, sql: """
-            SELECT outcome_id, test_id, user_id, skill_name, completed, duration_seconds, user_rating
+            SELECT outcome_id, test_id, user_id, skill_name, CASE WHEN completed THEN 1 ELSE 0 END,
+                   duration_seconds, user_rating
             FROM ab_test_outcomes ORDER BY outcome_id
-            """).map {
-            ABTestOutcomeRow(outcomeID: $0[0], testID: $0[1], userID: $0[2] ?? "", skillName: $0[3] ?? "",
-                             completed: (($0[4] as Int64?) ?? 0) != 0, durationSeconds: $0[5], userRating: $0[6])
+            """).compactMap { row in
+            guard let id = integer(row, 0), let test = integer(row, 1), let user = text(row, 2) else { return nil }
+            return ABTestOutcomeRow(outcomeID: id, testID: test, userID: user, skillName: text(row, 3) ?? "",
+                                    completed: integer(row, 4) == 1, durationSeconds: real(row, 5),
+                                    userRating: real(row, 6))
+        }
+    }
+
+    /// Text, or nil for NULL, a number or a blob that is not UTF-8.
+    static func text(_ row: Row, _ index: Int) -> String? {
+        let value: DatabaseValue = row[index]
+        switch value.storage {
+        case .string(let string): return string
+        case .blob(let data): return String(data: data, encoding: .utf8)
+        case .int64(let number): return String(number)
+        case .double(let number): return String(number)
+        case .null: return nil
+        }
+    }
+
+    /// An integer, or nil for anything that is not one (a whole-valued real counts).
+    static func integer(_ row: Row, _ index: Int) -> Int64? {
+        let value: DatabaseValue = row[index]
+        switch value.storage {
+        case .int64(let number): return number
+        case .double(let number) where number.rounded() == number && abs(number) < 9e18: return Int64(number)
+        case .string(let string): return Int64(string)
+        default: return nil
+        }
+    }
+
+    /// A finite number, or nil.
+    static func real(_ row: Row, _ index: Int) -> Double? {
+        let value: DatabaseValue = row[index]
+        switch value.storage {
+        case .int64(let number): return Double(number)
+        case .double(let number) where number.isFinite: return number
+        case .string(let string): return Double(string).flatMap { $0.isFinite ? $0 : nil }
+        default: return nil
         }
     }
 
@@ -67,9 +114,11 @@ public enum ABTestTables {
             ?? false
     }
 
+    /// The stored status (`running` when NULL); nil when the test's row is gone (deleted by hand).
     public static func status(testID: Int64, in db: Database) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT COALESCE(status, 'running') FROM ab_test_configs WHERE test_id = ?",
-                            arguments: [testID])
+        guard let row = try Row.fetchOne(db, sql: "SELECT status FROM ab_test_configs WHERE test_id = ?",
+                                         arguments: [testID]) else { return nil }
+        return text(row, 0) ?? "running"
     }
 
     public static func insertOutcome(testID: Int64, userID: String, skillName: String, completed: Bool,
@@ -83,12 +132,15 @@ public enum ABTestTables {
         return db.lastInsertedRowID
     }
 
-    /// Marks a running test stopped; returns its end date (the stored one if it was already stopped).
+    /// Marks a test stopped and gives it an end date unless it has one; returns the stored end date, nil when
+    /// the test's row is gone.
     public static func stop(testID: Int64, at endDate: String, in db: Database) throws -> String? {
         try db.execute(sql: """
-            UPDATE ab_test_configs SET status = 'stopped', end_date = COALESCE(end_date, ?)
-            WHERE test_id = ? AND COALESCE(status, 'running') != 'stopped'
+            UPDATE ab_test_configs SET status = 'stopped', end_date = COALESCE(end_date, ?) WHERE test_id = ?
             """, arguments: [endDate, testID])
-        return try String.fetchOne(db, sql: "SELECT end_date FROM ab_test_configs WHERE test_id = ?", arguments: [testID])
+        guard db.changesCount > 0,
+              let row = try Row.fetchOne(db, sql: "SELECT end_date FROM ab_test_configs WHERE test_id = ?",
+                                         arguments: [testID]) else { return nil }
+        return text(row, 0) ?? endDate
     }
 }

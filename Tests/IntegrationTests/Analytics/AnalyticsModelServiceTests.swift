@@ -242,4 +242,86 @@ struct AnalyticsModelServiceTests {
         #expect(await analytics.stop() == 0)
         #expect(await ingest.stop() == 0)
     }
+
+    /// Review findings: rows of any type written by hand never stop analytics from starting, a test deleted by
+    /// hand is `not_found` (not "retry"), a user in a group of another tool's counts in no arm, text with a NUL
+    /// is refused, and every reply carries `timestamp`.
+    @Test func handEditedABTablesAndOddTextAreHandled() async throws {
+        let ingest = try await DaemonProcess()
+        let writer = try await ingest.client()
+        let now = UTCTimestamp.now().millisecondsSinceEpoch
+        try await AnalyticsPlantedData.send([AnalyticsPlantedData.invocation("lint", session: "odd", at: now - 1_000,
+                                                                             completed: true)], through: writer)
+        let analytics = try await DaemonProcess("analytics", directory: ingest.directory)
+        let client = try await analytics.client()
+        var ids: [Int64] = []
+        for name in ["kept", "stopped-by-hand", "deleted-by-hand"] {
+            let created = try await Self.result(client, "create_ab_test", ["test_name": .string(name), "control_strategy": "a",
+                                                                            "treatment_strategy": "b"])
+            #expect(created["timestamp"]?.stringValue != nil)
+            ids.append(try #require(created["test_id"]?.intValue))
+        }
+        for user in ["u1", "u2"] {
+            let assigned = try await Self.result(client, "assign_ab_test", ["test_id": .integer(ids[0]), "user_id": .string(user)])
+            #expect(assigned["timestamp"]?.stringValue != nil)
+        }
+        let recorded = try await Self.result(client, "record_ab_outcome", ["test_id": .integer(ids[0]), "user_id": "u1",
+                                                                            "skill_name": "lint", "completed": true])
+        #expect(recorded["timestamp"]?.stringValue != nil)
+        let edit = try await OutsideTools.sqlite3(ingest.databasePath, """
+            UPDATE ab_test_configs SET assignment_ratio = 'abc', min_sample_size = 'x', metrics = '{{{not json'
+                WHERE test_id = \(ids[0]);
+            UPDATE ab_test_assignments SET user_id = x'6869ff' WHERE user_id = 'u2';
+            INSERT INTO ab_test_assignments (test_id, user_id, group_name, assigned_at) VALUES (\(ids[0]), 'hold', 'holdout', 'x');
+            INSERT INTO ab_test_outcomes (test_id, user_id, skill_name, completed, duration_seconds, user_rating, recorded_at)
+                VALUES (\(ids[0]), 'u1', 'lint', 'yes', 'abc', 'high', 'x');
+            UPDATE ab_test_configs SET status = 'stopped' WHERE test_id = \(ids[1]);
+            DELETE FROM ab_test_configs WHERE test_id = \(ids[2]);
+            """)
+        #expect(edit.status == 0, "\(edit.stderr)")
+        // The running daemon: the deleted test is gone for good, the hand-stopped one gets its end date stored.
+        let deleted = try await Self.failure(client, "assign_ab_test", ["test_id": .integer(ids[2]), "user_id": "u9"])
+        #expect(deleted?.code == .notFound, "\(String(describing: deleted))")
+        let stopped = try await Self.result(client, "stop_ab_test", ["test_id": .integer(ids[1])])
+        let stored = try await OutsideTools.sqlite3(ingest.databasePath, "SELECT end_date FROM ab_test_configs WHERE test_id = \(ids[1])")
+        #expect(stopped["end_date"]?.stringValue == stored.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "\(stopped)")
+
+        // kill -9 and restart over those rows: it starts and answers.
+        #expect(await analytics.stop(signal: SIGKILL) != nil)
+        try await analytics.restart()
+        let restarted = try await analytics.client()
+        let summary = try await Self.result(restarted, "get_ab_test_summary", ["test_id": .integer(ids[0])])
+        #expect(summary["assignment_ratio"]?.doubleValue == 0.5 && summary["metric"] == "completion_rate", "\(summary)")
+        // SQLite's truth for completed = 'yes' is false, as the view reads it.
+        #expect(summary["control"]?["n"].flatMap(\.intValue).map { $0 + (summary["treatment"]?["n"]?.intValue ?? 0) } == 2,
+                "\(summary)")
+        let held = try await Self.failure(restarted, "assign_ab_test", ["test_id": .integer(ids[0]), "user_id": "hold"])
+        #expect(held?.code == .conflict && held?.message.contains("holdout") == true, "\(String(describing: held))")
+        #expect(try await Self.result(restarted, "get_ab_test_summary", ["test_id": .integer(ids[1])])["end_date"]
+                == stopped["end_date"])
+
+        // Text rules of ingest: no NUL (SQLite would cut the stored text at it), no surrounding whitespace.
+        var cases: [(String, JSONValue, String)] = []
+        cases.append(("assign_ab_test", ["test_id": .integer(ids[0]), "user_id": "zz\u{0}a"], "user_id"))
+        cases.append(("assign_ab_test", ["test_id": .integer(ids[0]), "user_id": " "], "user_id"))
+        cases.append(("create_ab_test", ["test_name": "nul\u{0}one", "control_strategy": "a", "treatment_strategy": "b"],
+                      "test_name"))
+        cases.append(("create_ab_test", ["test_name": "d", "control_strategy": "a", "treatment_strategy": "b",
+                                         "description": "cut\u{0}here"], "description"))
+        cases.append(("record_ab_outcome", ["test_id": .integer(ids[0]), "user_id": "u1", "skill_name": "lint",
+                                            "completed": true, "duration_seconds": 1e308], "duration_seconds"))
+        cases.append(("predict_success_probability", ["skill_name": .string(String(repeating: "s", count: 300))], "skill_name"))
+        cases.append(("predict_success_probability", ["skill_name": "lint", "workflow_phase": "bogus"], "workflow_phase"))
+        for (op, params, field) in cases {
+            let error = try await Self.failure(restarted, op, params)
+            #expect(error?.code == .badRequest && error?.message.contains(field) == true, "\(op): \(String(describing: error))")
+        }
+        let prediction = try await Self.result(restarted, "predict_success_probability", ["skill_name": "lint"])
+        #expect(prediction["timestamp"]?.stringValue != nil)
+        let listed = try await Self.result(restarted, "list_ab_tests", ["limit": 1])
+        #expect(listed["tests"]?.arrayValue?.count == 1 && listed["total_tests"]?.intValue == 2)
+        await restarted.close()
+        #expect(await analytics.stop() == 0)
+        #expect(await ingest.stop() == 0)
+    }
 }
