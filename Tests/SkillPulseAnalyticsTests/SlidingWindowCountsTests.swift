@@ -6,18 +6,6 @@ import Testing
 /// Model: a window of W minutes holds the events whose minute is after `now − W`. Events stamped ahead of
 /// `now` (ingest accepts up to 5 minutes of clock skew) count at once, as in the SQL that seeds the cache.
 struct SlidingWindowCountsTests {
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     struct Model {
         struct Event {
             let key: String
@@ -62,7 +50,7 @@ struct SlidingWindowCountsTests {
 
     @Test(arguments: configurations)
     func matchesTheBruteForceModelUnderRandomOperations(windows: [Int64], seed: UInt64) {
-        var rng = SplitMix64(seed: seed)
+        var rng = TestRandom(seed: seed)
         var counts = SlidingWindowCounts<String>(windowMinutes: windows)
         var model = Model(windows: windows)
         let longest = windows.max()!

@@ -59,7 +59,8 @@ public struct SuccessFeatureHistory: Sendable {
     var userSkill: [UInt64: Counts] = [:]
     var skillPhase: [UInt64: Counts] = [:]
     var phases: [String: Int32] = [:]
-    var sessions: [String: Counts] = [:]
+    var sessionIDs: [String: Int32] = [:]
+    var sessionCounts: [Counts] = []
     public private(set) var newest: Int64 = .min
     public private(set) var observed = 0
 
@@ -67,27 +68,40 @@ public struct SuccessFeatureHistory: Sendable {
 
     public func knows(skill: String) -> Bool { skills[skill] != nil }
 
+    /// Where one query's figures live: looked up once, then read for the features and updated by `observe`.
+    struct Slots {
+        var skill: Int32?
+        var user: Int32?
+        var phase: Int32?
+        var session: Int32?
+    }
+
+    func slots(_ query: PredictionQuery) -> Slots {
+        Slots(skill: skills[query.skillName], user: query.userID.flatMap { users[$0] },
+              phase: query.workflowPhase.flatMap { phases[$0] }, session: query.sessionID.flatMap { sessionIDs[$0] })
+    }
+
     /// The features of `query` as of now (everything observed so far).
     public func features(_ query: PredictionQuery) -> [Double] {
+        features(query, slots(query))
+    }
+
+    func features(_ query: PredictionQuery, _ slots: Slots) -> [Double] {
         let globalRate = global.rate(towards: 0.5, weight: 1)
-        let skill = skills[query.skillName]
-        let skillCounts = skill.map { self.skillCounts[Int($0)] } ?? Counts()
+        let skillCounts = slots.skill.map { self.skillCounts[Int($0)] } ?? Counts()
         let skillRate = skillCounts.rate(towards: globalRate)
-        let recent = skill.map { skillRecent[Int($0)].decayed(to: query.time) } ?? Recent()
+        let recent = slots.skill.map { skillRecent[Int($0)].decayed(to: query.time) } ?? Recent()
         let recentRate = (recent.completed + Self.priorWeight * skillRate) / (recent.invocations + Self.priorWeight)
-        let user = query.userID.flatMap { users[$0] }
-        let userCounts = user.map { self.userCounts[Int($0)] } ?? Counts()
+        let userCounts = slots.user.map { self.userCounts[Int($0)] } ?? Counts()
         let userRate = userCounts.rate(towards: globalRate)
         var userSkillCounts = Counts()
-        if let user, let skill { userSkillCounts = userSkill[Self.key(user, skill)] ?? Counts() }
+        if let user = slots.user, let skill = slots.skill { userSkillCounts = userSkill[Self.key(user, skill)] ?? Counts() }
         let userSkillRate = userSkillCounts.rate(towards: skillRate)
-        let session = query.sessionID.flatMap { sessions[$0] }
+        let session = slots.session.map { sessionCounts[Int($0)] }
         let sessionRate = (session ?? Counts()).rate(towards: userRate)
         let position = session?.invocations ?? Double(max(0, query.sessionInvocations ?? 0))
         var phaseCounts = Counts()
-        if let skill, let phase = query.workflowPhase.flatMap({ phases[$0] }) {
-            phaseCounts = skillPhase[Self.key(phase, skill)] ?? Counts()
-        }
+        if let skill = slots.skill, let phase = slots.phase { phaseCounts = skillPhase[Self.key(phase, skill)] ?? Counts() }
         let phaseRate = phaseCounts.rate(towards: skillRate)
         let hour = Double(((query.time % 86_400_000) + 86_400_000) % 86_400_000) / 3_600_000
         let angle = 2 * Double.pi * hour / 24
@@ -101,10 +115,17 @@ public struct SuccessFeatureHistory: Sendable {
 
     /// Adds one invocation's outcome to the history.
     public mutating func observe(_ record: InvocationRecord) {
+        observe(record, slots(Self.query(record)))
+    }
+
+    mutating func observe(_ record: InvocationRecord, _ found: Slots) {
         observed += 1
         newest = max(newest, record.invokedAt)
         global.add(record.completed)
-        let skill = Self.number(record.skillName, in: &skills) { skillCounts.append(Counts()); skillRecent.append(Recent()) }
+        let skill = found.skill ?? Self.number(record.skillName, in: &skills) {
+            skillCounts.append(Counts())
+            skillRecent.append(Recent())
+        }
         skillCounts[Int(skill)].add(record.completed)
         var recent = skillRecent[Int(skill)].decayed(to: record.invokedAt)
         recent.invocations += 1
@@ -112,26 +133,32 @@ public struct SuccessFeatureHistory: Sendable {
         recent.at = max(recent.at, record.invokedAt)
         skillRecent[Int(skill)] = recent
         if let name = record.userID {
-            let user = Self.number(name, in: &users) { userCounts.append(Counts()) }
+            let user = found.user ?? Self.number(name, in: &users) { userCounts.append(Counts()) }
             userCounts[Int(user)].add(record.completed)
             userSkill[Self.key(user, skill), default: Counts()].add(record.completed)
         }
         if let name = record.workflowPhase {
-            let phase = Self.number(name, in: &phases) {}
+            let phase = found.phase ?? Self.number(name, in: &phases) {}
             skillPhase[Self.key(phase, skill), default: Counts()].add(record.completed)
         }
-        sessions[record.sessionID, default: Counts()].add(record.completed)
+        let session = found.session ?? Self.number(record.sessionID, in: &sessionIDs) { sessionCounts.append(Counts()) }
+        sessionCounts[Int(session)].add(record.completed)
     }
 
     /// The row's features as of just before it, then observes it; nil features for a late row (see
-    /// `latenessMillis`), which is observed all the same.
+    /// `latenessMillis`), which is observed all the same. Each name is looked up once for both.
     public mutating func sample(_ record: InvocationRecord) -> [Double]? {
         let late = newest != .min && record.invokedAt < newest - Self.latenessMillis
-        let features = late ? nil : features(PredictionQuery(
-            skillName: record.skillName, userID: record.userID, workflowPhase: record.workflowPhase,
-            sessionID: record.sessionID, time: record.invokedAt))
-        observe(record)
+        let query = Self.query(record)
+        let found = slots(query)
+        let features = late ? nil : features(query, found)
+        observe(record, found)
         return features
+    }
+
+    static func query(_ record: InvocationRecord) -> PredictionQuery {
+        PredictionQuery(skillName: record.skillName, userID: record.userID, workflowPhase: record.workflowPhase,
+                        sessionID: record.sessionID, time: record.invokedAt)
     }
 
     static func logit(_ rate: Double) -> Double {

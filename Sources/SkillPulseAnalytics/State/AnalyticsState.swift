@@ -29,8 +29,10 @@ public struct AnalyticsState: Sendable {
     var together: [[Int32: Int32]] = []
     /// p50 and p95 of each skill's durations, recomputed only for skills that changed since.
     var durationQuantiles: [(p50: Double?, p95: Double?)] = []
-    /// The distinct skills each session used (a few each, so an array beats a set).
-    var sessionSkills: [String: [Int32]] = [:]
+    /// Sessions by number, and the distinct skills each used (a few each, so an array beats a set): one hash
+    /// of the session id per invocation instead of two.
+    var sessionIDs: [String: Int32] = [:]
+    var sessionSkills: [[Int32]] = []
     /// Pairs and skills whose figures changed since the last `takeChanges()`, for the derived tables.
     var changedPairs: Set<UInt64> = []
     var changedSkills: Set<Int32> = []
@@ -103,16 +105,22 @@ public struct AnalyticsState: Sendable {
         changedSkills.insert(skill)
         staleQuantiles.insert(skill)
 
-        if let others = sessionSkills[record.sessionID] {
-            guard !others.contains(skill) else { return true }
-            for other in others {
+        let session: Int
+        if let known = sessionIDs[record.sessionID] {
+            session = Int(known)
+            guard !sessionSkills[session].contains(skill) else { return true }
+            for other in sessionSkills[session] {
                 together[index][other, default: 0] += 1
                 together[Int(other)][skill, default: 0] += 1
                 changedPairs.insert(Self.pairKey(skill, other))
                 changedSkills.insert(other)
             }
+        } else {
+            session = sessionSkills.count
+            sessionIDs[record.sessionID] = Int32(session)
+            sessionSkills.append([])
         }
-        sessionSkills[record.sessionID, default: []].append(skill)
+        sessionSkills[session].append(skill)
         sessionsWithSkill[index] += 1
         return true
     }

@@ -129,8 +129,13 @@ struct ReviewFindingTests {
         let (output, messages) = try await StartupFailureTests.failedStart(
             "ingest", ["--db", first.databasePath, "--runtime-dir", first.runtimeDirectory], directory: first.directory)
         #expect(ContinuousClock.now - started < .seconds(5), "the second instance waited \(ContinuousClock.now - started)")
-        StartupFailureTests.expectOneLineFailure(output, messages, mentions: [first.socketPath, "cannot be probed"],
-                                                 errno: EAGAIN)
+        // Either the probe finds the backlog full (EAGAIN: "cannot be probed") or, when the kernel lets one more
+        // connection in than the fill loop could (the accounting is off by one and a CI machine under load saw
+        // it), the probe connects: "already listening" (EADDRINUSE). Both refuse at once, which is the point.
+        let probed = output.stderr.contains("cannot be probed")
+        StartupFailureTests.expectOneLineFailure(output, messages,
+                                                 mentions: [first.socketPath, probed ? "cannot be probed" : "already listening"],
+                                                 errno: probed ? EAGAIN : EADDRINUSE)
         for fd in sockets { close(fd) }
         sockets = []
         kill(first.pid, SIGCONT)
