@@ -25,11 +25,21 @@ public enum AnalyticsDaemon {
                                       logger: logger)
         // The state comes from the database alone, before READY: a restart answers as before it.
         let loadStart = ContinuousClock.now
-        try await follower.catchUp()
+        let notifier = SystemdNotifier()
+        let rebuilt = try await follower.catchUp(unless: { runtime.termination.isRequested }) {
+            notifier.send("STATUS=rebuilding the state from the database: \(engine.figures().applied) invocations so far")
+        }
+        guard rebuilt else {
+            logger.info("stopped during start-up, before the state was rebuilt")
+            try? writer.close()
+            return
+        }
         engine.prune(now: UTCTimestamp.now().millisecondsSinceEpoch)
         try await follower.refreshSeeds()
         let experiments = ABTestService(writer: writer, reader: pool)
         try await experiments.load()
+        let dependencies = DependencyTableWriter(writer: writer, reader: pool)
+        try await dependencies.loadRowIDs(engine: engine)
         let loadSeconds = (ContinuousClock.now - loadStart).seconds
 
         let database = DatabaseObservation()
@@ -61,7 +71,8 @@ public enum AnalyticsDaemon {
         try await runtime.run(services: [
             .init(service: monitor),
             .init(service: follower),
-            .init(service: DerivedTableSync(engine: engine, writer: writer, recorder: recorder, logger: logger)),
+            .init(service: DerivedTableSync(engine: engine, writer: writer, recorder: recorder,
+                                               dependencies: dependencies, logger: logger)),
             .init(service: MetricsPublisher(engine: engine, hub: hub)),
             .init(service: trainer),
             .init(service: ClusterRefresher(engine: engine, writer: writer, logger: logger)),

@@ -73,13 +73,14 @@ struct BenchAnalyticsModels {
     /// assignments timed one by one (what the daemon does per request, without the socket).
     static func inProcess(data: BenchAnalyticsData, now: Int64, calls: Int) -> [String: Double] {
         var predictor = SuccessPredictor()
+        var names = InvocationNames()
         var id: Int64 = 0
         var skills: [String] = []
         data.forEachRow(now: now) { row in
             id += 1
-            predictor.observe(InvocationRecord(id: id, skillName: row.skillName, sessionID: row.session, userID: row.userName,
-                                               invokedAt: row.time, completed: row.completed, durationSeconds: row.duration,
-                                               workflowPhase: row.phase))
+            predictor.observe(names.number(InvocationRecord(
+                id: id, skillName: row.skillName, sessionID: row.session, userID: row.userName, invokedAt: row.time,
+                completed: row.completed, durationSeconds: row.duration, workflowPhase: row.phase)))
             if row.skill >= skills.count { skills.append(contentsOf: (skills.count...row.skill).map { "bench-a-skill-\($0)" }) }
         }
         var figures: [String: Double] = [:]
@@ -106,7 +107,8 @@ struct BenchAnalyticsModels {
                                         userID: "bench-a-user-\(random.next() % UInt64(data.users))",
                                         workflowPhase: "execution", time: now)
             let started = ContinuousClock.now
-            sink += predictor.predict(query).probability
+            // What the engine does per request: the names' numbers, then the prediction.
+            sink += predictor.predict(query, keys: names.keys(of: query)).probability
             predictions.append((ContinuousClock.now - started).milliseconds)
         }
         var book = ABTestRecord(config: ABTestConfig(testID: 1, name: "bench", description: nil, controlStrategy: "a",

@@ -43,7 +43,7 @@ struct CLIBadInputTests {
         let path = directory.path("skillpulse.db")
         try #require(try Binaries.skillpulse(["migrate", "--db", path]).status == 0)
         try Binaries.runProcess(URL(fileURLWithPath: "/usr/bin/sqlite3"), [
-            path, "INSERT INTO skill_migrations(version, applied_at, applied_by) VALUES ('V9__future', '2030-01-01', 'x');"
+            path, "INSERT INTO skill_migrations(version, applied_at, applied_by) VALUES ('V99__future', '2030-01-01', 'x');"
                 + "PRAGMA wal_checkpoint(TRUNCATE);",
         ])
         let before = Self.bytes(path)
@@ -73,18 +73,19 @@ struct CLIBadInputTests {
         let path = directory.path("skillpulse.db")
         let dry = try Binaries.skillpulse(["migrate", "--db", path, "--dry-run"])
         #expect(dry.status == 0)
-        #expect(dry.stdout.contains("would apply V1__initial_schema") && dry.stdout.contains("would apply V8__one_timestamp_rule"))
+        #expect(dry.stdout.contains("would apply V1__initial_schema") && dry.stdout.contains("would apply V9__lean_dependency_index"))
         // A dry run creates nothing, so there is still nothing to look at.
         #expect(!FileManager.default.fileExists(atPath: path))
         #expect(try Binaries.skillpulse(["status", "--db", path]).stderr.contains("no database at"))
         try #require(try Binaries.skillpulse(["migrate", "--db", path]).status == 0)
-        let rolled = try Binaries.skillpulse(["rollback", "--db", path, "--steps", "5"])
-        #expect(rolled.stdout.contains("rolled back V8__one_timestamp_rule")
+        let rolled = try Binaries.skillpulse(["rollback", "--db", path, "--steps", "6"])
+        #expect(rolled.stdout.contains("rolled back V9__lean_dependency_index")
+                && rolled.stdout.contains("rolled back V8__one_timestamp_rule")
                 && rolled.stdout.contains("rolled back V7__derived_user_interactions")
                 && rolled.stdout.contains("rolled back V6__lean_ingest_indexes")
                 && rolled.stdout.contains("rolled back V5__skillpulse_core") && rolled.stdout.contains("schema is at V3"))
         let again = try Binaries.skillpulse(["migrate", "--db", path])
-        #expect(again.stdout.contains("applied V4__phase4_extensions") && again.stdout.contains("applied V8__one_timestamp_rule"))
+        #expect(again.stdout.contains("applied V4__phase4_extensions") && again.stdout.contains("applied V9__lean_dependency_index"))
         let both = try Binaries.skillpulse(["rollback", "--db", path, "--to", "3", "--steps", "1"])
         #expect(both.status != 0 && both.stderr.contains("not both"))
     }

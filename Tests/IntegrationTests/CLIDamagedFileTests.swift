@@ -68,7 +68,7 @@ struct CLIDamagedFileTests {
         let database = directory.path("skillpulse.db")
         try #require(try Binaries.skillpulse(["migrate", "--db", database]).status == 0)
         try #require(try await OutsideTools.sqlite3(database, """
-            INSERT INTO skill_migrations (version, applied_at, applied_by) VALUES ('V9__future', '2030-01-01', 'x');
+            INSERT INTO skill_migrations (version, applied_at, applied_by) VALUES ('V99__future', '2030-01-01', 'x');
             """).status == 0)
         let verify = try Binaries.skillpulse(["verify", "--db", database])
         #expect(verify.status == 1 && verify.stdout.contains("newer than this binary")

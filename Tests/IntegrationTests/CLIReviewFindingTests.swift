@@ -10,7 +10,7 @@ struct CLIReviewFindingTests {
     @Test func numbersThatCannotBeDurationsAreUsageErrors() async throws {
         for arguments in [["demo", "--duration", "nan"], ["demo", "--duration", "inf"], ["demo", "--rate", "1e-300"],
                           ["track", "--session", "s", "--skill", "k", "--duration", "inf"], ["tail", "--count", "0"],
-                          ["rollback", "--to", "9"]] {
+                          ["rollback", "--to", "10"]] {
             let result = try await OutsideTools.skillpulse(arguments + ["--runtime-dir", "/nonexistent"])
             #expect(result.status == 64 && !result.stderr.contains("Backtracing") && !result.stderr.contains("Fatal"),
                     "\(arguments): \(result.status) \(result.stderr)")

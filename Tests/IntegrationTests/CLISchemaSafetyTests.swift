@@ -16,7 +16,7 @@ struct CLISchemaSafetyTests {
         // Nothing to apply is answered without taking anything over, daemons or not.
         let current = try await OutsideTools.skillpulse(["migrate", "--db", daemon.databasePath,
                                                          "--runtime-dir", daemon.runtimeDirectory])
-        #expect(current.status == 0 && current.stdout.contains("nothing to apply; schema is at V8"), "\(current.stderr)")
+        #expect(current.status == 0 && current.stdout.contains("nothing to apply; schema is at V9"), "\(current.stderr)")
         for command in [["rollback", "--steps", "1"], ["rollback", "--to", "0", "--yes"]] {
             let refused = try await OutsideTools.skillpulse(command + ["--db", daemon.databasePath,
                                                                        "--runtime-dir", daemon.runtimeDirectory])
@@ -30,7 +30,7 @@ struct CLISchemaSafetyTests {
         #expect(elsewhere.status == 1 && elsewhere.stderr.contains("is in use"), "\(elsewhere.stderr)")
         #expect(try await IngestTraffic.track(client, session: "after") != nil)
         let status = try await OutsideTools.skillpulse(["status", "--db", daemon.databasePath])
-        #expect(status.stdout.contains("current:  V8"), "\(status.stdout)")
+        #expect(status.stdout.contains("current:  V9"), "\(status.stdout)")
         await client.close()
         #expect(await daemon.stop() == 0)
         #expect(try IngestTraffic.count(daemon.databasePath) == 2)
@@ -44,8 +44,8 @@ struct CLISchemaSafetyTests {
             return try await group.reduce(into: []) { $0.append($1) }
         }
         for result in results { #expect(result.status == 0, "\(result.stdout) \(result.stderr)") }
-        #expect(results.filter { $0.stdout.contains("applied V8__") }.count == 1, "\(results.map(\.stdout))")
-        #expect(results.filter { $0.stdout.contains("nothing to apply; schema is at V8") }.count == 2,
+        #expect(results.filter { $0.stdout.contains("applied V9__") }.count == 1, "\(results.map(\.stdout))")
+        #expect(results.filter { $0.stdout.contains("nothing to apply; schema is at V9") }.count == 2,
                 "\(results.map(\.stdout))")
     }
 
@@ -94,7 +94,7 @@ struct CLISchemaSafetyTests {
         let client = try await daemon.client()
         #expect(try await IngestTraffic.track(client, session: "before") != nil)
         let changed = try await OutsideTools.sqlite3(daemon.databasePath, """
-            DELETE FROM skill_migrations WHERE version LIKE 'V8__%'; CREATE TABLE rolled_back_marker (x);
+            DELETE FROM skill_migrations WHERE version LIKE 'V9__%'; CREATE TABLE rolled_back_marker (x);
             """)
         try #require(changed.status == 0, "\(changed.stderr)")
         let reply = try await client.call("track_invocation", params: IngestTraffic.invocation(session: "after"))
@@ -102,7 +102,7 @@ struct CLISchemaSafetyTests {
             Issue.record("a write into a changed schema was acknowledged")
             return
         }
-        #expect(error.message.contains("schema changed under ingest") && error.message.contains("V8 → V7"),
+        #expect(error.message.contains("schema changed under ingest") && error.message.contains("V9 → V8"),
                 "\(error.message)")
         // Every later write is refused too (before: only the first batch after the change was).
         for index in 0..<3 {

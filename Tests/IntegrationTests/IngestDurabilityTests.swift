@@ -151,7 +151,7 @@ struct IngestDurabilityTests {
 
         try #require(try Binaries.skillpulse(["migrate", "--db", path]).status == 0)
         let raw = try Binaries.runProcess(URL(fileURLWithPath: "/usr/bin/sqlite3"), [
-            path, "INSERT INTO skill_migrations(version, applied_at, applied_by) VALUES ('V9__future', '2030-01-01', 'x')",
+            path, "INSERT INTO skill_migrations(version, applied_at, applied_by) VALUES ('V99__future', '2030-01-01', 'x')",
         ])
         try #require(raw.status == 0, "\(raw.stderr)")
         let newer = try Binaries.runProcess(Binaries.url("ingest"), ["--db", path, "--runtime-dir", directory.path("run")])

@@ -29,8 +29,8 @@ struct PredictionAndRecommendationTests {
         return records
     }
 
-    static func train(_ records: [InvocationRecord]) throws -> (SuccessPredictor, TrainingReport) {
-        var predictor = SuccessPredictor()
+    static func train(_ records: [InvocationRecord]) throws -> (NamedPredictor, TrainingReport) {
+        var predictor = NamedPredictor()
         for record in records { predictor.observe(record) }
         let rows = predictor.samples.rows(since: .min)
         let trained = try #require(SuccessModelTraining.train(features: rows.features, labels: rows.labels,
@@ -61,7 +61,7 @@ struct PredictionAndRecommendationTests {
     /// out and the others are clamped to what training saw, so the prediction stays put as the clock moves.
     @Test func aModelTrainedOnOneMinuteDoesNotDriftWithTheClock() throws {
         let start: Int64 = 1_780_000_000_000
-        var predictor = SuccessPredictor()
+        var predictor = NamedPredictor()
         for index in 0..<75 {
             predictor.observe(InvocationRecord(id: Int64(index + 1), skillName: "s1", sessionID: "s", userID: "u1",
                                                invokedAt: start + Int64(index) * 90, completed: index < 60,
@@ -85,7 +85,7 @@ struct PredictionAndRecommendationTests {
 
     @Test func aRowsOwnOutcomeNeverReachesItsFeatures() {
         var records = Self.plantedInvocations(count: 2_000)
-        var original = SuccessFeatureHistory()
+        var original = NamedHistory()
         let before = records.map { original.sample($0) }
         // Flip one row's outcome: its own features and every earlier row's stay exactly the same.
         let flipped = 1_234
@@ -93,7 +93,7 @@ struct PredictionAndRecommendationTests {
         records[flipped] = InvocationRecord(id: row.id, skillName: row.skillName, sessionID: row.sessionID,
                                             userID: row.userID, invokedAt: row.invokedAt, completed: !row.completed,
                                             durationSeconds: row.durationSeconds, workflowPhase: row.workflowPhase)
-        var changed = SuccessFeatureHistory()
+        var changed = NamedHistory()
         let after = records.map { changed.sample($0) }
         #expect(before[...flipped] == after[...flipped])
         #expect(before[(flipped + 1)...] != after[(flipped + 1)...])
@@ -108,7 +108,7 @@ struct PredictionAndRecommendationTests {
     }
 
     @Test func lateRowsAreObservedButNotSampled() {
-        var history = SuccessFeatureHistory()
+        var history = NamedHistory()
         let now: Int64 = 1_780_000_000_000
         func record(_ id: Int64, _ time: Int64) -> InvocationRecord {
             InvocationRecord(id: id, skillName: "a", sessionID: "s", userID: "u", invokedAt: time, completed: true,

@@ -144,7 +144,7 @@ struct BackupVerifyRestoreTests {
         let fixture = try Fixture()
         let healthy = try DatabaseVerifier.verify(try fixture.writer, path: fixture.path)
         #expect(healthy.isHealthy)
-        #expect(healthy.schemaVersion == 8)
+        #expect(healthy.schemaVersion == 9)
         try fixture.writer.write { db in
             try db.execute(sql: "UPDATE skill_migrations SET checksum = 'sha256:00' WHERE version LIKE 'V2%'")
         }
@@ -198,7 +198,7 @@ struct BackupVerifyRestoreTests {
         try fixture.close()
         let report = try DatabaseRestorer.restore(source: backup, target: fixture.path, daemonSockets: [])
         #expect(report.rowCounts.first == TableCount(table: "skill_invocation", rows: 40))
-        #expect(report.source.schemaVersion == 8)
+        #expect(report.source.schemaVersion == 9)
         #expect(try Self.journalMode(fixture.path) == "wal")
         #expect(try Self.counts(fixture.path) == (try Self.counts(backup)))
         let verified = try DatabaseVerifier.verify(try DatabaseOpener.openReader(path: fixture.path), path: fixture.path)
@@ -244,11 +244,11 @@ struct BackupVerifyRestoreTests {
         let edited = try DatabaseQueue(path: newer)
         try edited.write { db in
             try db.execute(sql: """
-                INSERT INTO skill_migrations (version, applied_at, applied_by) VALUES ('V9__future', '2030-01-01', 'x')
+                INSERT INTO skill_migrations (version, applied_at, applied_by) VALUES ('V99__future', '2030-01-01', 'x')
                 """)
         }
         try edited.close()
-        #expect(throws: StoreError.schemaAhead(path: newer, current: 9, known: MigrationCatalog.latestVersion)) {
+        #expect(throws: StoreError.schemaAhead(path: newer, current: 99, known: MigrationCatalog.latestVersion)) {
             try DatabaseRestorer.restore(source: newer, target: fixture.path, daemonSockets: [])
         }
         #expect(throws: StoreError.self) {

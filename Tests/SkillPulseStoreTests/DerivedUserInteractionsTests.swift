@@ -39,7 +39,7 @@ struct DerivedUserInteractionsTests {
         let (queue, path) = try Self.v6Database()
         let before = try queue.read(Self.rows)
         #expect(before.count == 4)
-        #expect(try SchemaMigrator().migrate(queue, path: path).map(\.version) == [7, 8])
+        #expect(try SchemaMigrator().migrate(queue, path: path).map(\.version) == [7, 8, 9])
         try queue.read { (db: Database) throws -> Void in
             #expect(try Self.rows(db) == before)
             #expect(try String.fetchOne(db, sql: "SELECT type FROM sqlite_master WHERE name = 'skill_user_interactions'") == "view")

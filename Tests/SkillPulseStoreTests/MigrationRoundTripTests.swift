@@ -33,14 +33,16 @@ struct MigrationRoundTripTests {
         let path = try Self.temporaryPath()
         let queue = try DatabaseOpener.openWriter(path: path)
         let migrator = SchemaMigrator()
-        #expect(try migrator.migrate(queue, path: path).map(\.version) == [1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(try migrator.migrate(queue, path: path).map(\.version) == [1, 2, 3, 4, 5, 6, 7, 8, 9])
         try queue.read { (db: Database) throws -> Void in
             // From V7 on skill_user_interactions is a view over skill_invocation, under the same name.
             #expect(Self.v4Tables.subtracting(["skill_user_interactions"]).isSubset(of: try Self.names(db, "table")))
             #expect(Self.v4Views.union(["skill_user_interactions"]).isSubset(of: try Self.names(db, "view")))
             #expect(try Self.names(db, "trigger").contains("trg_metrics_cache_after_insert"))
-            #expect(try migrator.status(db).current == 8)
+            #expect(try migrator.status(db).current == 9)
             #expect(try Self.names(db, "index").isDisjoint(with: Self.v6DroppedIndexes))
+            #expect(try Self.names(db, "index").contains("idx_dependencies_strong_lift")
+                    && !Self.names(db, "index").contains("idx_dependencies_lift"))
         }
         try queue.write { db in
             for index in 0..<50 {
@@ -51,6 +53,8 @@ struct MigrationRoundTripTests {
             }
         }
         let before = try queue.read { db in try Row.fetchOne(db, sql: "SELECT count(*), sum(id) FROM skill_invocation") }
+        #expect(try migrator.rollback(queue, path: path, steps: 1).map(\.version) == [9])
+        #expect(try queue.read { db in try Self.names(db, "index").contains("idx_dependencies_lift") })
         #expect(try migrator.rollback(queue, path: path, steps: 2).map(\.version) == [8, 7])
         #expect(try queue.read { db in try Self.names(db, "table").contains("skill_user_interactions") })
         #expect(try migrator.rollback(queue, path: path, steps: 1).map(\.version) == [6])
@@ -62,7 +66,7 @@ struct MigrationRoundTripTests {
             #expect(try Row.fetchOne(db, sql: "SELECT count(*), sum(id) FROM skill_invocation") == before)
             #expect(try migrator.status(db).current == 3)
         }
-        #expect(try migrator.migrate(queue, path: path).map(\.version) == [4, 5, 6, 7, 8])
+        #expect(try migrator.migrate(queue, path: path).map(\.version) == [4, 5, 6, 7, 8, 9])
         #expect(try queue.read { db in try Row.fetchOne(db, sql: "SELECT count(*), sum(id) FROM skill_invocation") } == before)
     }
 
@@ -73,11 +77,11 @@ struct MigrationRoundTripTests {
         let schema = { try queue.read { db in try Row.fetchAll(db, sql: "SELECT type, name, sql FROM sqlite_master ORDER BY name") } }
         let before = try schema()
         let broken = SchemaMigrator(migrations: MigrationCatalog.embedded + [
-            Migration(version: 9, name: "broken", up: "CREATE TABLE t9(x); INSERT INTO nope VALUES (1);", down: "DROP TABLE t9;"),
+            Migration(version: 10, name: "broken", up: "CREATE TABLE t10(x); INSERT INTO nope VALUES (1);", down: "DROP TABLE t10;"),
         ])
         #expect(throws: StoreError.self) { try broken.migrate(queue, path: path) }
         #expect(try schema() == before)
-        #expect(try queue.read { db in try broken.status(db).current } == 8)
+        #expect(try queue.read { db in try broken.status(db).current } == 9)
     }
 
     @Test func anEditedMigrationIsRefused() throws {
@@ -105,7 +109,7 @@ struct MigrationRoundTripTests {
 
         let queue = try DatabaseOpener.openWriter(path: path)
         let migrator = SchemaMigrator()
-        #expect(try migrator.migrate(queue, path: path).map(\.version) == [5, 6, 7, 8])
+        #expect(try migrator.migrate(queue, path: path).map(\.version) == [5, 6, 7, 8, 9])
         try queue.read { (db: Database) throws -> Void in
             let after = try Row.fetchAll(db, sql: "SELECT id, skill_name, session_id, completed FROM skill_invocation ORDER BY id")
             #expect(after == before)

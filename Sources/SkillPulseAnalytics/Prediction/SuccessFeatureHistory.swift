@@ -51,59 +51,41 @@ public struct SuccessFeatureHistory: Sendable {
     }
 
     var global = Counts()
-    var skills: [String: Int32] = [:]
+    /// By skill number (of `InvocationNames`), and likewise by user and session number.
     var skillCounts: [Counts] = []
     var skillRecent: [Recent] = []
-    var users: [String: Int32] = [:]
     var userCounts: [Counts] = []
+    var sessionCounts: [Counts] = []
     var userSkill: [UInt64: Counts] = [:]
     var skillPhase: [UInt64: Counts] = [:]
-    var phases: [String: Int32] = [:]
-    var sessionIDs: [String: Int32] = [:]
-    var sessionCounts: [Counts] = []
     public private(set) var newest: Int64 = .min
     public private(set) var observed = 0
 
     public init() {}
 
-    public func knows(skill: String) -> Bool { skills[skill] != nil }
+    /// Whether any invocation of the skill has been observed.
+    public func knows(skill: Int32?) -> Bool { (Self.entry(skillCounts, skill)?.invocations ?? 0) > 0 }
 
-    /// Where one query's figures live: looked up once, then read for the features and updated by `observe`.
-    struct Slots {
-        var skill: Int32?
-        var user: Int32?
-        var phase: Int32?
-        var session: Int32?
-    }
-
-    func slots(_ query: PredictionQuery) -> Slots {
-        Slots(skill: skills[query.skillName], user: query.userID.flatMap { users[$0] },
-              phase: query.workflowPhase.flatMap { phases[$0] }, session: query.sessionID.flatMap { sessionIDs[$0] })
-    }
-
-    /// The features of `query` as of now (everything observed so far).
-    public func features(_ query: PredictionQuery) -> [Double] {
-        features(query, slots(query))
-    }
-
-    func features(_ query: PredictionQuery, _ slots: Slots) -> [Double] {
+    /// The features of a query (its names' numbers, its time, and the position in its session when the
+    /// caller knows it and the session is not known here) as of now: everything observed so far.
+    public func features(_ keys: PredictionKeys, time: Int64, sessionInvocations: Int? = nil) -> [Double] {
         let globalRate = global.rate(towards: 0.5, weight: 1)
-        let skillCounts = slots.skill.map { self.skillCounts[Int($0)] } ?? Counts()
+        let skillCounts = Self.entry(self.skillCounts, keys.skill) ?? Counts()
         let skillRate = skillCounts.rate(towards: globalRate)
-        let recent = slots.skill.map { skillRecent[Int($0)].decayed(to: query.time) } ?? Recent()
+        let recent = Self.entry(skillRecent, keys.skill)?.decayed(to: time) ?? Recent()
         let recentRate = (recent.completed + Self.priorWeight * skillRate) / (recent.invocations + Self.priorWeight)
-        let userCounts = slots.user.map { self.userCounts[Int($0)] } ?? Counts()
+        let userCounts = Self.entry(self.userCounts, keys.user) ?? Counts()
         let userRate = userCounts.rate(towards: globalRate)
         var userSkillCounts = Counts()
-        if let user = slots.user, let skill = slots.skill { userSkillCounts = userSkill[Self.key(user, skill)] ?? Counts() }
+        if let user = keys.user, let skill = keys.skill { userSkillCounts = userSkill[Self.key(user, skill)] ?? Counts() }
         let userSkillRate = userSkillCounts.rate(towards: skillRate)
-        let session = slots.session.map { sessionCounts[Int($0)] }
+        let session = Self.entry(sessionCounts, keys.session)
         let sessionRate = (session ?? Counts()).rate(towards: userRate)
-        let position = session?.invocations ?? Double(max(0, query.sessionInvocations ?? 0))
+        let position = session?.invocations ?? Double(max(0, sessionInvocations ?? 0))
         var phaseCounts = Counts()
-        if let skill = slots.skill, let phase = slots.phase { phaseCounts = skillPhase[Self.key(phase, skill)] ?? Counts() }
+        if let skill = keys.skill, let phase = keys.phase { phaseCounts = skillPhase[Self.key(phase, skill)] ?? Counts() }
         let phaseRate = phaseCounts.rate(towards: skillRate)
-        let hour = Double(((query.time % 86_400_000) + 86_400_000) % 86_400_000) / 3_600_000
+        let hour = Double(((time % 86_400_000) + 86_400_000) % 86_400_000) / 3_600_000
         let angle = 2 * Double.pi * hour / 24
         return [
             Self.logit(skillRate), Self.logit(recentRate), log1p(skillCounts.invocations),
@@ -114,51 +96,53 @@ public struct SuccessFeatureHistory: Sendable {
     }
 
     /// Adds one invocation's outcome to the history.
-    public mutating func observe(_ record: InvocationRecord) {
-        observe(record, slots(Self.query(record)))
-    }
-
-    mutating func observe(_ record: InvocationRecord, _ found: Slots) {
+    public mutating func observe(_ invocation: NumberedInvocation) {
         observed += 1
-        newest = max(newest, record.invokedAt)
-        global.add(record.completed)
-        let skill = found.skill ?? Self.number(record.skillName, in: &skills) {
-            skillCounts.append(Counts())
-            skillRecent.append(Recent())
-        }
-        skillCounts[Int(skill)].add(record.completed)
-        var recent = skillRecent[Int(skill)].decayed(to: record.invokedAt)
+        newest = max(newest, invocation.time)
+        let completed = invocation.completed
+        global.add(completed)
+        let skill = Int(invocation.skill)
+        Self.grow(&skillCounts, to: skill)
+        Self.grow(&skillRecent, to: skill)
+        skillCounts[skill].add(completed)
+        var recent = skillRecent[skill].decayed(to: invocation.time)
         recent.invocations += 1
-        if record.completed { recent.completed += 1 }
-        recent.at = max(recent.at, record.invokedAt)
-        skillRecent[Int(skill)] = recent
-        if let name = record.userID {
-            let user = found.user ?? Self.number(name, in: &users) { userCounts.append(Counts()) }
-            userCounts[Int(user)].add(record.completed)
-            userSkill[Self.key(user, skill), default: Counts()].add(record.completed)
+        if completed { recent.completed += 1 }
+        recent.at = max(recent.at, invocation.time)
+        skillRecent[skill] = recent
+        if let user = invocation.user {
+            Self.grow(&userCounts, to: Int(user))
+            userCounts[Int(user)].add(completed)
+            userSkill[Self.key(user, invocation.skill), default: Counts()].add(completed)
         }
-        if let name = record.workflowPhase {
-            let phase = found.phase ?? Self.number(name, in: &phases) {}
-            skillPhase[Self.key(phase, skill), default: Counts()].add(record.completed)
+        if let phase = invocation.phase {
+            skillPhase[Self.key(phase, invocation.skill), default: Counts()].add(completed)
         }
-        let session = found.session ?? Self.number(record.sessionID, in: &sessionIDs) { sessionCounts.append(Counts()) }
-        sessionCounts[Int(session)].add(record.completed)
+        Self.grow(&sessionCounts, to: Int(invocation.session))
+        sessionCounts[Int(invocation.session)].add(completed)
     }
 
     /// The row's features as of just before it, then observes it; nil features for a late row (see
-    /// `latenessMillis`), which is observed all the same. Each name is looked up once for both.
-    public mutating func sample(_ record: InvocationRecord) -> [Double]? {
-        let late = newest != .min && record.invokedAt < newest - Self.latenessMillis
-        let query = Self.query(record)
-        let found = slots(query)
-        let features = late ? nil : features(query, found)
-        observe(record, found)
+    /// `latenessMillis`), which is observed all the same.
+    public mutating func sample(_ invocation: NumberedInvocation) -> [Double]? {
+        let late = newest != .min && invocation.time < newest - Self.latenessMillis
+        let keys = PredictionKeys(skill: invocation.skill, user: invocation.user, phase: invocation.phase,
+                                  session: invocation.session)
+        let features = late ? nil : features(keys, time: invocation.time)
+        observe(invocation)
         return features
     }
 
-    static func query(_ record: InvocationRecord) -> PredictionQuery {
-        PredictionQuery(skillName: record.skillName, userID: record.userID, workflowPhase: record.workflowPhase,
-                        sessionID: record.sessionID, time: record.invokedAt)
+    /// The entry of a number, nil when the number is absent or past what has been observed.
+    static func entry<T>(_ table: [T], _ number: Int32?) -> T? {
+        guard let number, number >= 0, Int(number) < table.count else { return nil }
+        return table[Int(number)]
+    }
+
+    /// Numbers come from the state's `InvocationNames` in order of first sight, so this appends one entry
+    /// at most; it fills any gap all the same.
+    static func grow<T: DefaultCounts>(_ table: inout [T], to index: Int) {
+        while table.count <= index { table.append(T()) }
     }
 
     static func logit(_ rate: Double) -> Double {
@@ -167,12 +151,9 @@ public struct SuccessFeatureHistory: Sendable {
     }
 
     static func key(_ a: Int32, _ b: Int32) -> UInt64 { UInt64(UInt32(a)) << 32 | UInt64(UInt32(b)) }
-
-    static func number(_ name: String, in table: inout [String: Int32], onNew: () -> Void) -> Int32 {
-        if let id = table[name] { return id }
-        let id = Int32(table.count)
-        table[name] = id
-        onNew()
-        return id
-    }
 }
+
+/// A table entry that starts empty.
+protocol DefaultCounts { init() }
+extension SuccessFeatureHistory.Counts: DefaultCounts {}
+extension SuccessFeatureHistory.Recent: DefaultCounts {}

@@ -32,18 +32,20 @@ public struct SuccessPredictor: Sendable {
 
     public var modelVersion: String { model == nil ? "prior" : "lr-\(version)" }
 
-    public mutating func observe(_ record: InvocationRecord) {
-        if let row = history.sample(record) {
-            samples.append(row, label: record.completed, time: record.invokedAt)
+    /// Adds an invocation (numbered by the state's `InvocationNames`) to the history and the training rows.
+    public mutating func observe(_ invocation: NumberedInvocation) {
+        if let row = history.sample(invocation) {
+            samples.append(row, label: invocation.completed, time: invocation.time)
             samplesTaken += 1
         }
     }
 
-    public func predict(_ query: PredictionQuery, factors: Int = 5) -> SuccessPrediction {
-        let features = history.features(query)
+    /// The prediction for `query`, whose names `keys` numbers (`InvocationNames.keys(of:)`).
+    public func predict(_ query: PredictionQuery, keys: PredictionKeys, factors: Int = 5) -> SuccessPrediction {
+        let features = history.features(keys, time: query.time, sessionInvocations: query.sessionInvocations)
         guard let model else {
             // No model yet: the smoothed rate of the most specific group the query belongs to.
-            let logOdds = history.knows(skill: query.skillName) ? features[3] : features[4]
+            let logOdds = history.knows(skill: keys.skill) ? features[3] : features[4]
             return SuccessPrediction(probability: LogisticModel.sigmoid(logOdds), modelVersion: modelVersion, topFactors: [])
         }
         let contributions = model.contributions(features)

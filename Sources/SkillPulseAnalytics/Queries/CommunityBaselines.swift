@@ -57,7 +57,7 @@ extension AnalyticsState {
                 globalCompletionRate: totals.completionRate ?? 0, globalAvgDurationSeconds: totals.averageDuration,
                 p50Duration: withPercentiles ? quantiles.p50 : nil,
                 p95Duration: withPercentiles ? quantiles.p95 : nil,
-                mostCommonWorkflowPhase: totals.mostCommonPhase,
+                mostCommonWorkflowPhase: mostCommonPhase(ofSkill: index),
                 effectivenessPercentile: Descriptive.percentileRank(totals.completionRate ?? 0, sorted: rates) ?? 0)
         }
         .sorted { $0.totalInvocations > $1.totalInvocations

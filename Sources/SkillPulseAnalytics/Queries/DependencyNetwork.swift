@@ -39,10 +39,11 @@ extension AnalyticsState {
                              seeded: [SeededDependency] = []) -> [SkillDependency] {
         var result: [SkillDependency] = []
         let id = skillIDs[skill]
-        let partners = id.map { together[Int($0)] } ?? [:]
-        for (other, count) in partners where Int(count) >= minimumTogether {
-            guard let association = association(id!, other), association.lift >= minimumLift else { continue }
-            result.append(SkillDependency(skillB: skillNames[Int(other)], coOccurrenceCount: Int(count),
+        for other in id.map({ partners[Int($0)] }) ?? [] {
+            let count = together(id!, other)
+            guard count >= minimumTogether, let association = association(id!, other), association.lift >= minimumLift
+            else { continue }
+            result.append(SkillDependency(skillB: skillNames[Int(other)], coOccurrenceCount: count,
                                           liftScore: association.lift,
                                           confidence: association.confidenceAToB,
                                           reverseConfidence: association.confidenceBToA,
@@ -50,7 +51,7 @@ extension AnalyticsState {
         }
         for seed in seeded where seed.liftScore >= minimumLift {
             let other = seed.skillA == skill ? seed.skillB : (seed.skillB == skill ? seed.skillA : nil)
-            guard let other, skillIDs[other].map({ partners[$0] == nil }) ?? true else { continue }
+            guard let other, id.flatMap({ id in skillIDs[other].map { together(id, $0) } }) ?? 0 == 0 else { continue }
             result.append(SkillDependency(skillB: other, coOccurrenceCount: seed.coOccurrenceCount,
                                           liftScore: seed.liftScore, confidence: 0, reverseConfidence: 0,
                                           relationshipType: Association.relationshipType(lift: seed.liftScore),
@@ -68,7 +69,7 @@ extension AnalyticsState {
     }
 
     func association(_ a: Int32, _ b: Int32) -> Association? {
-        Association(together: Int(together[Int(a)][b] ?? 0), sessionsWithA: sessionsWithSkill[Int(a)],
+        Association(together: together(a, b), sessionsWithA: sessionsWithSkill[Int(a)],
                     sessionsWithB: sessionsWithSkill[Int(b)], sessions: sessionCount)
     }
 }

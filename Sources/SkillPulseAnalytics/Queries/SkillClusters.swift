@@ -23,13 +23,14 @@ public struct SkillClustering: Sendable, Equatable {
 /// so the clustering runs without holding the state's lock.
 public struct CoUsageSnapshot: Sendable {
     let skillNames: [String]
-    let together: [[Int32: Int32]]
+    /// `AnalyticsState.pairCounts`: together(a, b) by pair key, the top bit a change mark.
+    let pairCounts: [UInt64: UInt32]
     let sessionsWithSkill: [Int]
 }
 
 extension AnalyticsState {
     public var coUsage: CoUsageSnapshot {
-        CoUsageSnapshot(skillNames: skillNames, together: together, sessionsWithSkill: sessionsWithSkill)
+        CoUsageSnapshot(skillNames: skillNames, pairCounts: pairCounts, sessionsWithSkill: sessionsWithSkill)
     }
 
     public func skillClusters(minimumTogether: Int) -> SkillClustering {
@@ -45,12 +46,15 @@ extension CoUsageSnapshot {
     /// qualifying pair form no cluster.
     public func skillClusters(minimumTogether: Int) -> SkillClustering {
         var edges: [(Int, Int, Double)] = []
-        for (a, partners) in together.enumerated() {
-            for (b, count) in partners where Int32(a) < b && Int(count) >= max(1, minimumTogether) {
-                let union = sessionsWithSkill[a] + sessionsWithSkill[Int(b)] - Int(count)
-                if union > 0 { edges.append((a, Int(b), Double(count) / Double(union))) }
-            }
+        for (key, value) in pairCounts {
+            let count = Int(value & AnalyticsState.pairCountMask)
+            guard count >= max(1, minimumTogether) else { continue }
+            let (a, b) = AnalyticsState.skills(of: key)
+            let union = sessionsWithSkill[Int(a)] + sessionsWithSkill[Int(b)] - count
+            if union > 0 { edges.append((Int(a), Int(b), Double(count) / Double(union))) }
         }
+        // The table's order differs from run to run; Louvain's result depends on the order of its edges.
+        edges.sort { ($0.0, $0.1) < ($1.0, $1.1) }
         let graph = WeightedGraph(nodeCount: skillNames.count, edges: edges)
         let labels = LouvainClustering.communities(of: graph)
         let scores = LouvainClustering.membershipScores(graph: graph, labels: labels)

@@ -10,10 +10,8 @@
 public struct AnalyticsState: Sendable {
     public private(set) var lastInvocationID: Int64 = 0
     public private(set) var invocationsApplied = 0
-    var skillIDs: [String: Int32] = [:]
-    var skillNames: [String] = []
-    var userIDs: [String: Int32] = [:]
-    var userNames: [String] = []
+    /// The numbering of every name seen; the predictor's history is kept by the same numbers.
+    public private(set) var names = InvocationNames()
     /// By user number: the distinct skills the user invoked, and those they completed at least once (the sets
     /// collaborative filtering compares).
     var userTried: [[Int32]] = []
@@ -25,104 +23,150 @@ public struct AnalyticsState: Sendable {
     var totals: [SkillTotals] = []
     /// n_a: sessions that used the skill.
     var sessionsWithSkill: [Int] = []
-    /// together(a, b) for every pair that ever shared a session, stored both ways for lookup by either skill.
-    var together: [[Int32: Int32]] = []
+    /// The skills each skill shared a session with, in order of first co-occurrence.
+    var partners: [[Int32]] = []
     /// p50 and p95 of each skill's durations, recomputed only for skills that changed since.
     var durationQuantiles: [(p50: Double?, p95: Double?)] = []
-    /// Sessions by number, and the distinct skills each used (a few each, so an array beats a set): one hash
-    /// of the session id per invocation instead of two.
-    var sessionIDs: [String: Int32] = [:]
+    /// together(a, b) for every pair that ever shared a session, by `pairKey` — one table probe per pair and
+    /// invocation. The top bit marks a count changed since the last `takeChanges()`.
+    var pairCounts: [UInt64: UInt32] = [:]
+    /// The distinct skills each session (by number) used: a few each, so an array beats a set.
     var sessionSkills: [[Int32]] = []
-    /// Pairs and skills whose figures changed since the last `takeChanges()`, for the derived tables.
-    var changedPairs: Set<UInt64> = []
-    var changedSkills: Set<Int32> = []
-    var staleQuantiles: Set<Int32> = []
+    /// Pairs whose count changed since the last `takeChanges()` (each once: it is added when its mark is set).
+    var changedPairs: [UInt64] = []
+    /// By skill number, `SkillMark` bits; with the lists of the skills marked, so nothing walks every skill.
+    var skillMarks: [UInt8] = []
+    var changedSkills: [Int32] = []
+    var staleQuantiles: [Int32] = []
+    /// Skills whose series an out-of-order invocation left unsorted since the last `prepare()` (a query
+    /// would otherwise visit every series to find out).
+    var unsortedSeries: [Int32] = []
     /// Invocations before this instant are not kept in the time series (the retention window).
     var seriesCutoff: Int64 = .min
     /// Bumped on every applied invocation: the `metrics` topic publishes only when it moved.
     public private(set) var generation = 0
 
+    static let changedPairBit: UInt32 = 1 << 31
+    static let pairCountMask: UInt32 = changedPairBit - 1
+
     public init() {}
 
     /// N: sessions with at least one invocation.
     public var sessionCount: Int { sessionSkills.count }
-    public var skillCount: Int { skillNames.count }
-    public func knows(skill: String) -> Bool { skillIDs[skill] != nil }
-
-    mutating func number(ofSkill name: String) -> Int32 {
-        if let id = skillIDs[name] { return id }
-        let id = Int32(skillNames.count)
-        skillIDs[name] = id
-        skillNames.append(name)
-        series.append(SkillSeries())
-        totals.append(SkillTotals())
-        sessionsWithSkill.append(0)
-        together.append([:])
-        durationQuantiles.append((nil, nil))
-        completers.append([])
-        return id
-    }
-
-    mutating func number(ofUser name: String) -> Int32 {
-        if let id = userIDs[name] { return id }
-        let id = Int32(userIDs.count)
-        userIDs[name] = id
-        userNames.append(name)
-        userTried.append([])
-        userCompleted.append([])
-        return id
-    }
+    public var skillCount: Int { names.skills.count }
+    public func knows(skill: String) -> Bool { names.skills[skill] != nil }
+    var skillIDs: [String: Int32] { names.skills.numbers }
+    var skillNames: [String] { names.skills.names }
+    var userIDs: [String: Int32] { names.users.numbers }
+    var userNames: [String] { names.users.names }
 
     static func pairKey(_ a: Int32, _ b: Int32) -> UInt64 {
         let (low, high) = a < b ? (a, b) : (b, a)
         return UInt64(UInt32(low)) << 32 | UInt64(UInt32(high))
     }
 
+    static func skills(of key: UInt64) -> (Int32, Int32) {
+        (Int32(truncatingIfNeeded: key >> 32), Int32(truncatingIfNeeded: key & 0xFFFF_FFFF))
+    }
+
+    /// together(a, b): sessions that used both.
+    func together(_ a: Int32, _ b: Int32) -> Int {
+        Int((pairCounts[Self.pairKey(a, b)] ?? 0) & Self.pairCountMask)
+    }
+
     /// Applies one committed invocation; false if its id was already applied.
     @discardableResult
     public mutating func apply(_ record: InvocationRecord) -> Bool {
-        guard record.id > lastInvocationID else { return false }
+        admit(record) != nil
+    }
+
+    /// Applies one committed invocation and returns it numbered (for the predictor); nil if its id was
+    /// already applied.
+    public mutating func admit(_ record: InvocationRecord) -> NumberedInvocation? {
+        guard record.id > lastInvocationID else { return nil }
         lastInvocationID = record.id
         invocationsApplied += 1
         generation &+= 1
-        let skill = number(ofSkill: record.skillName)
+        let invocation = names.number(record)
+        let skill = invocation.skill
         let index = Int(skill)
+        while series.count < names.skills.count { addSkill() }
+        while userTried.count < names.users.count {
+            userTried.append([])
+            userCompleted.append([])
+        }
         // A late row older than the retention window counts in the totals only, as it would after a restart.
-        if record.invokedAt >= seriesCutoff {
-            series[index].append(time: record.invokedAt, completed: record.completed, duration: record.durationSeconds)
+        if invocation.time >= seriesCutoff,
+           !series[index].append(time: invocation.time, completed: invocation.completed, duration: invocation.duration) {
+            unsortedSeries.append(skill)
         }
         // An invocation without a user counts in the skill's totals, not as a user of its own.
-        let user = record.userID.map { number(ofUser: $0) }
-        if let user {
-            let before = totals[index].users[user]
-            if before == nil { userTried[Int(user)].append(skill) }
-            if record.completed && (before?.completed ?? 0) == 0 {
+        let firsts = totals[index].add(invocation)
+        if let user = invocation.user {
+            if firsts.user { userTried[Int(user)].append(skill) }
+            if firsts.completion {
                 userCompleted[Int(user)].append(skill)
                 completers[index].append(user)
             }
         }
-        totals[index].add(record, user: user)
-        changedSkills.insert(skill)
-        staleQuantiles.insert(skill)
+        mark(skill, .changed)
+        mark(skill, .staleQuantiles)
 
-        let session: Int
-        if let known = sessionIDs[record.sessionID] {
-            session = Int(known)
-            guard !sessionSkills[session].contains(skill) else { return true }
+        let session = Int(invocation.session)
+        if session < sessionSkills.count {
+            guard !sessionSkills[session].contains(skill) else { return invocation }
             for other in sessionSkills[session] {
-                together[index][other, default: 0] += 1
-                together[Int(other)][skill, default: 0] += 1
-                changedPairs.insert(Self.pairKey(skill, other))
-                changedSkills.insert(other)
+                countTogether(skill, other)
+                mark(other, .changed)
             }
         } else {
-            session = sessionSkills.count
-            sessionIDs[record.sessionID] = Int32(session)
-            sessionSkills.append([])
+            while sessionSkills.count <= session { sessionSkills.append([]) }
         }
         sessionSkills[session].append(skill)
         sessionsWithSkill[index] += 1
-        return true
+        return invocation
+    }
+
+    private mutating func addSkill() {
+        series.append(SkillSeries())
+        totals.append(SkillTotals())
+        sessionsWithSkill.append(0)
+        partners.append([])
+        durationQuantiles.append((nil, nil))
+        completers.append([])
+        skillMarks.append(0)
+    }
+
+    private mutating func countTogether(_ a: Int32, _ b: Int32) {
+        let key = Self.pairKey(a, b)
+        let before = Self.increment(&pairCounts[key, default: 0])
+        if before == 0 {
+            partners[Int(a)].append(b)
+            partners[Int(b)].append(a)
+        }
+        if before & Self.changedPairBit == 0 { changedPairs.append(key) }
+    }
+
+    /// Adds one to a pair's count and sets its changed bit; returns the value before.
+    private static func increment(_ value: inout UInt32) -> UInt32 {
+        let before = value
+        value = ((value & pairCountMask) + 1) | changedPairBit
+        return before
+    }
+
+    enum SkillMark: UInt8 {
+        case changed = 1
+        case staleQuantiles = 2
+    }
+
+    private mutating func mark(_ skill: Int32, _ mark: SkillMark) {
+        let index = Int(skill)
+        guard skillMarks[index] & mark.rawValue == 0 else { return }
+        skillMarks[index] |= mark.rawValue
+        switch mark {
+        case .changed: changedSkills.append(skill)
+        case .staleQuantiles: staleQuantiles.append(skill)
+        }
     }
 
     /// Moves past invocation ids that cannot be applied (a row with no usable timestamp), so a resync does
@@ -131,30 +175,36 @@ public struct AnalyticsState: Sendable {
         lastInvocationID = Swift.max(lastInvocationID, id)
     }
 
-    /// Marks skills and pairs changed again (their write failed and must be retried).
-    public mutating func markChanged(skills: Set<String>, pairs: Set<SkillPair>) {
-        changedSkills.formUnion(skills.compactMap { skillIDs[$0] })
-        for pair in pairs {
-            if let a = skillIDs[pair.first], let b = skillIDs[pair.second] { changedPairs.insert(Self.pairKey(a, b)) }
-        }
+    /// Every pair seen together in at least `minimumTogether` sessions, with its association.
+    public func pairs(minimumTogether: Int) -> [ObservedPair] {
+        associations(of: pairCounts.keys, minimumTogether: minimumTogether)
     }
 
-    /// Every pair seen together in at least `minimumTogether` sessions, with its association.
-    public func pairs(minimumTogether: Int) -> [(SkillPair, Association)] {
-        var result: [(SkillPair, Association)] = []
-        for (a, partners) in together.enumerated() {
-            for (b, count) in partners where Int32(a) < b && Int(count) >= minimumTogether {
-                if let association = association(Int32(a), b) {
-                    result.append((SkillPair(skillNames[a], skillNames[Int(b)]), association))
-                }
-            }
+    /// The associations of the given pairs (`StateChanges.pairs`) seen together in at least `minimumTogether`
+    /// sessions.
+    public func associations(of keys: some Sequence<UInt64>, minimumTogether: Int) -> [ObservedPair] {
+        var result: [ObservedPair] = []
+        for key in keys {
+            let (a, b) = Self.skills(of: key)
+            guard Int(a) < skillCount, Int(b) < skillCount, together(a, b) >= minimumTogether,
+                  let association = association(a, b)
+            else { continue }
+            result.append(ObservedPair(key: key, pair: SkillPair(skillNames[Int(a)], skillNames[Int(b)]),
+                                       association: association))
         }
         return result
     }
 
+    /// The key `StateChanges` and `ObservedPair` use for a pair of skills; nil if either was never seen.
+    public func pairKey(_ a: String, _ b: String) -> UInt64? {
+        guard let first = names.skills[a], let second = names.skills[b], first != second else { return nil }
+        return Self.pairKey(first, second)
+    }
+
     /// Re-sorts any series an out-of-order invocation left unsorted; queries need it.
     public mutating func prepare() {
-        for index in series.indices { series[index].prepare() }
+        for skill in unsortedSeries { series[Int(skill)].prepare() }
+        unsortedSeries = []
     }
 
     /// Brings the cached duration percentiles of changed skills up to date. Requires `prepare()`.
@@ -164,6 +214,7 @@ public struct AnalyticsState: Sendable {
             let durations = series.durations(in: series.window(from: .min, to: .max)).sorted()
             durationQuantiles[Int(skill)] = (Descriptive.quantile(sorted: durations, 0.5),
                                              Descriptive.quantile(sorted: durations, 0.95))
+            skillMarks[Int(skill)] &= ~SkillMark.staleQuantiles.rawValue
         }
         staleQuantiles = []
     }
@@ -171,22 +222,64 @@ public struct AnalyticsState: Sendable {
     /// Frees memory: invocations older than `cutoff` leave the time series (lifetime totals stay).
     public mutating func prune(before cutoff: Int64) {
         seriesCutoff = Swift.max(seriesCutoff, cutoff)
-        for index in series.indices { series[index].prune(before: cutoff) }
-        staleQuantiles.formUnion((0..<Int32(series.count)))
+        for index in series.indices {
+            series[index].prune(before: cutoff)
+            mark(Int32(index), .staleQuantiles)
+        }
     }
 
-    /// The skills and pairs that changed since the last call, and forgets them.
-    public mutating func takeChanges() -> (skills: Set<String>, pairs: Set<SkillPair>) {
+    /// The skills that changed since the last call and at most `pairLimit` of the changed pairs (those changed
+    /// first), and forgets them; the other pairs stay marked for the next call.
+    public mutating func takeChanges(pairLimit: Int = .max) -> StateChanges {
+        let taken = Array(changedPairs.prefix(pairLimit))
+        for skill in changedSkills { skillMarks[Int(skill)] &= ~SkillMark.changed.rawValue }
+        for key in taken { pairCounts[key]? &= Self.pairCountMask }
         defer {
             changedSkills = []
-            changedPairs = []
+            changedPairs.removeFirst(taken.count)
         }
-        let skills = Set(changedSkills.map { skillNames[Int($0)] })
-        let pairs = Set(changedPairs.map {
-            SkillPair(skillNames[Int($0 >> 32)], skillNames[Int($0 & 0xFFFF_FFFF)])
-        })
-        return (skills, pairs)
+        return StateChanges(skills: changedSkills, pairs: taken)
     }
+
+    /// Pairs changed and not yet taken.
+    public var pendingPairs: Int { changedPairs.count }
+
+    /// Marks skills and pairs changed again (their write failed and must be retried).
+    public mutating func markChanged(_ changes: StateChanges) {
+        for skill in changes.skills where Int(skill) < skillCount { mark(skill, .changed) }
+        for key in changes.pairs {
+            guard let count = pairCounts[key], count & Self.changedPairBit == 0 else { continue }
+            pairCounts[key] = count | Self.changedPairBit
+            changedPairs.append(key)
+        }
+    }
+
+    /// The most common workflow phase of a skill (ties: the alphabetically first, so answers are stable).
+    func mostCommonPhase(ofSkill index: Int) -> String? {
+        totals[index].phases.map { (name: names.phases[$0.key], count: $0.value) }
+            .max { $0.count < $1.count || ($0.count == $1.count && $0.name > $1.name) }?.name
+    }
+}
+
+/// What changed in an `AnalyticsState` since the last `takeChanges()`: skill numbers and pair keys, which stay
+/// valid for the state's life.
+public struct StateChanges: Sendable {
+    public let skills: [Int32]
+    public let pairs: [UInt64]
+
+    public init(skills: [Int32], pairs: [UInt64]) {
+        self.skills = skills
+        self.pairs = pairs
+    }
+
+    public var isEmpty: Bool { skills.isEmpty && pairs.isEmpty }
+}
+
+/// A pair of skills seen together, with its key in the state and its association.
+public struct ObservedPair: Sendable {
+    public let key: UInt64
+    public let pair: SkillPair
+    public let association: Association
 }
 
 /// An unordered pair of skills, stored with the smaller name first.
@@ -204,27 +297,32 @@ struct SkillTotals: Sendable {
     var outcomes = OutcomeFigures()
     var first: Int64 = .max
     var last: Int64 = .min
-    var phases: [String: Int] = [:]
+    /// Invocations by phase number.
+    var phases: [Int32: Int] = [:]
     /// By user number.
     var users: [Int32: OutcomeFigures] = [:]
 
-    mutating func add(_ record: InvocationRecord, user: Int32?) {
-        outcomes.add(record)
-        first = Swift.min(first, record.invokedAt)
-        last = Swift.max(last, record.invokedAt)
-        if let phase = record.workflowPhase { phases[phase, default: 0] += 1 }
-        if let user { users[user, default: OutcomeFigures()].add(record) }
+    /// Adds an invocation; says whether it was the user's first of the skill, and their first completion.
+    mutating func add(_ invocation: NumberedInvocation) -> (user: Bool, completion: Bool) {
+        outcomes.add(completed: invocation.completed, duration: invocation.duration)
+        first = Swift.min(first, invocation.time)
+        last = Swift.max(last, invocation.time)
+        if let phase = invocation.phase { phases[phase, default: 0] += 1 }
+        guard let user = invocation.user else { return (false, false) }
+        return Self.add(invocation, to: &users[user, default: OutcomeFigures()])
+    }
+
+    /// One table probe for the user's figures: read the before-state and update in place.
+    private static func add(_ invocation: NumberedInvocation, to figures: inout OutcomeFigures) -> (user: Bool, completion: Bool) {
+        let firsts = (user: figures.invocations == 0, completion: invocation.completed && figures.completed == 0)
+        figures.add(completed: invocation.completed, duration: invocation.duration)
+        return firsts
     }
 
     var invocations: Int { outcomes.invocations }
     var completed: Int { outcomes.completed }
     var completionRate: Double? { invocations > 0 ? outcomes.completionRate : nil }
     var averageDuration: Double? { outcomes.averageDuration }
-
-    /// The phase used most often (ties: the alphabetically first, so answers are stable).
-    var mostCommonPhase: String? {
-        phases.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key
-    }
 }
 
 /// Counts, completions and durations of a set of invocations (a skill's, or one user's of a skill).
@@ -234,10 +332,10 @@ struct OutcomeFigures: Sendable {
     var durationSum = 0.0
     var durations = 0
 
-    mutating func add(_ record: InvocationRecord) {
+    mutating func add(completed: Bool, duration: Double?) {
         invocations += 1
-        if record.completed { completed += 1 }
-        if let duration = record.durationSeconds {
+        if completed { self.completed += 1 }
+        if let duration {
             durationSum += duration
             durations += 1
         }

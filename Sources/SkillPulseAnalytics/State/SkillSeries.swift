@@ -1,8 +1,10 @@
 /// One skill's invocations in time order with prefix sums, so any window's count, completions and mean
 /// duration cost two binary searches, whatever its length.
 ///
-/// Invocations usually arrive in time order and are appended in O(1); one that is older than the newest
-/// (a client's back-dated `invoked_at`) marks the series unsorted, and the next query re-sorts it once.
+/// Invocations usually arrive in time order and are appended in O(1). One older than the newest (a client's
+/// back-dated `invoked_at`, a backfill) is appended unsorted; the next query sorts the unsorted tail and merges
+/// it in from the first place it belongs, so the cost is the tail plus what lies after that place — not a
+/// re-sort of the whole series.
 public struct SkillSeries: Sendable {
     struct Entry: Sendable {
         var time: Int64
@@ -12,36 +14,65 @@ public struct SkillSeries: Sendable {
     }
 
     private var entries: [Entry] = []
-    /// completedPrefix[i] = completed invocations among entries[0..<i]; likewise the others.
+    /// completedPrefix[i] = completed invocations among entries[0..<i]; likewise the others. They cover the
+    /// sorted part, entries[0..<sortedCount].
     private var completedPrefix: [Int32] = [0]
     private var durationSumPrefix: [Double] = [0]
     private var durationCountPrefix: [Int32] = [0]
-    private var sorted = true
+    private var sortedCount = 0
 
     public init() {}
 
     public var count: Int { entries.count }
+    private var sorted: Bool { sortedCount == entries.count }
     public var newest: Int64? { sorted ? entries.last?.time : entries.map(\.time).max() }
 
-    public mutating func append(time: Int64, completed: Bool, duration: Double?) {
+    /// Appends an invocation; false when it left the series unsorted (a query needs `prepare()` first).
+    @discardableResult
+    public mutating func append(time: Int64, completed: Bool, duration: Double?) -> Bool {
         let entry = Entry(time: time, completed: completed, duration: duration ?? .nan)
-        if sorted, let last = entries.last, last.time > time { sorted = false }
+        let inOrder = sorted && (entries.last.map { $0.time <= time } ?? true)
         entries.append(entry)
-        if sorted { extendPrefixes(with: entry) }
+        if inOrder {
+            extendPrefixes(with: entry)
+            sortedCount += 1
+        }
+        return inOrder
     }
 
-    /// Re-sorts and rebuilds the prefix sums if an out-of-order append left them stale.
+    /// Sorts what out-of-order appends left unsorted into place and brings the prefix sums up to date.
     public mutating func prepare() {
         guard !sorted else { return }
-        entries.sort { $0.time < $1.time }
-        completedPrefix = [0]
-        durationSumPrefix = [0]
-        durationCountPrefix = [0]
-        completedPrefix.reserveCapacity(entries.count + 1)
-        durationSumPrefix.reserveCapacity(entries.count + 1)
-        durationCountPrefix.reserveCapacity(entries.count + 1)
-        for entry in entries { extendPrefixes(with: entry) }
-        sorted = true
+        let tail = entries[sortedCount...].sorted { $0.time < $1.time }
+        // The first sorted entry the tail goes before: everything ahead of it stays where it is.
+        var low = 0
+        var high = sortedCount
+        while low < high {
+            let middle = (low + high) / 2
+            if entries[middle].time <= tail[0].time { low = middle + 1 } else { high = middle }
+        }
+        let start = low
+        var merged: [Entry] = []
+        merged.reserveCapacity(entries.count - start)
+        var left = start
+        var right = 0
+        while left < sortedCount && right < tail.count {
+            if tail[right].time < entries[left].time {
+                merged.append(tail[right])
+                right += 1
+            } else {
+                merged.append(entries[left])
+                left += 1
+            }
+        }
+        merged.append(contentsOf: entries[left..<sortedCount])
+        merged.append(contentsOf: tail[right...])
+        entries.replaceSubrange(start..., with: merged)
+        completedPrefix.removeSubrange((start + 1)...)
+        durationSumPrefix.removeSubrange((start + 1)...)
+        durationCountPrefix.removeSubrange((start + 1)...)
+        for entry in merged { extendPrefixes(with: entry) }
+        sortedCount = entries.count
     }
 
     /// Drops invocations older than `cutoff` (memory is bounded by the longest window asked for).
@@ -50,6 +81,7 @@ public struct SkillSeries: Sendable {
         let drop = lowerBound(cutoff)
         guard drop > 0 else { return }
         entries.removeFirst(drop)
+        sortedCount -= drop
         completedPrefix.removeFirst(drop)
         durationSumPrefix.removeFirst(drop)
         durationCountPrefix.removeFirst(drop)

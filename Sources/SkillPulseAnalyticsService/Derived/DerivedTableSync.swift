@@ -11,14 +11,22 @@ final class DerivedTableSync: Service, Sendable {
     let engine: AnalyticsEngine
     let writer: DerivedTableWriter
     let recorder: AnomalyRecorder
+    let dependencies: DependencyTableWriter
     let logger: Logger
     static let rowsPerTransaction = 2_000
     static let fullWriteSpacing = Duration.seconds(60)
+    /// Changed pairs written per flush at most (the first changed first; the rest wait for the next flush).
+    /// Under a bulk load nearly every pair changes between two flushes: writing them all every 2 s would cost
+    /// more than following the stream. 20,000 rows take ~0.1 s; pairs that change again while they wait are
+    /// written once, with their latest figures.
+    static let pairsPerFlush = 20_000
 
-    init(engine: AnalyticsEngine, writer: DerivedTableWriter, recorder: AnomalyRecorder, logger: Logger) {
+    init(engine: AnalyticsEngine, writer: DerivedTableWriter, recorder: AnomalyRecorder,
+         dependencies: DependencyTableWriter, logger: Logger) {
         self.engine = engine
         self.writer = writer
         self.recorder = recorder
+        self.dependencies = dependencies
         self.logger = logger
     }
 
@@ -63,32 +71,28 @@ final class DerivedTableSync: Service, Sendable {
     /// Writes changed baselines and pairs; returns the session count at the last full write of pairs
     /// (`Int.max` in: no full write now).
     func flush(sessionsAtFullWrite: Int) async throws -> Int {
-        let (skills, pairs) = engine.takeChanges()
         let minimum = engine.settings.minimumCoOccurrence
         let sessions = engine.figures().sessions
         let rewriteAll = Double(sessions) >= Double(sessionsAtFullWrite) * 1.05 && sessionsAtFullWrite != Int.max
-        guard !skills.isEmpty || !pairs.isEmpty || rewriteAll else { return sessionsAtFullWrite }
+        let changes = engine.takeChanges(pairLimit: rewriteAll ? .max : Self.pairsPerFlush)
+        guard !changes.isEmpty || rewriteAll else { return sessionsAtFullWrite }
         do {
             let stamp = UTCTimestamp.now().normalized
-            if !skills.isEmpty {
+            if !changes.skills.isEmpty {
                 let rows = engine.query { $0.communityBaselines(withPercentiles: false) }.map(BaselineRow.init)
                 for chunk in rows.chunked(Self.rowsPerTransaction) {
                     try await writer.write { db in try AnalyticsTables.upsertBaselines(chunk, at: stamp, in: db) }
                 }
             }
-            let dependencyRows: [DependencyRow] = engine.query { state in
-                let chosen = rewriteAll ? state.pairs(minimumTogether: minimum)
-                    : pairs.compactMap { pair in
-                        state.association(pair.first, pair.second).flatMap { $0.together >= minimum ? (pair, $0) : nil }
-                    }
-                return chosen.map { DependencyRow(skillA: $0.0.first, skillB: $0.0.second,
-                                                  coOccurrenceCount: $0.1.together, liftScore: $0.1.lift) }
+            let pairs = engine.query { state in
+                rewriteAll ? state.pairs(minimumTogether: minimum)
+                    : state.associations(of: changes.pairs, minimumTogether: minimum)
             }
-            for chunk in dependencyRows.chunked(Self.rowsPerTransaction) {
-                try await writer.write { db in try AnalyticsTables.upsertDependencies(chunk, at: stamp, in: db) }
-            }
+            try await dependencies.write(pairs, at: stamp)
         } catch {
-            engine.markChanged(skills: skills, pairs: pairs)
+            // A failed full rewrite is retried whole (the count it started from stays), so its pairs need no
+            // marks — and a shutdown's last flush then writes only what changed since, not every pair.
+            engine.markChanged(rewriteAll ? StateChanges(skills: changes.skills, pairs: []) : changes)
             throw error
         }
         return rewriteAll ? sessions : sessionsAtFullWrite

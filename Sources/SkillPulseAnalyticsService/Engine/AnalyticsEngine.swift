@@ -15,6 +15,9 @@ public final class AnalyticsEngine: Sendable {
     /// the queries on `state`.
     private let predictor = Mutex(SuccessPredictor())
     private let clusterCache = Mutex<(generation: Int, clustering: SkillClustering)?>(nil)
+    /// Held by whoever applies invocations, across the state's and the predictor's locks: two appliers (the
+    /// stream and the quiet-time poll) would otherwise feed the predictor in a different order from the state.
+    private let applying = Mutex(())
     public let settings: AnalyticsSettings
 
     public init(settings: AnalyticsSettings) {
@@ -26,33 +29,43 @@ public final class AnalyticsEngine: Sendable {
 
     /// Applies committed invocations in id order; returns how many were new.
     @discardableResult
-    public func apply(_ records: some Sequence<InvocationRecord>) -> Int {
-        let accepted = state.withLock { state in records.filter { state.apply($0) } }
-        observe(accepted)
-        return accepted.count
-    }
-
-    private func observe(_ accepted: [InvocationRecord]) {
-        guard !accepted.isEmpty else { return }
-        predictor.withLock { predictor in
-            for record in accepted { predictor.observe(record) }
-        }
+    public func apply(_ records: some Collection<InvocationRecord>) -> Int {
+        applying.withLock { _ in admit(records) }
     }
 
     /// Applies a page read from the database, moving past rows it cannot place in time.
     public func apply(page: [InvocationRecord], through lastID: Int64) {
-        // In slices: a query waits for one slice (well under a millisecond), not for a whole page.
-        for start in stride(from: 0, to: page.count, by: 1_000) {
-            let accepted = state.withLock { state in
-                page[start..<min(start + 1_000, page.count)].filter { state.apply($0) }
+        applying.withLock { _ in
+            // In slices: a query or a prediction waits for one slice (well under a millisecond), not a page.
+            for start in stride(from: 0, to: page.count, by: Self.sliceSize) {
+                admit(page[start..<min(start + Self.sliceSize, page.count)])
             }
-            observe(accepted)
+            state.withLock { $0.skip(through: lastID) }
         }
-        state.withLock { $0.skip(through: lastID) }
     }
 
-    public func markChanged(skills: Set<String>, pairs: Set<SkillPair>) {
-        state.withLock { $0.markChanged(skills: skills, pairs: pairs) }
+    static let sliceSize = 500
+
+    /// The state numbers and applies the records; the predictor observes the ones that were new.
+    @discardableResult
+    private func admit(_ records: some Collection<InvocationRecord>) -> Int {
+        let accepted = state.withLock { state in
+            var accepted: [NumberedInvocation] = []
+            accepted.reserveCapacity(records.count)
+            for record in records {
+                if let invocation = state.admit(record) { accepted.append(invocation) }
+            }
+            return accepted
+        }
+        guard !accepted.isEmpty else { return 0 }
+        predictor.withLock { predictor in
+            for invocation in accepted { predictor.observe(invocation) }
+        }
+        return accepted.count
+    }
+
+    public func markChanged(_ changes: StateChanges) {
+        state.withLock { $0.markChanged(changes) }
     }
 
     /// Stored dependency rows no session supports yet (the taxonomy's seeds), shown beside observed ones.
@@ -95,7 +108,9 @@ public final class AnalyticsEngine: Sendable {
 
     /// The success prediction for `query` from the live history and the current model.
     public func predict(_ query: PredictionQuery) -> SuccessPrediction {
-        predictor.withLock { $0.predict(query) }
+        // The names are numbered by the state; its lock is held for four table lookups.
+        let keys = state.withLock { $0.names.keys(of: query) }
+        return predictor.withLock { $0.predict(query, keys: keys) }
     }
 
     /// The training rows of the last `days` days (features as of each row's time), copied out.
@@ -128,12 +143,15 @@ public final class AnalyticsEngine: Sendable {
     }
 
     /// What changed since the last call, for the derived tables.
-    public func takeChanges() -> (skills: Set<String>, pairs: Set<SkillPair>) {
-        state.withLock { $0.takeChanges() }
+    public func takeChanges(pairLimit: Int = .max) -> StateChanges {
+        state.withLock { $0.takeChanges(pairLimit: pairLimit) }
     }
 
     /// Figures for `stats` and `health`.
     public func figures() -> (lastID: Int64, applied: Int, skills: Int, sessions: Int) {
         state.withLock { ($0.lastInvocationID, $0.invocationsApplied, $0.skillCount, $0.sessionCount) }
     }
+
+    /// Changed pairs not yet written to `skill_dependencies` (for `stats`).
+    public var pendingDependencyRows: Int { state.withLock { $0.pendingPairs } }
 }

@@ -40,13 +40,23 @@ public final class IngestFollower: Service, Sendable {
 
     /// Reads every invocation past the last applied one, page by page.
     public func catchUp() async throws {
-        while true {
+        _ = try await catchUp(unless: { false })
+    }
+
+    /// `catchUp()` that gives up between two pages once `stop()` says so (a SIGTERM during the start-up
+    /// rebuild, which takes seconds on millions of rows) and reports each page applied; false if it gave up.
+    public func catchUp(unless stop: () -> Bool, afterPage: () -> Void = {}) async throws -> Bool {
+        var firstPage = true
+        while !stop() {
+            if !firstPage { afterPage() }
+            firstPage = false
             let after = engine.lastInvocationID
             let rows = try await reader.read { db in try InvocationFeed.page(after: after, limit: Self.pageSize, in: db) }
-            guard let last = rows.last else { return }
+            guard let last = rows.last else { return true }
             engine.apply(page: rows.compactMap(InvocationRecord.init), through: last.id)
-            if rows.count < Self.pageSize { return }
+            if rows.count < Self.pageSize { return true }
         }
+        return false
     }
 
     /// Reloads the stored dependency rows analytics did not derive (the taxonomy's seeds), which

@@ -79,6 +79,7 @@ public struct AnalyticsHandler: WireHandler {
             "sessions": .integer(Int64(figures.sessions)),
             "following_ingest": .bool(follower.streamProblem == nil),
             "resyncs": .integer(Int64(follower.resyncs)),
+            "dependency_rows_pending": .integer(Int64(engine.pendingDependencyRows)),
             "subscribers": .integer(Int64(hub.subscriberCount)),
             "ab_tests": .integer(Int64(experiments.testCount)),
             "model_version": .string(engine.predictorFigures().version),

@@ -52,6 +52,19 @@ public struct DependencyRow: Sendable, Equatable {
     }
 }
 
+/// A stored `skill_dependencies` pair and its rowid.
+public struct StoredDependencyKey: Sendable, Equatable {
+    public let rowID: Int64
+    public let skillA: String
+    public let skillB: String
+
+    public init(rowID: Int64, skillA: String, skillB: String) {
+        self.rowID = rowID
+        self.skillA = skillA
+        self.skillB = skillB
+    }
+}
+
 /// The derived tables analytics owns: typed reads and writes, each meant for one short `BEGIN IMMEDIATE`
 /// transaction of `DerivedTableWriter`.
 public enum AnalyticsTables {
@@ -106,23 +119,57 @@ public enum AnalyticsTables {
         }
     }
 
-    /// Updates each pair's row whichever way round it is stored (the taxonomy seeds one direction), or inserts it.
-    /// Never deletes: rows analytics did not derive (seeds, an operator's) stay.
-    public static func upsertDependencies(_ rows: [DependencyRow], at updatedAt: String, in db: Database) throws {
-        let update = try db.cachedStatement(sql: """
+    /// Every stored pair with its rowid: analytics writes its rows back by rowid.
+    public static func dependencyRowIDs(in db: Database) throws -> [StoredDependencyKey] {
+        var keys: [StoredDependencyKey] = []
+        let cursor = try Row.fetchCursor(db, sql: "SELECT rowid, skill_a, skill_b FROM skill_dependencies")
+        while let row = try cursor.next() {
+            keys.append(StoredDependencyKey(rowID: row[0], skillA: row[1] ?? "", skillB: row[2] ?? ""))
+        }
+        return keys
+    }
+
+    /// Writes each row at the rowid `rowIDs` gives for it when that row still holds the pair (one step down
+    /// the table's B-tree, no index lookup: callers sort by rowid, so a transaction touches few pages);
+    /// otherwise updates the pair whichever way round it is stored (the taxonomy seeds one direction), or
+    /// inserts it. Returns the rowid each row now has. Never deletes: rows analytics did not derive (seeds, an
+    /// operator's) stay.
+    public static func writeDependencies(_ rows: [DependencyRow], rowIDs: [Int64?], at updatedAt: String,
+                                         in db: Database) throws -> [Int64] {
+        precondition(rows.count == rowIDs.count)
+        let byRowID = try db.cachedStatement(sql: """
+            UPDATE skill_dependencies SET co_occurrence_count = ?, lift_score = ?, last_updated = ?
+            WHERE rowid = ? AND ((skill_a = ? AND skill_b = ?) OR (skill_a = ? AND skill_b = ?))
+            """)
+        let byPair = try db.cachedStatement(sql: """
             UPDATE skill_dependencies SET co_occurrence_count = ?, lift_score = ?, last_updated = ?
             WHERE (skill_a = ? AND skill_b = ?) OR (skill_a = ? AND skill_b = ?)
+            RETURNING rowid
             """)
         let insert = try db.cachedStatement(sql: """
             INSERT INTO skill_dependencies (skill_a, skill_b, co_occurrence_count, lift_score, last_updated)
             VALUES (?, ?, ?, ?, ?)
             """)
-        for row in rows {
-            try update.execute(arguments: [row.coOccurrenceCount, row.liftScore, updatedAt,
-                                           row.skillA, row.skillB, row.skillB, row.skillA])
-            if db.changesCount == 0 {
+        var written: [Int64] = []
+        written.reserveCapacity(rows.count)
+        for (row, rowID) in zip(rows, rowIDs) {
+            if let rowID {
+                try byRowID.execute(arguments: [row.coOccurrenceCount, row.liftScore, updatedAt, rowID,
+                                                row.skillA, row.skillB, row.skillB, row.skillA])
+                if db.changesCount > 0 {
+                    written.append(rowID)
+                    continue
+                }
+            }
+            let updated = try Int64.fetchAll(byPair, arguments: [row.coOccurrenceCount, row.liftScore, updatedAt,
+                                                                 row.skillA, row.skillB, row.skillB, row.skillA])
+            if let first = updated.first {
+                written.append(first)
+            } else {
                 try insert.execute(arguments: [row.skillA, row.skillB, row.coOccurrenceCount, row.liftScore, updatedAt])
+                written.append(db.lastInsertedRowID)
             }
         }
+        return written
     }
 }

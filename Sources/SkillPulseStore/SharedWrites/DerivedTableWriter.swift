@@ -17,7 +17,18 @@ public final class DerivedTableWriter: Sendable {
     public init(path: String, label: String, lockTimeout: Double = DatabaseOpener.busyTimeout) throws {
         self.path = path
         queue = try DatabaseOpener.openWriter(path: path, label: label, busyTimeout: lockTimeout, create: false)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.autoCheckpointFrames)")
+        }
     }
+
+    /// 0: this connection never checkpoints on commit. Checkpoints are ingest's — its checkpointer copies
+    /// pages off the write path and restarts the WAL past `WALBudget.restartFrames`, and its writer checkpoints
+    /// past `safetyFrames`. With SQLite's default (1,000 frames) every commit here ran a checkpoint of ingest's
+    /// WAL, copying and fsyncing: under load a fifth of analytics' CPU; and a threshold at the safety size was
+    /// still crossed under load, racing ingest's own. Without ingest, the writes here are a few rows a second
+    /// (a foreign writer such as `sqlite3` checkpoints its own), and ingest's next start checkpoints the rest.
+    public static let autoCheckpointFrames = 0
 
     /// Runs `body` in one IMMEDIATE transaction and commits it.
     public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {

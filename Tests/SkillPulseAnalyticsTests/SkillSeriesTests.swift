@@ -1,0 +1,70 @@
+@testable import SkillPulseAnalytics
+import Testing
+
+/// `SkillSeries` against a brute-force count over the same invocations, through rounds of in-order and
+/// back-dated appends, queries (each preparing the series) and prunes.
+struct SkillSeriesTests {
+    struct Invocation {
+        let time: Int64
+        let completed: Bool
+        let duration: Double?
+    }
+
+    static func expected(_ all: [Invocation], from start: Int64, to end: Int64) -> (Int, Int, Int, Double) {
+        let inside = all.filter { $0.time >= start && $0.time < end }
+        let durations = inside.compactMap(\.duration)
+        return (inside.count, inside.filter(\.completed).count, durations.count, durations.reduce(0, +))
+    }
+
+    @Test func windowsAgreeWithADirectCountThroughBackDatedAppendsAndPrunes() {
+        var random = TestRandom(seed: 11)
+        var series = SkillSeries()
+        var all: [Invocation] = []
+        var clock: Int64 = 1_000_000
+        for round in 0..<60 {
+            for _ in 0..<(1 + Int(random.next() % 40)) {
+                clock += Int64(random.next() % 1_000)
+                // A third of the rows are back-dated, some far back (before the whole series), some by a little.
+                let back = random.next() % 3 == 0 ? Int64(random.next() % UInt64(clock - 900_000)) : 0
+                let invocation = Invocation(time: clock - back, completed: random.next() % 2 == 0,
+                                            duration: random.next() % 5 == 0 ? nil : Double(random.next() % 1_000) / 10)
+                series.append(time: invocation.time, completed: invocation.completed, duration: invocation.duration)
+                all.append(invocation)
+            }
+            if round % 15 == 14 {
+                let cutoff = clock - 200_000
+                series.prune(before: cutoff)
+                all.removeAll { $0.time < cutoff }
+            }
+            series.prepare()
+            #expect(series.count == all.count)
+            for _ in 0..<20 {
+                let a = Int64(random.next() % UInt64(clock + 1_000))
+                let b = Int64(random.next() % UInt64(clock + 1_000))
+                let (start, end) = (min(a, b), max(a, b))
+                let figures = series.window(from: start, to: end)
+                let direct = Self.expected(all, from: start, to: end)
+                #expect(figures.invocations == direct.0 && figures.completed == direct.1 && figures.durations == direct.2,
+                        "round \(round) [\(start), \(end))")
+                #expect(abs(figures.durationSum - direct.3) < 1e-6)
+            }
+            let whole = series.window(from: .min, to: .max)
+            #expect(series.durations(in: whole).sorted() == all.compactMap(\.duration).sorted())
+            #expect(series.newest == all.map(\.time).max())
+        }
+    }
+
+    @Test func appendSaysWhetherTheSeriesStayedSorted() {
+        var series = SkillSeries()
+        var kept: [Bool] = []
+        kept.append(series.append(time: 10, completed: true, duration: 1))
+        kept.append(series.append(time: 10, completed: false, duration: nil))
+        kept.append(series.append(time: 5, completed: true, duration: 2))
+        kept.append(series.append(time: 20, completed: true, duration: 2))
+        #expect(kept == [true, true, false, false])
+        series.prepare()
+        let last = series.append(time: 30, completed: true, duration: nil)
+        #expect(last)
+        #expect(series.window(from: 0, to: 100).invocations == 5 && series.window(from: 6, to: 25).invocations == 3)
+    }
+}
