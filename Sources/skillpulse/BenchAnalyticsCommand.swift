@@ -81,6 +81,13 @@ struct BenchAnalyticsCommand: AsyncParsableCommand {
         print("in process (the same data set generated here; what the daemon does per request, without the socket):")
         let data = BenchAnalyticsData(invocations: invocations, skills: skills, users: users, days: days, batch: 1_000, runID: 7)
         let local = BenchAnalyticsModels.inProcess(data: data, now: UTCTimestamp.now().millisecondsSinceEpoch, calls: calls)
+        print(String(format: "  generating and applying the %d rows (state and predictor, one thread): %.0f rows/s",
+                     invocations, local["apply_in_process_rows_per_second"] ?? .nan))
+        for op in BenchAnalyticsQueries.ops {
+            print("  \(op.label): " + String(format: "p50 %.3f ms, p99 %.3f ms",
+                                                  local[op.key + "_in_process_p50_ms"] ?? .nan,
+                                                  local[op.key + "_in_process_p99_ms"] ?? .nan) + " (target \(op.target))")
+        }
         print(String(format: "  training on %.0f rows: %.3f s (target < 2 s); held-out AUC %.3f, Brier %.4f vs %.4f",
                      local["train_rows"] ?? 0, local["train_100k_seconds"] ?? .nan, local["train_100k_auc"] ?? .nan,
                      local["train_100k_brier"] ?? .nan, local["train_100k_base_rate_brier"] ?? .nan))

@@ -72,18 +72,23 @@ struct BenchAnalyticsModels {
     /// The same data set fed to a predictor in this process: a 100,000-row training, then predictions and
     /// assignments timed one by one (what the daemon does per request, without the socket).
     static func inProcess(data: BenchAnalyticsData, now: Int64, calls: Int) -> [String: Double] {
+        // Fed as the engine feeds them: the state numbers each row, the predictor observes it by number.
         var predictor = SuccessPredictor()
-        var names = InvocationNames()
+        var state = AnalyticsState()
         var id: Int64 = 0
         var skills: [String] = []
+        let loadStarted = ContinuousClock.now
         data.forEachRow(now: now) { row in
             id += 1
-            predictor.observe(names.number(InvocationRecord(
+            let record = InvocationRecord(
                 id: id, skillName: row.skillName, sessionID: row.session, userID: row.userName, invokedAt: row.time,
-                completed: row.completed, durationSeconds: row.duration, workflowPhase: row.phase)))
+                completed: row.completed, durationSeconds: row.duration, workflowPhase: row.phase)
+            if let numbered = state.admit(record) { predictor.observe(numbered) }
             if row.skill >= skills.count { skills.append(contentsOf: (skills.count...row.skill).map { "bench-a-skill-\($0)" }) }
         }
-        var figures: [String: Double] = [:]
+        var figures = BenchAnalyticsQueries.time(&state, skills: skills, now: now, calls: calls)
+        figures["apply_in_process_rows_per_second"] = Double(id) / (ContinuousClock.now - loadStarted).seconds
+        let names = state.names
         let all = predictor.samples.rows(since: .min)
         let width = SuccessFeatureHistory.featureCount
         let rows = min(100_000, all.labels.count)

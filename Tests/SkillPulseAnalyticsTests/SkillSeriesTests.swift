@@ -67,4 +67,30 @@ struct SkillSeriesTests {
         #expect(last)
         #expect(series.window(from: 0, to: 100).invocations == 5 && series.window(from: 6, to: 25).invocations == 3)
     }
+
+    /// Both ways of counting buckets (a walk over few entries, bucket edges over many) agree with a direct count.
+    @Test(arguments: [30, 50_000])
+    func bucketsAgreeWithADirectCount(entries: Int) {
+        var random = TestRandom(seed: UInt64(entries))
+        var series = SkillSeries()
+        var all: [Invocation] = []
+        for _ in 0..<entries {
+            let invocation = Invocation(time: Int64(random.next() % 100_000), completed: random.next() % 3 != 0,
+                                        duration: random.next() % 4 == 0 ? nil : Double(random.next() % 500) / 8)
+            series.append(time: invocation.time, completed: invocation.completed, duration: invocation.duration)
+            all.append(invocation)
+        }
+        series.prepare()
+        for (start, width, count) in [(Int64(-5_000), Int64(4_000), 25), (10_000, 1_000, 7), (99_000, 3_000, 24)] {
+            let buckets = series.buckets(from: start, width: width, count: count)
+            for slot in 0..<count {
+                let from = start + Int64(slot) * width
+                let direct = Self.expected(all, from: from, to: from + width)
+                let bucket = buckets[slot]
+                #expect(bucket.invocations == direct.0 && bucket.completed == direct.1 && bucket.durations == direct.2,
+                        "\(entries) entries, bucket \(slot) of [\(start), +\(width)×\(count))")
+                #expect(abs(bucket.durationSum - direct.3) < 1e-6 * max(1, direct.3))
+            }
+        }
+    }
 }

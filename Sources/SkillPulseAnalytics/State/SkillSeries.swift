@@ -94,10 +94,10 @@ public struct SkillSeries: Sendable {
         durationCountPrefix.append(durationCountPrefix[durationCountPrefix.count - 1] + (hasDuration ? 1 : 0))
     }
 
-    /// The first index whose time is ≥ `time`. Requires `prepare()`.
-    private func lowerBound(_ time: Int64) -> Int {
-        var low = 0
-        var high = entries.count
+    /// The first index in `from..<to` (default: all) whose time is ≥ `time`; `to` if none. Requires `prepare()`.
+    private func lowerBound(_ time: Int64, from: Int = 0, to: Int? = nil) -> Int {
+        var low = from
+        var high = to ?? entries.count
         while low < high {
             let middle = (low + high) / 2
             if entries[middle].time < time { low = middle + 1 } else { high = middle }
@@ -118,13 +118,32 @@ public struct SkillSeries: Sendable {
             range: lower..<upper)
     }
 
-    /// `count` consecutive buckets of `width` ms starting at `start`, in one walk over the entries they hold
-    /// (cheaper than two binary searches per bucket when there are many buckets). Requires `prepare()`.
+    /// `count` consecutive buckets of `width` ms starting at `start`. Requires `prepare()`.
+    ///
+    /// Two ways, whichever is cheaper: one walk over the entries the buckets hold (few entries, many buckets:
+    /// a trend's daily points), or a binary search per bucket edge and prefix-sum differences (many entries:
+    /// an anomaly pass over a busy day would otherwise visit every invocation of it).
     public func buckets(from start: Int64, width: Int64, count: Int) -> [BucketFigures] {
         var result = Array(repeating: BucketFigures(), count: count)
         let end = start + width * Int64(count)
-        var index = lowerBound(start)
-        while index < entries.count, entries[index].time < end {
+        let first = lowerBound(start)
+        let last = lowerBound(end, from: first)
+        let held = last - first
+        let searchSteps = Int.bitWidth - held.leadingZeroBitCount
+        if held > (count + 1) * max(1, searchSteps) {
+            var lower = first
+            for slot in 0..<count {
+                let upper = slot == count - 1 ? last : lowerBound(start + width * Int64(slot + 1), from: lower, to: last)
+                result[slot] = BucketFigures(
+                    invocations: upper - lower,
+                    completed: Int(completedPrefix[upper] - completedPrefix[lower]),
+                    durationSum: durationSumPrefix[upper] - durationSumPrefix[lower],
+                    durations: Int(durationCountPrefix[upper] - durationCountPrefix[lower]))
+                lower = upper
+            }
+            return result
+        }
+        for index in first..<last {
             let entry = entries[index]
             let slot = Int((entry.time - start) / width)
             result[slot].invocations += 1
@@ -133,7 +152,6 @@ public struct SkillSeries: Sendable {
                 result[slot].durationSum += entry.duration
                 result[slot].durations += 1
             }
-            index += 1
         }
         return result
     }
@@ -168,6 +186,13 @@ public struct BucketFigures: Sendable, Equatable {
     public var durations = 0
 
     public init() {}
+
+    public init(invocations: Int, completed: Int, durationSum: Double, durations: Int) {
+        self.invocations = invocations
+        self.completed = completed
+        self.durationSum = durationSum
+        self.durations = durations
+    }
 
     public var completionRate: Double? { invocations > 0 ? Double(completed) / Double(invocations) : nil }
     public var averageDuration: Double? { durations > 0 ? durationSum / Double(durations) : nil }
