@@ -19,6 +19,10 @@ struct AnalyticsCommand: AsyncParsableCommand {
     @Option(name: .customLong("flush-interval"), help: "Seconds between writes of changed baselines and dependencies.")
     var flushInterval: Double = 2
 
+    @Option(name: .customLong("flush-max-pairs"),
+            help: "Changed dependency pairs written per flush at most (the rest wait for the next flush).")
+    var flushMaxPairs = 20_000
+
     @Option(name: .customLong("min-co-occurrence"), help: "Sessions two skills must share to count as a dependency.")
     var minCoOccurrence = 3
 
@@ -52,6 +56,9 @@ struct AnalyticsCommand: AsyncParsableCommand {
         guard flushInterval >= 0.1, flushInterval <= 3600 else {
             throw ValidationError("--flush-interval must be between 0.1 and 3600 seconds")
         }
+        guard (100...1_000_000).contains(flushMaxPairs) else {
+            throw ValidationError("--flush-max-pairs must be between 100 and 1000000")
+        }
         guard minCoOccurrence >= 1 else { throw ValidationError("--min-co-occurrence must be at least 1") }
         guard anomalyMinSamples >= 1 else { throw ValidationError("--anomaly-min-samples must be at least 1") }
         guard trendMinChange >= 0, trendMinChange.isFinite else {
@@ -63,6 +70,7 @@ struct AnalyticsCommand: AsyncParsableCommand {
         var settings = AnalyticsSettings()
         settings.anomalyInterval = .milliseconds(Int64(anomalyInterval * 1000))
         settings.flushInterval = .milliseconds(Int64(flushInterval * 1000))
+        settings.flushMaxPairs = flushMaxPairs
         settings.minimumCoOccurrence = minCoOccurrence
         settings.anomalyMinimumSamples = anomalyMinSamples
         settings.trendMinimumChange = trendMinChange

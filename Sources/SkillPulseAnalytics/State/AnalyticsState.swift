@@ -23,6 +23,9 @@ public struct AnalyticsState: Sendable {
     var totals: [SkillTotals] = []
     /// n_a: sessions that used the skill.
     var sessionsWithSkill: [Int] = []
+    /// n_a when the skill's pairs were last all marked for writing: a pair's lift moves with n_a and n_b even
+    /// when its own count does not.
+    var sessionsAtPairWrite: [Int] = []
     /// The skills each skill shared a session with, in order of first co-occurrence.
     var partners: [[Int32]] = []
     /// p50 and p95 of each skill's durations, recomputed only for skills that changed since.
@@ -131,6 +134,7 @@ public struct AnalyticsState: Sendable {
         series.append(SkillSeries())
         totals.append(SkillTotals())
         sessionsWithSkill.append(0)
+        sessionsAtPairWrite.append(0)
         partners.append([])
         durationQuantiles.append((nil, nil))
         completers.append([])
@@ -228,9 +232,19 @@ public struct AnalyticsState: Sendable {
         }
     }
 
+    /// A skill whose session count grew by this factor since its pairs were last marked has them all marked:
+    /// with N's 5 % (a full rewrite), a stored lift stays within ~5 % of co·N/(n_a·n_b).
+    static let pairRewriteGrowth = 1.025
+
     /// The skills that changed since the last call and at most `pairLimit` of the changed pairs (those changed
     /// first), and forgets them; the other pairs stay marked for the next call.
     public mutating func takeChanges(pairLimit: Int = .max) -> StateChanges {
+        for skill in changedSkills {
+            let index = Int(skill)
+            guard Double(sessionsWithSkill[index]) >= Double(sessionsAtPairWrite[index]) * Self.pairRewriteGrowth else { continue }
+            sessionsAtPairWrite[index] = sessionsWithSkill[index]
+            for other in partners[index] { markPair(Self.pairKey(skill, other)) }
+        }
         let taken = Array(changedPairs.prefix(pairLimit))
         for skill in changedSkills { skillMarks[Int(skill)] &= ~SkillMark.changed.rawValue }
         for key in taken { pairCounts[key]? &= Self.pairCountMask }
@@ -247,11 +261,20 @@ public struct AnalyticsState: Sendable {
     /// Marks skills and pairs changed again (their write failed and must be retried).
     public mutating func markChanged(_ changes: StateChanges) {
         for skill in changes.skills where Int(skill) < skillCount { mark(skill, .changed) }
-        for key in changes.pairs {
-            guard let count = pairCounts[key], count & Self.changedPairBit == 0 else { continue }
-            pairCounts[key] = count | Self.changedPairBit
-            changedPairs.append(key)
-        }
+        for key in changes.pairs { markPair(key) }
+    }
+
+    private mutating func markPair(_ key: UInt64) {
+        guard let count = pairCounts[key], count & Self.changedPairBit == 0 else { return }
+        pairCounts[key] = count | Self.changedPairBit
+        changedPairs.append(key)
+    }
+
+    /// Every pair, as of now, for a full rewrite of the stored ones; the skills' session counts are noted as
+    /// written.
+    public mutating func pairsForFullWrite(minimumTogether: Int) -> [ObservedPair] {
+        sessionsAtPairWrite = sessionsWithSkill
+        return pairs(minimumTogether: minimumTogether)
     }
 
     /// The most common workflow phase of a skill (ties: the alphabetically first, so answers are stable).

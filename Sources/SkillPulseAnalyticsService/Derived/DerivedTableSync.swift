@@ -15,11 +15,6 @@ final class DerivedTableSync: Service, Sendable {
     let logger: Logger
     static let rowsPerTransaction = 2_000
     static let fullWriteSpacing = Duration.seconds(60)
-    /// Changed pairs written per flush at most (the first changed first; the rest wait for the next flush).
-    /// Under a bulk load nearly every pair changes between two flushes: writing them all every 2 s would cost
-    /// more than following the stream. 20,000 rows take ~0.1 s; pairs that change again while they wait are
-    /// written once, with their latest figures.
-    static let pairsPerFlush = 20_000
 
     init(engine: AnalyticsEngine, writer: DerivedTableWriter, recorder: AnomalyRecorder,
          dependencies: DependencyTableWriter, logger: Logger) {
@@ -74,7 +69,7 @@ final class DerivedTableSync: Service, Sendable {
         let minimum = engine.settings.minimumCoOccurrence
         let sessions = engine.figures().sessions
         let rewriteAll = Double(sessions) >= Double(sessionsAtFullWrite) * 1.05 && sessionsAtFullWrite != Int.max
-        let changes = engine.takeChanges(pairLimit: rewriteAll ? .max : Self.pairsPerFlush)
+        let changes = engine.takeChanges(pairLimit: rewriteAll ? .max : engine.settings.flushMaxPairs)
         guard !changes.isEmpty || rewriteAll else { return sessionsAtFullWrite }
         do {
             let stamp = UTCTimestamp.now().normalized
@@ -85,7 +80,7 @@ final class DerivedTableSync: Service, Sendable {
                 }
             }
             let pairs = engine.query { state in
-                rewriteAll ? state.pairs(minimumTogether: minimum)
+                rewriteAll ? state.pairsForFullWrite(minimumTogether: minimum)
                     : state.associations(of: changes.pairs, minimumTogether: minimum)
             }
             try await dependencies.write(pairs, at: stamp)
