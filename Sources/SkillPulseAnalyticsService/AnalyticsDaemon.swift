@@ -12,6 +12,8 @@ import SkillPulseWire
 /// socket server.
 public enum AnalyticsDaemon {
     public static let service = "analytics"
+    /// Requests one connection may have in flight (ingest allows 4,096: its replies are a few bytes).
+    public static let maxInFlightPerConnection = 16
 
     public static func run(options: DaemonOptions, settings: AnalyticsSettings, runtime: DaemonRuntime) async throws {
         let logger = runtime.logger
@@ -50,8 +52,12 @@ public enum AnalyticsDaemon {
         let trainer = ModelTrainer(engine: engine, logger: logger)
         let handler = AnalyticsHandler(engine: engine, experiments: experiments, trainer: trainer, follower: follower, hub: hub, monitor: monitor, database: database,
                                        context: context, counters: counters)
+        // Analytics' replies are large (a thousand baselines, every anomaly) and each takes CPU: a peer that
+        // pipelines without reading holds at most this many computed replies (4,096 took 800 MB).
+        var configuration = context.serverConfiguration
+        configuration.maxInFlightPerConnection = Self.maxInFlightPerConnection
         let server = WireServer(listener: context.listener, handler: handler,
-                                configuration: context.serverConfiguration, counters: counters, logger: logger)
+                                configuration: configuration, counters: counters, logger: logger)
         // Bound last, once the database is checked: a taken or forbidden socket fails the start before READY
         // (with its one line: nothing is logged before this point).
         try await server.bind()

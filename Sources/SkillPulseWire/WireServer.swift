@@ -194,6 +194,11 @@ public final class WireServer<Handler: WireHandler>: Sendable {
                 }
             }
         }
+
+        /// The peer is gone: work not started yet is skipped.
+        func cancel() {
+            if case .waiting(let task) = self { task.cancel() }
+        }
     }
 
     /// Wraps an accepted channel for async use and starts reading from it; nil if it closed meanwhile.
@@ -227,7 +232,8 @@ public final class WireServer<Handler: WireHandler>: Sendable {
                 }
                 var peerGone = false
                 var closing = false
-                for await pending in replies {
+                var queued = replies.makeAsyncIterator()
+                while let pending = await queued.next() {
                     let reply = await pending.frame
                     permits.release()
                     do {
@@ -253,8 +259,12 @@ public final class WireServer<Handler: WireHandler>: Sendable {
                 }
                 // Every reply owed is written. An event stream keeps the connection open until it ends (at
                 // shutdown, once every committed event is written) or the peer goes; a broken connection
-                // ends everything at once.
+                // ends everything at once — including the requests it left queued, whose work has not started
+                // (4,000 pipelined queries from a client that hung up kept analytics busy for 17 s).
                 if peerGone || closing { group.cancelAll() }
+                if peerGone {
+                    while let pending = await queued.next() { pending.cancel() }
+                }
                 return !peerGone
             }
             if finishedCleanly { await Self.flushed(connection.channel) }
@@ -325,7 +335,12 @@ public final class WireServer<Handler: WireHandler>: Sendable {
             case .ready(let outcome):
                 return .ready(reply(id: id, outcome: outcome))
             case .later(let work):
-                return .waiting(Task { self.reply(id: id, outcome: await work()) })
+                return .waiting(Task {
+                    guard !Task.isCancelled else {
+                        return self.reply(id: id, outcome: .failure(WireError(.unavailable, "the connection closed")))
+                    }
+                    return self.reply(id: id, outcome: await work())
+                })
             }
         }
     }

@@ -21,5 +21,7 @@ struct NamedHistory {
 
     var observed: Int { history.observed }
 
-    mutating func sample(_ record: InvocationRecord) -> [Double]? { history.sample(names.number(record)) }
+    mutating func sample(_ record: InvocationRecord, now: Int64 = .max) -> [Double]? {
+        history.sample(names.number(record), now: now)
+    }
 }

@@ -119,6 +119,22 @@ struct PredictionAndRecommendationTests {
         #expect(history.observed == 2)
     }
 
+    /// Review finding: one row dated 2099 made every later row "late", and training stopped for good. A row
+    /// further than 5 minutes past the wall clock is observed but neither sampled nor the newest.
+    @Test func aRowFromTheFutureDoesNotStopTraining() {
+        var history = NamedHistory()
+        let now: Int64 = 1_780_000_000_000
+        func record(_ id: Int64, _ time: Int64) -> InvocationRecord {
+            InvocationRecord(id: id, skillName: "a", sessionID: "s", userID: "u", invokedAt: time, completed: true,
+                             durationSeconds: nil, workflowPhase: nil)
+        }
+        #expect(history.sample(record(1, now), now: now) != nil)
+        #expect(history.sample(record(2, 4_070_908_800_000), now: now) == nil)
+        #expect(history.sample(record(3, now + 1_000), now: now + 1_000) != nil)
+        #expect(history.sample(record(4, now + 200_000), now: now + 1_000) != nil)
+        #expect(history.observed == 4)
+    }
+
     /// Five planted communities of 20 skills; each user completes 8 skills of their own and one stray: the
     /// five recommendations should mostly come from the user's own community.
     @Test func recommendationsComeFromSimilarUsers() {

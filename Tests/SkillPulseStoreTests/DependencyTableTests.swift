@@ -25,10 +25,12 @@ struct DependencyTableTests {
         let first = [DependencyRow(skillA: "a", skillB: "b", coOccurrenceCount: 3, liftScore: 1.2),
                      DependencyRow(skillA: "a", skillB: "c", coOccurrenceCount: 4, liftScore: 2.5)]
         let ids = try queue.write { db in try AnalyticsTables.writeDependencies(first, rowIDs: [nil, nil], at: "t1", in: db) }
+            .compactMap { $0 }
         #expect(ids.count == 2 && ids[0] != ids[1])
         let again = [DependencyRow(skillA: "a", skillB: "b", coOccurrenceCount: 5, liftScore: 1.1),
                      DependencyRow(skillA: "a", skillB: "c", coOccurrenceCount: 6, liftScore: 2.4)]
         let same = try queue.write { db in try AnalyticsTables.writeDependencies(again, rowIDs: ids.map { $0 }, at: "t2", in: db) }
+            .compactMap { $0 }
         #expect(same == ids)
         #expect(try Self.rows(queue) == ["\(ids[0]):a-b=5", "\(ids[1]):a-c=6"])
         // The stored table agrees with the keys it hands out.
@@ -41,7 +43,7 @@ struct DependencyTableTests {
         let ids = try queue.write { db in
             try AnalyticsTables.writeDependencies([DependencyRow(skillA: "a", skillB: "b", coOccurrenceCount: 3, liftScore: 1)],
                                                   rowIDs: [nil], at: "t1", in: db)
-        }
+        }.compactMap { $0 }
         // By hand: the pair's row is deleted and another pair takes its rowid; a seed is stored the other way round.
         try queue.write { db in
             try db.execute(sql: "DELETE FROM skill_dependencies")
@@ -59,5 +61,27 @@ struct DependencyTableTests {
         #expect(rows.contains("\(ids[0]):c-d=9"), "\(rows)")
         #expect(rows.contains { $0.hasSuffix(":a-b=4") } && rows.contains { $0.hasSuffix(":c-a=7") } && rows.count == 3, "\(rows)")
         #expect(written[0] != ids[0] && written[1] != ids[0])
+    }
+
+    /// A name with no `skill_metrics` row (how a foreign writer's NUL, BLOB or non-UTF-8 name reads back) is
+    /// left out of both tables; the other rows of the same transaction are written.
+    @Test func rowsWithoutTheirParentAreLeftOutNotFatal() throws {
+        let queue = try Self.database()
+        let written = try queue.write { db in
+            try AnalyticsTables.upsertBaselines(
+                [BaselineRow(skillName: "nul", totalUsers: 1, totalInvocations: 1, globalCompletionRate: 1,
+                             globalAvgDurationSeconds: nil, mostCommonWorkflowPhase: nil, effectivenessPercentile: 50),
+                 BaselineRow(skillName: "a", totalUsers: 2, totalInvocations: 3, globalCompletionRate: 0.5,
+                             globalAvgDurationSeconds: 1, mostCommonWorkflowPhase: nil, effectivenessPercentile: 40)],
+                at: "t1", in: db)
+            return try AnalyticsTables.writeDependencies(
+                [DependencyRow(skillA: "a", skillB: "nul", coOccurrenceCount: 3, liftScore: 2),
+                 DependencyRow(skillA: "a", skillB: "b", coOccurrenceCount: 4, liftScore: 1)],
+                rowIDs: [nil, nil], at: "t1", in: db)
+        }
+        #expect(written[0] == nil && written[1] != nil)
+        #expect(try Self.rows(queue).count == 1)
+        let baselines = try queue.read { db in try String.fetchAll(db, sql: "SELECT skill_name FROM skill_community_baselines") }
+        #expect(baselines == ["a"])
     }
 }

@@ -95,10 +95,14 @@ public struct SuccessFeatureHistory: Sendable {
         ]
     }
 
-    /// Adds one invocation's outcome to the history.
-    public mutating func observe(_ invocation: NumberedInvocation) {
+    /// A row dated further than this past `now` (a foreign writer's typo, a skewed clock) is observed but does
+    /// not move `newest`: one row from 2099 would otherwise make every later row "late" and stop training.
+    public static let futureAllowanceMillis: Int64 = 300_000
+
+    /// Adds one invocation's outcome to the history; `now` (wall clock) bounds how far `newest` may move.
+    public mutating func observe(_ invocation: NumberedInvocation, now: Int64 = .max) {
         observed += 1
-        newest = max(newest, invocation.time)
+        if invocation.time <= now.saturatingAdd(Self.futureAllowanceMillis) { newest = max(newest, invocation.time) }
         let completed = invocation.completed
         global.add(completed)
         let skill = Int(invocation.skill)
@@ -123,13 +127,14 @@ public struct SuccessFeatureHistory: Sendable {
     }
 
     /// The row's features as of just before it, then observes it; nil features for a late row (see
-    /// `latenessMillis`), which is observed all the same.
-    public mutating func sample(_ invocation: NumberedInvocation) -> [Double]? {
-        let late = newest != .min && invocation.time < newest - Self.latenessMillis
+    /// `latenessMillis`) or one from the future (see `futureAllowanceMillis`), which is observed all the same.
+    public mutating func sample(_ invocation: NumberedInvocation, now: Int64 = .max) -> [Double]? {
+        let late = (newest != .min && invocation.time < newest - Self.latenessMillis)
+            || invocation.time > now.saturatingAdd(Self.futureAllowanceMillis)
         let keys = PredictionKeys(skill: invocation.skill, user: invocation.user, phase: invocation.phase,
                                   session: invocation.session)
         let features = late ? nil : features(keys, time: invocation.time)
-        observe(invocation)
+        observe(invocation, now: now)
         return features
     }
 
@@ -157,3 +162,11 @@ public struct SuccessFeatureHistory: Sendable {
 protocol DefaultCounts { init() }
 extension SuccessFeatureHistory.Counts: DefaultCounts {}
 extension SuccessFeatureHistory.Recent: DefaultCounts {}
+
+extension Int64 {
+    /// `self + other`, held at the bounds instead of trapping (`now` may be `.max`: no limit).
+    func saturatingAdd(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
+    }
+}

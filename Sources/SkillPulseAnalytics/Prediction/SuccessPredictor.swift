@@ -33,8 +33,10 @@ public struct SuccessPredictor: Sendable {
     public var modelVersion: String { model == nil ? "prior" : "lr-\(version)" }
 
     /// Adds an invocation (numbered by the state's `InvocationNames`) to the history and the training rows.
-    public mutating func observe(_ invocation: NumberedInvocation) {
-        if let row = history.sample(invocation) {
+    /// `now` (wall clock) keeps a row dated far in the future from stopping training (see
+    /// `SuccessFeatureHistory.futureAllowanceMillis`).
+    public mutating func observe(_ invocation: NumberedInvocation, now: Int64 = .max) {
+        if let row = history.sample(invocation, now: now) {
             samples.append(row, label: invocation.completed, time: invocation.time)
             samplesTaken += 1
         }

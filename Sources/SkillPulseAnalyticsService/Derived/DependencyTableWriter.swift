@@ -46,7 +46,9 @@ final class DependencyTableWriter: Sendable {
                 try AnalyticsTables.writeDependencies(rows, rowIDs: ids, at: stamp, in: db)
             }
             rowIDs.withLock { rowIDs in
-                for (index, rowID) in zip(chunk, written) where known[index] != rowID { rowIDs[pairs[index].key] = rowID }
+                for (index, rowID) in zip(chunk, written) where known[index] != rowID {
+                    rowIDs[pairs[index].key] = rowID
+                }
             }
         }
     }

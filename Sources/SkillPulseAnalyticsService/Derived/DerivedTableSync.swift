@@ -44,6 +44,8 @@ final class DerivedTableSync: Service, Sendable {
                         sessionsAtFullWrite = written
                         lastFullWrite = .now
                     }
+                } catch is CancellationError {
+                    // Shutting down: the last flush below runs after the loop.
                 } catch {
                     self.logger.warning("could not write baselines or dependencies; retrying: \(error)")
                 }

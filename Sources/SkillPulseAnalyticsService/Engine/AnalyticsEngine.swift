@@ -58,8 +58,9 @@ public final class AnalyticsEngine: Sendable {
             return accepted
         }
         guard !accepted.isEmpty else { return 0 }
+        let now = UTCTimestamp.now().millisecondsSinceEpoch
         predictor.withLock { predictor in
-            for invocation in accepted { predictor.observe(invocation) }
+            for invocation in accepted { predictor.observe(invocation, now: now) }
         }
         return accepted.count
     }

@@ -98,23 +98,24 @@ public final class ABTestService: Sendable {
     }
 
     public func record(_ request: ABOutcomeRequest) async throws(WireError) -> (outcomeID: Int64, group: ABTestAssignment.Group) {
-        let group = try book.withLock { book throws(WireError) -> ABTestAssignment.Group in
+        try book.withLock { book throws(WireError) in
             guard let test = book[request.testID] else { throw Self.unknownTest(request.testID) }
             guard test.isRunning else {
                 throw WireError(.conflict, "A/B test \(request.testID) is \(test.status); it records no outcomes")
             }
             if let stored = test.excluded[request.user] { throw Self.excludedUser(request.user, stored, request.testID) }
-            guard let group = test.assignments[request.user] else {
-                throw WireError.notFound("user \"\(request.user.prefix(128))\" is not assigned to A/B test \(request.testID); "
-                                         + "call assign_ab_test first")
-            }
-            return group
         }
         let now = UTCTimestamp.now().normalized
         return try await write { [self] db in
             // The tables may have moved under us (a stop or a delete by hand): they decide.
             guard try self.requireStored(request.testID, in: db) != "stopped" else {
                 throw WireError(.conflict, "A/B test \(request.testID) is stopped; it records no outcomes")
+            }
+            // Read here, in the writer's order: an `assign_ab_test` pipelined just before this request has its
+            // write queued ahead of this one, and its assignment is in the book by now.
+            guard let group = book.withLock({ $0[request.testID]?.assignments[request.user] }) else {
+                throw WireError.notFound("user \"\(request.user.prefix(128))\" is not assigned to A/B test \(request.testID); "
+                                         + "call assign_ab_test first")
             }
             guard try ABTestTables.skillExists(request.skillName, in: db) else {
                 throw WireError.notFound("skill \"\(request.skillName.prefix(128))\" has never been invoked "

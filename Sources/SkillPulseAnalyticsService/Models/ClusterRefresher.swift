@@ -30,6 +30,8 @@ final class ClusterRefresher: Service, Sendable {
                         try await self.write(clustering)
                         written = clustering
                     }
+                } catch is CancellationError {
+                    // Shutting down.
                 } catch {
                     self.logger.warning("could not write the skill clusters; retrying: \(error)")
                 }

@@ -8,6 +8,8 @@ import SkillPulseWire
 public struct AnalyticsHandler: WireHandler {
     let engine: AnalyticsEngine
     let experiments: ABTestService
+    /// A/B requests run in arrival order (see `RequestOrderTurns`).
+    let turns = RequestOrderTurns()
     let trainer: ModelTrainer
     let follower: IngestFollower
     let hub: AnalyticsEventHub
@@ -46,15 +48,21 @@ public struct AnalyticsHandler: WireHandler {
             if let group = experiments.existingGroup(testID: testID, user: user) {
                 return .ready(.result(ModelAnswers.stamped(Self.assignment(testID, user, group))))
             }
+            let turn = turns.take()
             return .later { [experiments] in
-                do throws(WireError) {
-                    let group = try await experiments.assign(testID: testID, user: user)
-                    return .result(ModelAnswers.stamped(Self.assignment(testID, user, group)))
-                } catch {
-                    return .failure(error)
+                await turn.run {
+                    do throws(WireError) {
+                        let group = try await experiments.assign(testID: testID, user: user)
+                        return .result(ModelAnswers.stamped(Self.assignment(testID, user, group)))
+                    } catch {
+                        return .failure(error)
+                    }
                 }
             }
-        case .trainModel, .createABTest, .recordABOutcome, .abTestSummary, .stopABTest, .listABTests, .skillClusters:
+        case .createABTest, .recordABOutcome, .abTestSummary, .stopABTest, .listABTests:
+            let turn = turns.take()
+            return .later { [self] in await turn.run { await modelAnswer(operation) } }
+        case .trainModel, .skillClusters:
             return .later { [self] in await modelAnswer(operation) }
         default:
             let engine = engine

@@ -90,11 +90,14 @@ public enum AnalyticsTables {
                        arguments: [resolvedAt, id])
     }
 
+    /// A skill without its `skill_metrics` row (the foreign key's parent) is left out rather than failing the
+    /// transaction: a name a foreign writer stored with an embedded NUL, as a BLOB or as invalid UTF-8 reads
+    /// back as a different text, whose parent does not exist — one such row stopped every write before.
     public static func upsertBaselines(_ rows: [BaselineRow], at updatedAt: String, in db: Database) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO skill_community_baselines (skill_name, total_users, total_invocations, global_completion_rate,
                 global_avg_duration_seconds, most_common_workflow_phase, effectiveness_percentile, last_updated)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE EXISTS (SELECT 1 FROM skill_metrics WHERE skill_name = ?1)
             ON CONFLICT(skill_name) DO UPDATE SET total_users = excluded.total_users,
                 total_invocations = excluded.total_invocations, global_completion_rate = excluded.global_completion_rate,
                 global_avg_duration_seconds = excluded.global_avg_duration_seconds,
@@ -132,10 +135,11 @@ public enum AnalyticsTables {
     /// Writes each row at the rowid `rowIDs` gives for it when that row still holds the pair (one step down
     /// the table's B-tree, no index lookup: callers sort by rowid, so a transaction touches few pages);
     /// otherwise updates the pair whichever way round it is stored (the taxonomy seeds one direction), or
-    /// inserts it. Returns the rowid each row now has. Never deletes: rows analytics did not derive (seeds, an
+    /// inserts it. Returns the rowid each row now has; nil for a new pair left out because a skill has no
+    /// `skill_metrics` row (see `upsertBaselines`). Never deletes: rows analytics did not derive (seeds, an
     /// operator's) stay.
     public static func writeDependencies(_ rows: [DependencyRow], rowIDs: [Int64?], at updatedAt: String,
-                                         in db: Database) throws -> [Int64] {
+                                         in db: Database) throws -> [Int64?] {
         precondition(rows.count == rowIDs.count)
         let byRowID = try db.cachedStatement(sql: """
             UPDATE skill_dependencies SET co_occurrence_count = ?, lift_score = ?, last_updated = ?
@@ -148,9 +152,10 @@ public enum AnalyticsTables {
             """)
         let insert = try db.cachedStatement(sql: """
             INSERT INTO skill_dependencies (skill_a, skill_b, co_occurrence_count, lift_score, last_updated)
-            VALUES (?, ?, ?, ?, ?)
+            SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM skill_metrics WHERE skill_name = ?1)
+                AND EXISTS (SELECT 1 FROM skill_metrics WHERE skill_name = ?2)
             """)
-        var written: [Int64] = []
+        var written: [Int64?] = []
         written.reserveCapacity(rows.count)
         for (row, rowID) in zip(rows, rowIDs) {
             if let rowID {
@@ -167,7 +172,7 @@ public enum AnalyticsTables {
                 written.append(first)
             } else {
                 try insert.execute(arguments: [row.skillA, row.skillB, row.coOccurrenceCount, row.liftScore, updatedAt])
-                written.append(db.lastInsertedRowID)
+                written.append(db.changesCount > 0 ? db.lastInsertedRowID : nil)
             }
         }
         return written

@@ -324,4 +324,37 @@ struct AnalyticsModelServiceTests {
         #expect(await analytics.stop() == 0)
         #expect(await ingest.stop() == 0)
     }
+
+    /// Review finding: `assign_ab_test` for a new user pipelined with `record_ab_outcome` for that user answered
+    /// `not_found` — the outcome's check ran before the assignment's write. Requests start in request order
+    /// (docs/protocol.md), so the pair must work without waiting for the first reply.
+    @Test func aPipelinedAssignThenRecordSeesTheAssignment() async throws {
+        let ingest = try await DaemonProcess()
+        let writer = try await ingest.client()
+        let now = UTCTimestamp.now().millisecondsSinceEpoch
+        try await AnalyticsPlantedData.send([AnalyticsPlantedData.invocation("lint", session: "ab", at: now - 1_000,
+                                                                             completed: true)], through: writer)
+        let analytics = try await DaemonProcess("analytics", directory: ingest.directory)
+        let client = try await analytics.client()
+        let created = try await Self.result(client, "create_ab_test", [
+            "test_name": "pipelined", "control_strategy": "a", "treatment_strategy": "b",
+        ])
+        let testID = try #require(created["test_id"]?.intValue)
+        let socket = try RawSocket(path: analytics.socketPath)
+        let users = 200
+        for user in 0..<users {
+            socket.sendJSON(#"{"id":\#(2 * user),"op":"assign_ab_test","params":{"test_id":\#(testID),"user_id":"p\#(user)"}}"#)
+            socket.sendJSON(#"{"id":\#(2 * user + 1),"op":"record_ab_outcome","params":{"test_id":\#(testID),"user_id":"p\#(user)","skill_name":"lint","completed":true}}"#)
+        }
+        var failures: [String] = []
+        for _ in 0..<(2 * users) {
+            let reply = try #require(socket.readFrame())
+            if reply["ok"] as? Bool != true { failures.append("\(reply)") }
+        }
+        #expect(failures.isEmpty, "\(failures.prefix(3))")
+        let summary = try await Self.result(client, "get_ab_test_summary", ["test_id": .integer(testID)])
+        let counted = (summary["control"]?["users"]?.intValue ?? 0) + (summary["treatment"]?["users"]?.intValue ?? 0)
+        #expect(counted == Int64(users), "\(summary)")
+        #expect(await analytics.stop() == 0)
+    }
 }

@@ -1,0 +1,63 @@
+import Foundation
+import SkillPulseWire
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Review finding: a client that pipelined thousands of expensive requests and hung up kept analytics busy for
+/// 17–100 s (every request was computed for nobody) and a fresh `health` timed out. Queued requests of a
+/// connection that is gone are dropped, and one connection has at most 16 in flight.
+@Suite(.serialized)
+struct AnalyticsAbandonedWorkTests {
+    /// CPU seconds the process has used (utime + stime from /proc).
+    static func cpuSeconds(_ pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        let ticks = (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0)
+        return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    @Test func requestsOfAClientThatHungUpAreNotComputed() async throws {
+        let directory = try TemporaryDirectory("analytics-abandoned")
+        let database = directory.path("skillpulse.db")
+        try #require(try Binaries.skillpulse(["migrate", "--db", database]).status == 0)
+        try await AnalyticsStartupTests.bulkInsert(database, count: 200_000)
+        let analytics = try await DaemonProcess("analytics", directory: directory)
+        // Time one expensive request on its own.
+        let client = try await analytics.client()
+        let params: JSONValue = ["time_window_hours": 2160, "method": "mad"]
+        let one = ContinuousClock.now
+        _ = try await client.call("detect_anomalies", params: params).get()
+        let each = ContinuousClock.now - one
+        await client.close()
+
+        let count = 2_000
+        do {
+            let socket = try RawSocket(path: analytics.socketPath)
+            // The server stops reading a connection with 16 requests in flight whose replies are not read: the
+            // send gives up after a second (what did not fit was never sent, as with a client that died).
+            var timeout = timeval(tv_sec: 1, tv_usec: 0)
+            setsockopt(socket.fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let payload = Array(#"{"id":1,"op":"detect_anomalies","params":{"time_window_hours":2160,"method":"mad"}}"#.utf8)
+            let frame = RawSocket.header(UInt32(payload.count)) + payload
+            socket.send(Array((0..<count).map { _ in frame }.joined()))
+        }  // closed here, without reading a reply
+        let cpuBefore = Self.cpuSeconds(analytics.pid)
+        try await Task.sleep(for: .seconds(1))
+        let fresh = try await analytics.client()
+        let asked = ContinuousClock.now
+        _ = try await fresh.call("health").get()
+        let healthTook = ContinuousClock.now - asked
+        await fresh.close()
+        try await Task.sleep(for: .seconds(2))
+        let busy = Self.cpuSeconds(analytics.pid) - cpuBefore
+        let wouldBe = Double(count) * Double(each.components.attoseconds) / 1e18 + Double(each.components.seconds) * Double(count)
+        // 16 in flight at most, and nothing queued after the hang-up: a few seconds of CPU at worst, not the
+        // `count` × `each` of computing every request.
+        #expect(healthTook < .seconds(3), "health took \(healthTook)")
+        #expect(busy < min(5, wouldBe / 4), "\(busy) CPU s in the 3 s after the hang-up; every request would take \(wouldBe) s")
+        #expect(await analytics.stop() == 0)
+    }
+}
