@@ -20,14 +20,20 @@ struct AnalyticsModelServiceTests {
         return nil
     }
 
-    @Test func abTestLifecycleSurvivesKillAndMatchesTheSummaryView() async throws {
+    /// ingest with one invocation of `lint` (the skill outcomes name), and analytics beside it.
+    static func abTestDaemons() async throws -> (ingest: DaemonProcess, writer: WireClient, analytics: DaemonProcess,
+                                                 client: WireClient) {
         let ingest = try await DaemonProcess()
         let writer = try await ingest.client()
         let now = UTCTimestamp.now().millisecondsSinceEpoch
         try await AnalyticsPlantedData.send([AnalyticsPlantedData.invocation("lint", session: "ab", at: now - 1_000,
                                                                              completed: true)], through: writer)
         let analytics = try await DaemonProcess("analytics", directory: ingest.directory)
-        let client = try await analytics.client()
+        return (ingest, writer, analytics, try await analytics.client())
+    }
+
+    @Test func abTestLifecycleSurvivesKillAndMatchesTheSummaryView() async throws {
+        let (ingest, _, analytics, client) = try await Self.abTestDaemons()
         let created = try await Self.result(client, "create_ab_test", [
             "test_name": "faster-prompts", "control_strategy": "old", "treatment_strategy": "new",
             "assignment_ratio": 0.3, "min_sample_size": 20, "minimum_detectable_effect": 0.1,
@@ -329,13 +335,7 @@ struct AnalyticsModelServiceTests {
     /// `not_found` — the outcome's check ran before the assignment's write. Requests start in request order
     /// (docs/protocol.md), so the pair must work without waiting for the first reply.
     @Test func aPipelinedAssignThenRecordSeesTheAssignment() async throws {
-        let ingest = try await DaemonProcess()
-        let writer = try await ingest.client()
-        let now = UTCTimestamp.now().millisecondsSinceEpoch
-        try await AnalyticsPlantedData.send([AnalyticsPlantedData.invocation("lint", session: "ab", at: now - 1_000,
-                                                                             completed: true)], through: writer)
-        let analytics = try await DaemonProcess("analytics", directory: ingest.directory)
-        let client = try await analytics.client()
+        let (ingest, writer, analytics, client) = try await Self.abTestDaemons()
         let created = try await Self.result(client, "create_ab_test", [
             "test_name": "pipelined", "control_strategy": "a", "treatment_strategy": "b",
         ])
@@ -356,5 +356,6 @@ struct AnalyticsModelServiceTests {
         let counted = (summary["control"]?["users"]?.intValue ?? 0) + (summary["treatment"]?["users"]?.intValue ?? 0)
         #expect(counted == Int64(users), "\(summary)")
         #expect(await analytics.stop() == 0)
+        withExtendedLifetime((ingest, writer)) {}
     }
 }
