@@ -85,7 +85,6 @@ let package = Package(
                 "SkillPulseStore",
                 "SkillPulseWire",
                 "SkillPulseDaemon",
-                "SkillPulseAnalytics",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -159,11 +158,12 @@ let package = Package(
             name: "SkillPulseWireTests",
             dependencies: [
                 "SkillPulseWire",
+                "SkillPulseCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "SkillPulseAnalyticsTests", dependencies: ["SkillPulseAnalytics"]),
+        .testTarget(name: "SkillPulseAnalyticsTests", dependencies: ["SkillPulseAnalytics", "SkillPulseCore"]),
         .testTarget(
             name: "SkillPulseIngestTests",
             dependencies: [

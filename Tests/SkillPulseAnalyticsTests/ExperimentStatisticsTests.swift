@@ -1,3 +1,4 @@
+import SkillPulseCore
 import Testing
 @testable import SkillPulseAnalytics
 
@@ -53,7 +54,7 @@ struct ExperimentStatisticsTests {
     /// falls below 5 % in at most 5 % of them, while the fixed-horizon z-test read at the same looks does not
     /// keep its promise (the reason the always-valid one exists).
     @Test func sequentialTestKeepsItsFalsePositiveRateUnderPeeking() {
-        var random = TestRandom(seed: 11)
+        var random = SplitMix64(seed: 11)
         var sequentialHits = 0
         var naiveHits = 0
         for _ in 0..<1_000 {
@@ -86,7 +87,7 @@ struct ExperimentStatisticsTests {
     /// A real 5-point lift (50 % → 55 %): the test stops (p < 0.05) well before a 20,000-outcome horizon in
     /// most runs.
     @Test func sequentialTestStopsEarlyOnARealLift() {
-        var random = TestRandom(seed: 5)
+        var random = SplitMix64(seed: 5)
         var stopped = 0
         var stoppedAt: [Int] = []
         for _ in 0..<200 {

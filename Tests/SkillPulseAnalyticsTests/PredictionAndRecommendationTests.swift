@@ -1,3 +1,4 @@
+import SkillPulseCore
 import Foundation
 import Testing
 @testable import SkillPulseAnalytics
@@ -7,7 +8,7 @@ import Testing
 struct PredictionAndRecommendationTests {
     /// Outcomes drawn from σ(skill effect + user effect + phase effect), 30 days of 24,000 invocations.
     static func plantedInvocations(count: Int = 24_000, randomOutcomes: Bool = false, seed: UInt64 = 3) -> [InvocationRecord] {
-        var random = TestRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         let skills = (0..<60).map { _ in -2 + 4 * random.unit() }
         let users = (0..<300).map { _ in -1.5 + 3 * random.unit() }
         let phases = ["setup": -0.8, "execution": 0.0, "verification": 0.8]
@@ -138,7 +139,7 @@ struct PredictionAndRecommendationTests {
     /// Five planted communities of 20 skills; each user completes 8 skills of their own and one stray: the
     /// five recommendations should mostly come from the user's own community.
     @Test func recommendationsComeFromSimilarUsers() {
-        var random = TestRandom(seed: 9)
+        var random = SplitMix64(seed: 9)
         var state = AnalyticsState()
         var id: Int64 = 0
         var clusterOf: [String: Int] = [:]
@@ -195,7 +196,7 @@ struct PredictionAndRecommendationTests {
     /// Sessions use 3–6 skills of one of five planted communities (of 12 skills each) and now and then a stray
     /// skill: the clusters recovered from co-usage match the planted ones (adjusted Rand index ≥ 0.8).
     @Test func clustersRecoverPlantedCommunities() throws {
-        var random = TestRandom(seed: 21)
+        var random = SplitMix64(seed: 21)
         var state = AnalyticsState()
         var id: Int64 = 0
         for session in 0..<3_000 {

@@ -1,3 +1,4 @@
+import SkillPulseCore
 import XCTest
 @testable import SkillPulseAnalytics
 
@@ -60,7 +61,7 @@ final class SkillClusteringTests: XCTestCase {
         XCTAssertEqual(AdjustedRandIndex.score([0, 1, 2], [2, 0, 1]), 1.0)
         XCTAssertEqual(AdjustedRandIndex.score([4, 4, 4], [1, 1, 1]), 1.0)
         // Independent random labellings agree only by chance.
-        var random = TestRandom(seed: 7)
+        var random = SplitMix64(seed: 7)
         let a = (0..<2_000).map { _ in Int(random.next() % 5) }
         let b = (0..<2_000).map { _ in Int(random.next() % 5) }
         XCTAssertLessThan(abs(AdjustedRandIndex.score(a, b)), 0.02)
@@ -125,7 +126,7 @@ final class SkillClusteringTests: XCTestCase {
         let groups = 5
         let size = 20
         let planted = (0..<(groups * size)).map { $0 / size }
-        var random = TestRandom(seed: 0x5EED)
+        var random = SplitMix64(seed: 0x5EED)
         var edges: [(Int, Int, Double)] = []
         for u in 0..<planted.count {
             for v in (u + 1)..<planted.count where random.unit() < (planted[u] == planted[v] ? 0.5 : 0.05) {
@@ -147,7 +148,7 @@ final class SkillClusteringTests: XCTestCase {
         let graph = WeightedGraph(nodeCount: 6, edges: interleaved)
         XCTAssertEqual(LouvainClustering.communities(of: graph), [0, 1, 0, 1, 0, 1])
 
-        var random = TestRandom(seed: 42)
+        var random = SplitMix64(seed: 42)
         var edges: [(Int, Int, Double)] = []
         for u in 0..<200 {
             for v in (u + 1)..<200 where random.unit() < ((u / 25 == v / 25) ? 0.3 : 0.02) {

@@ -1,4 +1,5 @@
 @testable import SkillPulseAnalytics
+import SkillPulseCore
 import Testing
 
 /// `SkillSeries` against a brute-force count over the same invocations, through rounds of in-order and
@@ -17,7 +18,7 @@ struct SkillSeriesTests {
     }
 
     @Test func windowsAgreeWithADirectCountThroughBackDatedAppendsAndPrunes() {
-        var random = TestRandom(seed: 11)
+        var random = SplitMix64(seed: 11)
         var series = SkillSeries()
         var all: [Invocation] = []
         var clock: Int64 = 1_000_000
@@ -71,7 +72,7 @@ struct SkillSeriesTests {
     /// Both ways of counting buckets (a walk over few entries, bucket edges over many) agree with a direct count.
     @Test(arguments: [30, 50_000])
     func bucketsAgreeWithADirectCount(entries: Int) {
-        var random = TestRandom(seed: UInt64(entries))
+        var random = SplitMix64(seed: UInt64(entries))
         var series = SkillSeries()
         var all: [Invocation] = []
         for _ in 0..<entries {

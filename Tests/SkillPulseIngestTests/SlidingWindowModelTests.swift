@@ -1,4 +1,4 @@
-import SkillPulseAnalytics
+import SkillPulseIngest
 import Testing
 
 /// SlidingWindowCounts against a brute-force model that keeps every event.
@@ -46,14 +46,5 @@ struct SlidingWindowModelTests {
         #expect(counts.totals("a", now: 160).count == [0, 4])
         #expect(counts.totals("a", now: 1540).count == [0, 0])
         #expect(counts.totals("never", now: 100).completionRate(1) == nil)
-    }
-
-    @Test func latencySummaryUsesNearestRank() {
-        let summary = LatencySummary(samples: (1...100).map(Double.init))
-        #expect(summary.p50 == 50)
-        #expect(summary.p99 == 99)
-        #expect(summary.max == 100)
-        #expect(summary.mean == 50.5)
-        #expect(LatencySummary(samples: []).count == 0)
     }
 }

@@ -1,3 +1,4 @@
+import SkillPulseCore
 import ArgumentParser
 import Dispatch
 import Foundation

@@ -1,4 +1,5 @@
-import SkillPulseAnalytics
+import SkillPulseCore
+import SkillPulseIngest
 import Testing
 
 /// `SlidingWindowCounts` against a brute-force model that keeps every event it was given.
@@ -50,7 +51,7 @@ struct SlidingWindowCountsTests {
 
     @Test(arguments: configurations)
     func matchesTheBruteForceModelUnderRandomOperations(windows: [Int64], seed: UInt64) {
-        var rng = TestRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var counts = SlidingWindowCounts<String>(windowMinutes: windows)
         var model = Model(windows: windows)
         let longest = windows.max()!

@@ -1,7 +1,6 @@
 import CProcessSupport
 import Foundation
 import Logging
-import SkillPulseAnalytics
 import SkillPulseCore
 import SkillPulseDaemon
 import SkillPulseStore
