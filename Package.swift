@@ -167,7 +167,7 @@ let package = Package(
         .testTarget(
             name: "SkillPulseIngestTests",
             dependencies: [
-                "SkillPulseIngest", "SkillPulseStore", "SkillPulseCore",
+                "SkillPulseIngest", "SkillPulseStore", "SkillPulseCore", "SkillPulseWire",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

@@ -14,6 +14,9 @@ public enum AnalyticsDaemon {
     public static let service = "analytics"
     /// Requests one connection may have in flight (ingest allows 4,096: its replies are a few bytes).
     public static let maxInFlightPerConnection = 16
+    /// Frames one subscriber may have queued: anomaly and metrics events are few (a metrics frame a second at
+    /// most), so a full queue means a peer that stopped reading.
+    public static let subscriberBuffer = 1024
 
     public static func run(options: DaemonOptions, settings: AnalyticsSettings, runtime: DaemonRuntime) async throws {
         let logger = runtime.logger
@@ -48,7 +51,7 @@ public enum AnalyticsDaemon {
         database.record(walEnabled: try await DaemonBootstrap.probeJournalMode(pool))
         let counters = WireServerCounters()
         let monitor = LivenessMonitor.reader(pool, database: database, counters: counters)
-        let hub = AnalyticsEventHub()
+        let hub = EventHub<AnalyticsTopic>(bufferCapacity: Self.subscriberBuffer)
         let trainer = ModelTrainer(engine: engine, logger: logger)
         let handler = AnalyticsHandler(engine: engine, experiments: experiments, trainer: trainer, follower: follower, hub: hub, monitor: monitor, database: database,
                                        context: context, counters: counters)
@@ -94,7 +97,7 @@ public enum AnalyticsDaemon {
 /// what is queued, so their connections can finish.
 struct AnalyticsServingService: Service {
     let server: WireServer<AnalyticsHandler>
-    let hub: AnalyticsEventHub
+    let hub: EventHub<AnalyticsTopic>
 
     func run() async throws {
         try await withGracefulShutdownHandler {

@@ -25,7 +25,7 @@ public enum IngestDaemon {
         let walRestart = WALRestartRequest()
         let context = try DaemonBootstrap.context(service: service, options: options, schemaVersion: schemaVersion,
                                                   logger: logger)
-        let broadcaster = EventBroadcaster(bufferCapacity: subscriberBuffer)
+        let broadcaster = EventHub<IngestTopic>(bufferCapacity: subscriberBuffer)
         let publisher = CommittedBatchPublisher(broadcaster: broadcaster)
         let writer = InvocationBatchWriter(store: InvocationBatchStore(queue: queue), walRestart: walRestart,
                                            walBudget: walBudget, policy: policy,
@@ -77,7 +77,7 @@ struct IngestServingService: Service {
     let server: WireServer<IngestHandler>
     let writer: InvocationBatchWriter
     let publisher: CommittedBatchPublisher
-    let broadcaster: EventBroadcaster
+    let broadcaster: EventHub<IngestTopic>
     /// The whole drain's budget; the writer gets most of it, so that its last answers are still written
     /// before the server cuts the remaining connections at the full budget.
     let drainTimeout: Duration

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import SkillPulseCore
 @testable import SkillPulseIngest
+import SkillPulseWire
 @testable import SkillPulseStore
 import Testing
 
@@ -33,7 +34,7 @@ struct CommittedBatchPublisherTests {
     }
 
     @Test func batchesArriveInCommitOrderAndDropsAreReportedWhereTheyHappened() async throws {
-        let broadcaster = EventBroadcaster(bufferCapacity: 1_000)
+        let broadcaster = EventHub<IngestTopic>(bufferCapacity: 1_000)
         let stream = FrameReader(broadcaster.subscribe(topics: [.invocation]))
         let publisher = CommittedBatchPublisher(broadcaster: broadcaster, capacity: 10)
         // Not started yet, so the queue fills: 4 + 4 events fit, the next three batches (12 events) do not.
@@ -56,7 +57,7 @@ struct CommittedBatchPublisherTests {
     }
 
     @Test func finishPublishesEverythingQueuedFirst() async throws {
-        let broadcaster = EventBroadcaster()
+        let broadcaster = EventHub<IngestTopic>(bufferCapacity: 10_000)
         let stream = FrameReader(broadcaster.subscribe(topics: [.invocation]))
         let publisher = CommittedBatchPublisher(broadcaster: broadcaster)
         publisher.start()
@@ -68,7 +69,7 @@ struct CommittedBatchPublisherTests {
     }
 
     @Test func withoutSubscribersNothingIsQueued() async {
-        let broadcaster = EventBroadcaster()
+        let broadcaster = EventHub<IngestTopic>(bufferCapacity: 10_000)
         let publisher = CommittedBatchPublisher(broadcaster: broadcaster, capacity: 1)
         publisher.publish(Self.batch(ids: 1..<100))  // would overflow a queue of 1 if it were queued
         let stream = FrameReader(broadcaster.subscribe(topics: [.invocation]))

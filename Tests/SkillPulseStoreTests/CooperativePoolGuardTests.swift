@@ -22,9 +22,9 @@ struct CooperativePoolGuardTests {
         ("skillpulse/", "the CLI: one command per process, nothing else waits for the pool while it blocks"),
         ("SkillPulseStore/", "the store layer is synchronous by design; daemons call it from a dedicated thread "
             + "or BlockingWork, which the daemon-side entries below and the one-CPU tests check"),
-        ("SkillPulseIngest/InvocationBatchWriter.swift", "runs on its own `ingest-writer` thread; seedWindows is "
+        ("SkillPulseIngest/Writer/InvocationBatchWriter.swift", "runs on its own `ingest-writer` thread; seedWindows is "
             + "called through BlockingWork"),
-        ("SkillPulseIngest/WALCheckpointService.swift", "opens its connection inside BlockingWork.run"),
+        ("SkillPulseIngest/WAL/WALCheckpointService.swift", "opens its connection inside BlockingWork.run"),
         ("SkillPulseIngest/IngestDaemon.swift", "seeds the windows inside BlockingWork.run"),
         ("SkillPulseDaemon/Bootstrap/DaemonBootstrap.swift", "opens and checks the database inside BlockingWork.run"),
     ]

@@ -1,22 +1,5 @@
 import SkillPulseCore
 
-/// One row of `get_real_time_metrics`' `top_skills`. Rates are fractions (0–1) everywhere in SkillPulse.
-public struct TopSkill: Sendable, Encodable, Equatable {
-    public let skillName: String
-    public let invocationCount: Int
-    public let completedCount: Int
-    public let completionRate: Double
-    public let avgDuration: Double?
-    public let p95Duration: Double?
-    public let lastInvocationAt: String
-
-    enum CodingKeys: String, CodingKey {
-        case skillName = "skill_name", invocationCount = "invocation_count", completedCount = "completed_count"
-        case completionRate = "completion_rate", avgDuration = "avg_duration", p95Duration = "p95_duration"
-        case lastInvocationAt = "last_invocation_at"
-    }
-}
-
 extension AnalyticsState {
     /// The most invoked skills of [now − window, now]: two binary searches per skill, then a percentile for
     /// the `limit` winners only. Requires `prepare()`.

@@ -1,31 +1,12 @@
 import SkillPulseAnalytics
 import SkillPulseCore
 import SkillPulseStore
+import SkillPulseWire
 
 /// The background anomaly pass: what `detect_anomalies` finds with the default criteria is recorded in
 /// `skill_anomalies` once (keyed by skill and type while it stays open), resolved when it clears, and
 /// published as `anomaly` events with `state` open or resolved.
 final class AnomalyRecorder: Sendable {
-    /// What an open anomaly's event carries.
-    struct Event: Encodable, Sendable {
-        let id: Int64
-        let skillName: String
-        let metric: String
-        let anomalyType: String
-        let baselineValue: Double?
-        let observedValue: Double?
-        let deviationScore: Double?
-        let detectedAt: String
-        let resolvedAt: String?
-        let state: String
-
-        enum CodingKeys: String, CodingKey {
-            case id, skillName = "skill_name", metric, anomalyType = "anomaly_type", baselineValue = "baseline_value"
-            case observedValue = "observed_value", deviationScore = "deviation_score", detectedAt = "detected_at"
-            case resolvedAt = "resolved_at", state
-        }
-    }
-
     private struct Key: Hashable {
         let skill: String
         let type: String
@@ -33,9 +14,9 @@ final class AnomalyRecorder: Sendable {
 
     let engine: AnalyticsEngine
     let writer: DerivedTableWriter
-    let hub: AnalyticsEventHub
+    let hub: EventHub<AnalyticsTopic>
 
-    init(engine: AnalyticsEngine, writer: DerivedTableWriter, hub: AnalyticsEventHub) {
+    init(engine: AnalyticsEngine, writer: DerivedTableWriter, hub: EventHub<AnalyticsTopic>) {
         self.engine = engine
         self.writer = writer
         self.hub = hub
@@ -43,34 +24,34 @@ final class AnomalyRecorder: Sendable {
 
     /// One pass at `now`; returns the events it published.
     @discardableResult
-    func pass(now: UTCTimestamp) async throws -> [Event] {
+    func pass(now: UTCTimestamp) async throws -> [AnomalyEvent] {
         let criteria = engine.anomalyCriteria()
         let found = engine.query { $0.anomalies(criteria, now: now.millisecondsSinceEpoch) }
         let stamp = now.normalized
-        let events = try await writer.write { db -> [Event] in
+        let events = try await writer.write { db -> [AnomalyEvent] in
             // The table is the record of what is open (another analytics run, or this one before a restart,
             // may have opened rows): read it inside the same transaction that changes it.
             let open = try AnalyticsTables.openAnomalies(in: db)
             let openKeys = Dictionary(open.map { (Key(skill: $0.skillName, type: $0.anomalyType), $0) },
                                       uniquingKeysWith: { first, _ in first })
             let current = Set(found.map { Key(skill: $0.skillName, type: $0.anomalyType.rawValue) })
-            var events: [Event] = []
+            var events: [AnomalyEvent] = []
             for anomaly in found where openKeys[Key(skill: anomaly.skillName, type: anomaly.anomalyType.rawValue)] == nil {
                 let id = try AnalyticsTables.insertAnomaly(
                     skillName: anomaly.skillName, anomalyType: anomaly.anomalyType.rawValue, detectedAt: stamp,
                     baselineValue: anomaly.baselineValue, observedValue: anomaly.observedValue,
                     deviationScore: anomaly.deviationScore, in: db)
-                events.append(Event(id: id, skillName: anomaly.skillName, metric: anomaly.metric,
+                events.append(AnomalyEvent(id: id, skillName: anomaly.skillName, metric: anomaly.metric,
                                     anomalyType: anomaly.anomalyType.rawValue, baselineValue: anomaly.baselineValue,
                                     observedValue: anomaly.observedValue, deviationScore: anomaly.deviationScore,
-                                    detectedAt: stamp, resolvedAt: nil, state: "open"))
+                                    detectedAt: stamp, resolvedAt: nil, state: .open))
             }
             for (key, row) in openKeys where !current.contains(key) {
                 try AnalyticsTables.resolveAnomaly(id: row.id, at: stamp, in: db)
                 let metric = Anomaly.Kind(rawValue: key.type)?.metric ?? "unknown"
-                events.append(Event(id: row.id, skillName: key.skill, metric: metric, anomalyType: key.type,
+                events.append(AnomalyEvent(id: row.id, skillName: key.skill, metric: metric, anomalyType: key.type,
                                     baselineValue: nil, observedValue: nil, deviationScore: nil,
-                                    detectedAt: row.detectedAt, resolvedAt: stamp, state: "resolved"))
+                                    detectedAt: row.detectedAt, resolvedAt: stamp, state: .resolved))
             }
             return events
         }

@@ -1,5 +1,7 @@
+import Foundation
 import GRDB
 import Logging
+import NIOCore
 import ServiceLifecycle
 import SkillPulseAnalytics
 import SkillPulseStore
@@ -126,11 +128,12 @@ public final class IngestFollower: Service, Sendable {
 
     /// An error in words: a refused or missing socket says so without NIO's syscall spelling.
     static func describe(_ error: any Error) -> String {
-        let text = "\(error)"
-        if text.contains("No such file or directory") { return "ingest's socket does not exist (is ingest running?)" }
-        if text.contains("Connection refused") { return "nothing listens on ingest's socket (is ingest running?)" }
-        if text.contains("Permission denied") { return "permission denied on ingest's socket" }
-        return text
+        switch (error as? IOError)?.errnoCode {
+        case ENOENT?: "ingest's socket does not exist (is ingest running?)"
+        case ECONNREFUSED?: "nothing listens on ingest's socket (is ingest running?)"
+        case EACCES?: "permission denied on ingest's socket"
+        default: "\(error)"
+        }
     }
 
     /// One connection's life: subscribe, close the gap since the last id, then apply events as they come.
@@ -150,11 +153,11 @@ public final class IngestFollower: Service, Sendable {
         // pages — several times cheaper per row than decoding one event frame per invocation, which capped
         // it near 30,000 rows per CPU second. An ingest that predates the topic gets per-invocation events.
         let byCommit: Bool
-        switch try await client.call("subscribe", params: ["topics": ["commit"]]).result {
+        switch try await client.call("subscribe", params: ["topics": [.string(IngestTopic.commit.rawValue)]]).result {
         case .success:
             byCommit = true
         case .failure(let error) where error.code == .badRequest:
-            _ = try await client.call("subscribe", params: ["topics": ["invocation"]]).get()
+            _ = try await client.call("subscribe", params: ["topics": [.string(IngestTopic.invocation.rawValue)]]).get()
             byCommit = false
         case .failure(let error):
             throw error
@@ -164,19 +167,22 @@ public final class IngestFollower: Service, Sendable {
         try await catchUp()
         following.store(true, ordering: .relaxed)
         logger.info("following ingest's event stream", metadata: [
-            "last_invocation_id": "\(engine.lastInvocationID)", "topic": "\(byCommit ? "commit" : "invocation")",
+            "last_invocation_id": "\(engine.lastInvocationID)",
+            "topic": "\(byCommit ? IngestTopic.commit.rawValue : IngestTopic.invocation.rawValue)",
         ])
         for await event in client.events {
-            switch event.name {
-            case "commit":
+            if event.name == LaggedEvent.name {
+                try await resync()
+                continue
+            }
+            switch IngestTopic(rawValue: event.name) {
+            case .commit?:
                 // Batches that came while the last read ran are already applied: they cost nothing.
                 if let last = Self.lastInvocationID(of: event), last <= engine.lastInvocationID { continue }
                 try await catchUp()
                 lastEventNanos.store(Self.nanoseconds(ContinuousClock.now - started), ordering: .relaxed)
-            case "invocation":
-                guard let record = event.payload.flatMap(InvocationRecord.init(eventPayload:))
-                    ?? InvocationRecord(event: event.data)
-                else {
+            case .invocation?:
+                guard let record = (try? event.decode(InvocationEvent.self)).flatMap(InvocationRecord.init(event:)) else {
                     try await resync()
                     continue
                 }
@@ -184,9 +190,7 @@ public final class IngestFollower: Service, Sendable {
                 if record.id > engine.lastInvocationID + 1 { try await resync() }
                 engine.apply(CollectionOfOne(record))
                 lastEventNanos.store(Self.nanoseconds(ContinuousClock.now - started), ordering: .relaxed)
-            case "lagged":
-                try await resync()
-            default:
+            case .session?, nil:
                 break
             }
         }
@@ -195,10 +199,8 @@ public final class IngestFollower: Service, Sendable {
     /// A `commit` event's last invocation id; nil for a batch of session changes only (or an unreadable frame,
     /// which the read that follows covers anyway).
     static func lastInvocationID(of event: WireEvent) -> Int64? {
-        let parsed: JSONValue? = event.payload.flatMap { payload in
-            payload.withUnsafeReadableBytes { CompactJSONParser.parse($0) }
-        } ?? event.data
-        return parsed?["data"]?["last_invocation_id"]?.intValue ?? event.data["last_invocation_id"]?.intValue
+        if let payload = event.payload, let last = CommitEvent.lastInvocationID(inFrame: payload) { return last }
+        return (try? event.decode(CommitEvent.self))?.lastInvocationID
     }
 
     private func resync() async throws {

@@ -1,21 +1,16 @@
 import ServiceLifecycle
 import SkillPulseAnalytics
 import SkillPulseCore
+import SkillPulseWire
 
 /// Publishes a compact top-skills update on the `metrics` topic at most once a second, and only when an
 /// invocation arrived since the last one (the gateway forwards it to dashboards).
 final class MetricsPublisher: Service, Sendable {
-    struct Update: Encodable, Sendable {
-        let topSkills: [TopSkill]
-        let timestamp: String
-        enum CodingKeys: String, CodingKey { case topSkills = "top_skills", timestamp }
-    }
-
     let engine: AnalyticsEngine
-    let hub: AnalyticsEventHub
+    let hub: EventHub<AnalyticsTopic>
     static let limit = 10
 
-    init(engine: AnalyticsEngine, hub: AnalyticsEventHub) {
+    init(engine: AnalyticsEngine, hub: EventHub<AnalyticsTopic>) {
         self.engine = engine
         self.hub = hub
     }
@@ -31,7 +26,7 @@ final class MetricsPublisher: Service, Sendable {
                 let now = UTCTimestamp.now()
                 let top = self.engine.query { $0.topSkills(limit: Self.limit, windowMillis: 3_600_000,
                                                           now: now.millisecondsSinceEpoch) }
-                self.hub.publish(.metrics, data: Update(topSkills: top, timestamp: now.normalized))
+                self.hub.publish(.metrics, data: MetricsEvent(topSkills: top, timestamp: now.normalized))
             }
         }
     }

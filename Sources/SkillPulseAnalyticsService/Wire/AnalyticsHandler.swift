@@ -12,7 +12,7 @@ public struct AnalyticsHandler: WireHandler {
     let turns = RequestOrderTurns()
     let trainer: ModelTrainer
     let follower: IngestFollower
-    let hub: AnalyticsEventHub
+    let hub: EventHub<AnalyticsTopic>
     let monitor: LivenessMonitor
     let database: DatabaseObservation
     let context: DaemonContext
@@ -25,7 +25,7 @@ public struct AnalyticsHandler: WireHandler {
     public func handle(_ operation: AnalyticsOperation, on connection: WireConnection) -> PendingOutcome {
         switch operation {
         case .subscribe(let topics):
-            if let existing = connection.eventSource as? AnalyticsSubscriber {
+            if let existing = connection.eventSource as? SubscriberQueue<AnalyticsTopic> {
                 return .ready(.result(["topics": existing.subscribe(to: topics).sorted().map(\.rawValue)]))
             }
             let subscriber = hub.subscribe(topics: topics)
@@ -35,39 +35,40 @@ public struct AnalyticsHandler: WireHandler {
             return .ready(.result(context.healthReport(liveness(), walEnabled: database.walEnabled, figures: figures())))
         case .stats:
             return .ready(.result(figures()))
-        case .realTimeMetrics:
-            // Dashboards poll this one: two binary searches per skill under the engine's lock (well under a
-            // millisecond) cost less here than two thread hops to the cooperative pool and back.
-            return .ready(Self.answer(operation, engine: engine))
-        case .predictSuccess(let query):
-            // A dot product over eleven features: cheaper than leaving the event loop.
-            let known = engine.query { $0.knows(skill: query.skillName) }
-            return .ready(.result(ModelAnswers.stamped(ModelAnswers.prediction(engine.predict(query), skill: query.skillName,
-                                                                              known: known))))
-        case .assignABTest(let testID, let user):
-            if let group = experiments.existingGroup(testID: testID, user: user) {
-                return .ready(.result(ModelAnswers.stamped(Self.assignment(testID, user, group))))
+        case .query(let query):
+            if case .realTimeMetrics = query {
+                // Dashboards poll this one: two binary searches per skill under the engine's lock (well under a
+                // millisecond) cost less here than two thread hops to the cooperative pool and back.
+                return .ready(Self.answer(query, engine: engine))
             }
-            let turn = turns.take()
-            return .later { [experiments] in
-                await turn.run {
-                    do throws(WireError) {
-                        let group = try await experiments.assign(testID: testID, user: user)
-                        return .result(ModelAnswers.stamped(Self.assignment(testID, user, group)))
-                    } catch {
-                        return .failure(error)
-                    }
-                }
-            }
-        case .createABTest, .recordABOutcome, .abTestSummary, .stopABTest, .listABTests:
-            let turn = turns.take()
-            return .later { [self] in await turn.run { await modelAnswer(operation) } }
-        case .trainModel, .skillClusters:
-            return .later { [self] in await modelAnswer(operation) }
-        default:
             let engine = engine
-            return .later { Self.answer(operation, engine: engine) }
+            return .later { Self.answer(query, engine: engine) }
+        case .model(.predictSuccess(let query)):
+            // A dot product over eleven features: cheaper than leaving the event loop.
+            return .ready(prediction(query))
+        case .model(let model):
+            return .later { [self] in await answer(model) }
+        case .experiment(.assign(let testID, let user)):
+            if let group = experiments.existingGroup(testID: testID, user: user) {
+                return .ready(.result(AnalyticsReplies.stamped(Self.assignment(testID, user, group))))
+            }
+            return inArrivalOrder(.assign(testID: testID, user: user))
+        case .experiment(let experiment):
+            return inArrivalOrder(experiment)
         }
+    }
+
+    /// A/B requests run in arrival order (see `RequestOrderTurns`): a pipelined assign then record sees the
+    /// assignment.
+    private func inArrivalOrder(_ experiment: ExperimentOperation) -> PendingOutcome {
+        let turn = turns.take()
+        return .later { [self] in await turn.run { await answer(experiment) } }
+    }
+
+    private func prediction(_ query: PredictionQuery) -> WireOutcome {
+        let known = engine.query { $0.knows(skill: query.skillName) }
+        return .result(AnalyticsReplies.stamped(AnalyticsReplies.prediction(engine.predict(query), skill: query.skillName,
+                                                                            known: known)))
     }
 
     /// Healthy only while it follows ingest; answering from the database alone is `degraded`.
@@ -97,11 +98,11 @@ public struct AnalyticsHandler: WireHandler {
         ]
     }
 
-    static func answer(_ operation: AnalyticsOperation, engine: AnalyticsEngine) -> WireOutcome {
+    static func answer(_ query: AnalyticsQuery, engine: AnalyticsEngine) -> WireOutcome {
         let now = UTCTimestamp.now()
         let millis = now.millisecondsSinceEpoch
         let stamp = ["timestamp": now.normalized]
-        switch operation {
+        switch query {
         case .skillMetrics(let skill):
             guard let report = engine.query({ $0.skillMetrics(skill, now: millis) }) else { return unknown(skill) }
             return .result(Stamped(body: report, extra: stamp))
@@ -138,44 +139,60 @@ public struct AnalyticsHandler: WireHandler {
                                    extra: stamp))
         case .recommendations(let user, let limit):
             let items = engine.query { $0.recommendations(for: user, limit: limit) }
-            return .result(ModelAnswers.recommendations(items, user: user, timestamp: now.normalized))
-        default:
-            return .failure(WireError(.internal, "handled elsewhere"))
+            return .result(AnalyticsReplies.recommendations(items, user: user, timestamp: now.normalized))
         }
     }
 
-    /// The ops that write the A/B tables or train: their own errors are their answers.
-    func modelAnswer(_ operation: AnalyticsOperation) async -> WireOutcome {
-        let timestamp = UTCTimestamp.now().normalized
-        do {
-            switch operation {
-            case .trainModel(let days):
+    /// The model ops that leave the event loop: their own errors are their answers.
+    func answer(_ model: ModelOperation) async -> WireOutcome {
+        await replying {
+            switch model {
+            case .predictSuccess(let query):
+                return prediction(query)
+            case .train(let days):
                 let (report, version) = try await trainer.train(days: days)
-                return .result(ModelAnswers.stamped(ModelAnswers.training(report, version: version, days: days)))
-            case .createABTest(let request):
-                let test = try await experiments.create(request)
-                return .result(ModelAnswers.stamped(ModelAnswers.compact(ModelAnswers.testFields(test))))
-            case .recordABOutcome(let request):
-                let (id, group) = try await experiments.record(request)
-                return .result(ModelAnswers.stamped(["test_id": .integer(request.testID), "user_id": .string(request.user),
-                                                 "group_name": .string(group.rawValue), "outcome_id": .integer(id),
-                                                 "recorded": .bool(true)]))
-            case .abTestSummary(let testID):
-                return .result(ModelAnswers.stamped(ModelAnswers.summary(try experiments.test(testID))))
-            case .stopABTest(let testID):
-                return .result(ModelAnswers.stamped(ModelAnswers.summary(try await experiments.stop(testID))))
-            case .listABTests(let limit):
-                let all = experiments.all()
-                return .result(JSONValue.object(["tests": .array(all.prefix(limit).map(ModelAnswers.listing)),
-                                                 "total_tests": .integer(Int64(all.count)),
-                                                 "timestamp": .string(timestamp)]))
-            case .skillClusters(let limit):
+                return .result(AnalyticsReplies.stamped(AnalyticsReplies.training(report, version: version, days: days)))
+            case .clusters(let limit):
                 let engine = engine
                 let clustering = try await BlockingWork.run("analytics-cluster") { engine.clusters().clustering }
-                return .result(ModelAnswers.clusters(clustering, limit: limit, timestamp: timestamp))
-            default:
-                return .failure(WireError(.internal, "not a model op"))
+                return .result(AnalyticsReplies.clusters(clustering, limit: limit,
+                                                         timestamp: UTCTimestamp.now().normalized))
             }
+        }
+    }
+
+    /// The A/B ops, each in its turn: their own errors are their answers.
+    func answer(_ experiment: ExperimentOperation) async -> WireOutcome {
+        await replying {
+            switch experiment {
+            case .create(let request):
+                let test = try await experiments.create(request)
+                return .result(AnalyticsReplies.stamped(AnalyticsReplies.compact(AnalyticsReplies.testFields(test))))
+            case .assign(let testID, let user):
+                let group = try await experiments.assign(testID: testID, user: user)
+                return .result(AnalyticsReplies.stamped(Self.assignment(testID, user, group)))
+            case .record(let request):
+                let (id, group) = try await experiments.record(request)
+                return .result(AnalyticsReplies.stamped(["test_id": .integer(request.testID), "user_id": .string(request.user),
+                                                         "group_name": .string(group.rawValue), "outcome_id": .integer(id),
+                                                         "recorded": .bool(true)]))
+            case .summary(let testID):
+                return .result(AnalyticsReplies.stamped(AnalyticsReplies.summary(try experiments.test(testID))))
+            case .stop(let testID):
+                return .result(AnalyticsReplies.stamped(AnalyticsReplies.summary(try await experiments.stop(testID))))
+            case .list(let limit):
+                let all = experiments.all()
+                return .result(JSONValue.object(["tests": .array(all.prefix(limit).map(AnalyticsReplies.listing)),
+                                                 "total_tests": .integer(Int64(all.count)),
+                                                 "timestamp": .string(UTCTimestamp.now().normalized)]))
+            }
+        }
+    }
+
+    /// A `WireError` thrown by `body` is the reply; anything else is `internal` with what failed.
+    private func replying(_ body: () async throws -> WireOutcome) async -> WireOutcome {
+        do {
+            return try await body()
         } catch let error as WireError {
             return .failure(error)
         } catch {

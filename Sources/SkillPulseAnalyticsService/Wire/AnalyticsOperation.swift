@@ -2,25 +2,13 @@ import SkillPulseAnalytics
 import SkillPulseCore
 import SkillPulseWire
 
-/// The ops `analytics.sock` answers, decoded and validated: every bad field is a `bad_request` naming it.
+/// A request to `analytics.sock`, decoded and validated: every bad field is a `bad_request` naming it. Ops are
+/// grouped by how they are answered — from the in-memory state, through the A/B tables in arrival order, by the
+/// models — so each group's handler switches over its own cases, exhaustively.
 public enum AnalyticsOperation: WireOperation {
-    case skillMetrics(skill: String)
-    case realTimeMetrics(limit: Int, windowHours: Double)
-    case detectAnomalies(threshold: Double, windowHours: Double, method: DeviationMethod)
-    case skillTrend(skill: String, metric: TrendMetric, days: Int)
-    case communityBaselines(limit: Int)
-    case compareToBaseline(user: String, skill: String?)
-    case skillDependencies(skill: String, limit: Int, minimumLift: Double)
-    case predictSuccess(PredictionQuery)
-    case trainModel(days: Int)
-    case createABTest(ABTestRequest)
-    case assignABTest(testID: Int64, user: String)
-    case recordABOutcome(ABOutcomeRequest)
-    case abTestSummary(testID: Int64)
-    case stopABTest(testID: Int64)
-    case listABTests(limit: Int)
-    case recommendations(user: String, limit: Int)
-    case skillClusters(limit: Int)
+    case query(AnalyticsQuery)
+    case experiment(ExperimentOperation)
+    case model(ModelOperation)
     case subscribe(topics: Set<AnalyticsTopic>)
     case health
     case stats
@@ -29,16 +17,28 @@ public enum AnalyticsOperation: WireOperation {
     public static let maxWindowHours = 90.0 * 24
     public static let maxLimit = 1000
 
+    /// The op's name on the wire.
+    public var name: AnalyticsOp {
+        switch self {
+        case .query(let query): query.name
+        case .experiment(let experiment): experiment.name
+        case .model(let model): model.name
+        case .subscribe: .subscribe
+        case .health: .health
+        case .stats: .stats
+        }
+    }
+
     public init(op: String, params: WireParams) throws {
-        switch op {
-        case "get_skill_metrics":
+        switch try AnalyticsOp.named(op) {
+        case .getSkillMetrics:
             let decoded = try params.decode(SkillParams.self)
-            self = .skillMetrics(skill: try Self.skill(decoded.skillName))
-        case "get_real_time_metrics":
+            self = .query(.skillMetrics(skill: try Self.skill(decoded.skillName)))
+        case .getRealTimeMetrics:
             let decoded = try params.decode(RealTimeParams.self)
-            self = .realTimeMetrics(limit: try Self.limit(decoded.limit ?? 10),
-                                    windowHours: try Self.window(decoded.timeWindowHours ?? 1))
-        case "detect_anomalies":
+            self = .query(.realTimeMetrics(limit: try Self.limit(decoded.limit ?? 10),
+                                           windowHours: try Self.window(decoded.timeWindowHours ?? 1)))
+        case .detectAnomalies:
             let decoded = try params.decode(AnomalyParams.self)
             let threshold = decoded.threshold ?? 2
             guard threshold > 0, threshold.isFinite else {
@@ -48,9 +48,9 @@ public enum AnalyticsOperation: WireOperation {
             guard let method = DeviationMethod(rawValue: name) else {
                 throw WireError.badRequest("params.method: unknown method \"\(name.prefix(64))\"; known: zscore, mad")
             }
-            self = .detectAnomalies(threshold: threshold, windowHours: try Self.window(decoded.timeWindowHours ?? 24),
-                                    method: method)
-        case "get_skill_trend":
+            self = .query(.detectAnomalies(threshold: threshold, windowHours: try Self.window(decoded.timeWindowHours ?? 24),
+                                           method: method))
+        case .getSkillTrend:
             let decoded = try params.decode(TrendParams.self)
             let name = decoded.metric ?? TrendMetric.completionRate.rawValue
             guard let metric = TrendMetric(rawValue: name) else {
@@ -59,51 +59,50 @@ public enum AnalyticsOperation: WireOperation {
             }
             let days = decoded.days ?? 7
             guard (1...90).contains(days) else { throw WireError.badRequest("params.days must be between 1 and 90") }
-            self = .skillTrend(skill: try Self.skill(decoded.skillName), metric: metric, days: days)
-        case "get_community_baselines":
+            self = .query(.skillTrend(skill: try Self.skill(decoded.skillName), metric: metric, days: days))
+        case .getCommunityBaselines:
             let decoded = try params.decode(LimitParams.self)
-            self = .communityBaselines(limit: try Self.limit(decoded.limit ?? 20))
-        case "compare_to_baseline":
+            self = .query(.communityBaselines(limit: try Self.limit(decoded.limit ?? 20)))
+        case .compareToBaseline:
             let decoded = try params.decode(CompareParams.self)
             guard !decoded.userID.isEmpty else { throw WireError.badRequest("params.user_id must not be empty") }
-            self = .compareToBaseline(user: decoded.userID, skill: try decoded.skillName.map(Self.skill))
-        case "get_skill_dependencies":
+            self = .query(.compareToBaseline(user: decoded.userID, skill: try decoded.skillName.map(Self.skill)))
+        case .getSkillDependencies:
             let decoded = try params.decode(DependencyParams.self)
             let minimumLift = decoded.minLift ?? 1.5
             guard minimumLift >= 0, minimumLift.isFinite else {
                 throw WireError.badRequest("params.min_lift must be a number ≥ 0")
             }
-            self = .skillDependencies(skill: try Self.skill(decoded.skillName), limit: try Self.limit(decoded.limit ?? 10),
-                                      minimumLift: minimumLift)
-        case "predict_success_probability", "train_model", "create_ab_test", "assign_ab_test", "record_ab_outcome",
-             "get_ab_test_summary", "stop_ab_test", "list_ab_tests", "get_collaborative_recommendations",
-             "get_skill_clusters":
-            self = try Self.modelOperation(op, params: params)
-        case "subscribe":
-            let decoded = try params.decode(SubscribeParams.self)
-            let known = AnalyticsTopic.allCases.map(\.rawValue).joined(separator: ", ")
-            guard !decoded.topics.isEmpty else { throw WireError.badRequest("params.topics must name at least one of \(known)") }
-            var topics: Set<AnalyticsTopic> = []
-            for name in decoded.topics {
-                guard let topic = AnalyticsTopic(rawValue: name) else {
-                    throw WireError.badRequest("params.topics: unknown topic \"\(name.prefix(64))\"; known: \(known)")
-                }
-                topics.insert(topic)
-            }
-            self = .subscribe(topics: topics)
-        case "health":
+            self = .query(.skillDependencies(skill: try Self.skill(decoded.skillName),
+                                             limit: try Self.limit(decoded.limit ?? 10), minimumLift: minimumLift))
+        case .getCollaborativeRecommendations:
+            self = .query(try Self.recommendations(params))
+        case .predictSuccessProbability:
+            self = .model(try Self.predictSuccess(params))
+        case .trainModel:
+            self = .model(try Self.trainModel(params))
+        case .getSkillClusters:
+            self = .model(try Self.skillClusters(params))
+        case .createABTest:
+            self = .experiment(try Self.createABTest(params))
+        case .assignABTest:
+            self = .experiment(try Self.assignABTest(params))
+        case .recordABOutcome:
+            self = .experiment(try Self.recordABOutcome(params))
+        case .getABTestSummary:
+            self = .experiment(.summary(testID: try Self.testID(params.decode(TestParams.self).testID)))
+        case .stopABTest:
+            self = .experiment(.stop(testID: try Self.testID(params.decode(TestParams.self).testID)))
+        case .listABTests:
+            self = .experiment(.list(limit: try Self.limit(params.decode(LimitParams.self).limit ?? 100)))
+        case .subscribe:
+            self = .subscribe(topics: try AnalyticsTopic.subscription(try params.decode(SubscribeParams.self).topics))
+        case .health:
             _ = try params.decode(NoParams.self)
             self = .health
-        case "stats":
+        case .stats:
             _ = try params.decode(NoParams.self)
             self = .stats
-        default:
-            throw WireError(.unknownOp, "unknown op \"\(op.prefix(64))\"; analytics answers get_skill_metrics, "
-                            + "get_real_time_metrics, detect_anomalies, get_skill_trend, get_community_baselines, "
-                            + "compare_to_baseline, get_skill_dependencies, predict_success_probability, "
-                            + "train_model, create_ab_test, assign_ab_test, record_ab_outcome, get_ab_test_summary, "
-                            + "stop_ab_test, list_ab_tests, get_collaborative_recommendations, get_skill_clusters, "
-                            + "subscribe, health, stats")
         }
     }
 
@@ -137,7 +136,7 @@ public enum AnalyticsOperation: WireOperation {
     }
 }
 
-private struct SkillParams: Decodable {
+struct SkillParams: Decodable {
     let skillName: String
     enum CodingKeys: String, CodingKey { case skillName = "skill_name" }
 }
@@ -162,7 +161,7 @@ private struct TrendParams: Decodable {
     enum CodingKeys: String, CodingKey { case skillName = "skill_name", metric, days }
 }
 
-private struct LimitParams: Decodable {
+struct LimitParams: Decodable {
     let limit: Int?
 }
 
@@ -181,11 +180,4 @@ private struct DependencyParams: Decodable {
 
 private struct SubscribeParams: Decodable {
     let topics: [String]
-}
-
-/// What `analytics.sock` streams to subscribers.
-public enum AnalyticsTopic: String, Sendable, CaseIterable, Comparable {
-    case anomaly, metrics
-
-    public static func < (lhs: AnalyticsTopic, rhs: AnalyticsTopic) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -1,5 +1,6 @@
 import NIOCore
 import SkillPulseAnalytics
+import SkillPulseCore
 import SkillPulseWire
 
 /// Adds the answer's `timestamp` (and the op's echo fields) beside a result's own keys: JSONEncoder merges

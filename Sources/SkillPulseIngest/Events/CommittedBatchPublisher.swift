@@ -14,14 +14,14 @@ public final class CommittedBatchPublisher: Sendable {
     private struct Item {
         let batch: BatchResult
         /// Events dropped just before this batch because the queue was full.
-        let missedBefore: MissedEvents
+        let missedBefore: MissedEvents<IngestTopic>
     }
 
     private struct QueueState {
         var items: [Item] = []
         var queuedEvents = 0
         /// Dropped since the last queued batch; they belong after every batch queued so far.
-        var dropped = MissedEvents()
+        var dropped = MissedEvents<IngestTopic>()
         var closing = false
     }
 
@@ -31,13 +31,13 @@ public final class CommittedBatchPublisher: Sendable {
         var state = QueueState()
     }
 
-    private let broadcaster: EventBroadcaster
+    private let broadcaster: EventHub<IngestTopic>
     private let capacity: Int
     private let condition = NSCondition()
     private let queueBox = QueueBox()
     private let finished = OneShotSignal()
 
-    public init(broadcaster: EventBroadcaster, capacity: Int = 50_000) {
+    public init(broadcaster: EventHub<IngestTopic>, capacity: Int = 50_000) {
         self.broadcaster = broadcaster
         self.capacity = capacity
     }
@@ -57,13 +57,13 @@ public final class CommittedBatchPublisher: Sendable {
         withQueue { state in
             guard !state.closing else { return }
             if state.queuedEvents + events > capacity && !state.items.isEmpty {
-                state.dropped.invocation += batch.invocations.count
-                state.dropped.session += batch.sessions.count
-                state.dropped.commit += 1
+                state.dropped[.invocation] += batch.invocations.count
+                state.dropped[.session] += batch.sessions.count
+                state.dropped[.commit] += 1
                 return
             }
             state.items.append(Item(batch: batch, missedBefore: state.dropped))
-            state.dropped = MissedEvents()
+            state.dropped = MissedEvents<IngestTopic>()
             state.queuedEvents += events
             condition.signal()
         }
@@ -108,7 +108,7 @@ public final class CommittedBatchPublisher: Sendable {
 
     /// Waits for queued batches (or drops) and takes them all, with the events dropped after the last of
     /// them; nil once closing has emptied the queue.
-    private func nextItems() -> (items: [Item], droppedAfter: MissedEvents)? {
+    private func nextItems() -> (items: [Item], droppedAfter: MissedEvents<IngestTopic>)? {
         condition.lock()
         defer { condition.unlock() }
         while queueBox.state.items.isEmpty && queueBox.state.dropped.total == 0 && !queueBox.state.closing {
@@ -117,7 +117,7 @@ public final class CommittedBatchPublisher: Sendable {
         if queueBox.state.items.isEmpty && queueBox.state.dropped.total == 0 { return nil }
         defer {
             queueBox.state.items.removeAll(keepingCapacity: true)
-            queueBox.state.dropped = MissedEvents()
+            queueBox.state.dropped = MissedEvents<IngestTopic>()
         }
         return (queueBox.state.items, queueBox.state.dropped)
     }

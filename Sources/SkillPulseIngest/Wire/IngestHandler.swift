@@ -8,7 +8,7 @@ import SkillPulseWire
 /// Answers `ingest`'s ops: validates, queues writes in request order, and serves subscriptions.
 public struct IngestHandler: WireHandler {
     let writer: InvocationBatchWriter
-    let broadcaster: EventBroadcaster
+    let broadcaster: EventHub<IngestTopic>
     let context: DaemonContext
     let counters: WireServerCounters
     let walEnabled: Bool
@@ -74,16 +74,9 @@ public struct IngestHandler: WireHandler {
                 guard !params.topics.isEmpty else {
                     throw WireError.badRequest("params.topics must name at least one of invocation, session, commit")
                 }
-                var topics: Set<EventTopic> = []
-                for name in params.topics {
-                    guard let topic = EventTopic(rawValue: name) else {
-                        throw WireError.badRequest(
-                            "params.topics: unknown topic \"\(name.prefix(64))\"; known: invocation, session, commit")
-                    }
-                    topics.insert(topic)
-                }
+                let topics = Set(try params.topics.map { name throws(WireError) in try IngestTopic.named(name) })
                 // A second subscribe on the same connection adds its topics to the stream it already has.
-                if let existing = connection.eventSource as? SubscriberQueue {
+                if let existing = connection.eventSource as? SubscriberQueue<IngestTopic> {
                     let all = existing.subscribe(to: topics)
                     return .ready(.result(["topics": all.sorted().map(\.rawValue)]))
                 }

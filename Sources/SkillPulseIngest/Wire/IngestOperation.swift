@@ -11,36 +11,44 @@ public enum IngestOperation: WireOperation {
     case stats
     case health
 
-    public static let names = ["create_session", "end_session", "track_invocation", "track_batch", "subscribe",
-                               "stats", "health"]
+    /// The op's name on the wire.
+    public var name: IngestOp {
+        switch self {
+        case .createSession: .createSession
+        case .endSession: .endSession
+        case .trackInvocation: .trackInvocation
+        case .trackBatch: .trackBatch
+        case .subscribe: .subscribe
+        case .stats: .stats
+        case .health: .health
+        }
+    }
 
     public init(op: String, params: WireParams) throws {
-        switch op {
-        case "create_session": self = .createSession(try params.decode())
-        case "end_session": self = .endSession(try params.decode())
-        case "track_invocation": self = .trackInvocation(try params.decode())
-        case "track_batch": self = .trackBatch(try params.decode())
-        case "subscribe": self = .subscribe(try params.decode())
-        case "stats": _ = try params.decode(NoParams.self); self = .stats
-        case "health": _ = try params.decode(NoParams.self); self = .health
-        default:
-            throw WireError(.unknownOp, "unknown op \"\(op.prefix(64))\"; ingest answers \(Self.names.joined(separator: ", "))")
+        switch try IngestOp.named(op) {
+        case .createSession: self = .createSession(try params.decode())
+        case .endSession: self = .endSession(try params.decode())
+        case .trackInvocation: self = .trackInvocation(try params.decode())
+        case .trackBatch: self = .trackBatch(try params.decode())
+        case .subscribe: self = .subscribe(try params.decode())
+        case .stats: _ = try params.decode(NoParams.self); self = .stats
+        case .health: _ = try params.decode(NoParams.self); self = .health
         }
     }
 
     /// The two ops that carry ingest's traffic skip JSONDecoder when their params are plain.
     public init?(op: String, parsedParams: ParsedParams?) throws(ParsedParams.Mismatch) {
-        guard let parsedParams else { return nil }
-        switch op {
-        case "track_invocation":
+        guard let parsedParams, let name = IngestOp(rawValue: op) else { return nil }
+        switch name {
+        case .trackInvocation:
             self = .trackInvocation(try TrackInvocationParams(parsed: parsedParams))
-        case "track_batch":
+        case .trackBatch:
             let items = try parsedParams.objects("invocations")
             var invocations: [TrackInvocationParams] = []
             invocations.reserveCapacity(items.count)
             for item in items { invocations.append(try TrackInvocationParams(parsed: item)) }
             self = .trackBatch(TrackBatchParams(invocations: invocations))
-        default:
+        case .createSession, .endSession, .subscribe, .stats, .health:
             return nil
         }
     }

@@ -91,12 +91,12 @@ final class BenchSubscriber: Sendable {
                 }
                 if payload.starts(with: invocationPrefix) {
                     delivered += 1
-                } else if let event = try? JSONDecoder().decode(JSONValue.self, from: Data(payload)),
-                          event["event"]?.stringValue == "lagged" {
+                } else if let event = try? JSONDecoder().decode(EventFrame<LaggedEvent>.self, from: Data(payload)),
+                          event.event == LaggedEvent.name {
                     lagged += 1
-                    missing += Int(event["data"]?["topics"]?["invocation"]?.intValue ?? 0)
-                } else if let event = try? JSONDecoder().decode(JSONValue.self, from: Data(payload)),
-                          event["event"]?.stringValue == "invocation" {
+                    missing += event.data.topics[IngestTopic.invocation.rawValue] ?? 0
+                } else if let event = try? JSONDecoder().decode(EventFrame<InvocationEvent>.self, from: Data(payload)),
+                          event.event == IngestTopic.invocation.rawValue {
                     delivered += 1
                 }
             }

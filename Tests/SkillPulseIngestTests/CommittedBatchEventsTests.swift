@@ -2,12 +2,13 @@ import Foundation
 import NIOCore
 import SkillPulseCore
 @testable import SkillPulseIngest
+import SkillPulseWire
 @testable import SkillPulseStore
 import Testing
 
 /// Subscribers' queues: request order within a commit, exact per-topic gaps announced where they are, and
 /// streams that end after what is queued.
-struct EventBroadcasterTests {
+struct CommittedBatchEventsTests {
     static func invocation(_ id: Int64, session: String = "s") -> CommittedInvocation {
         CommittedInvocation(
             id: id,
@@ -23,7 +24,7 @@ struct EventBroadcasterTests {
     }
 
     /// (event, detail): the invocation id, the session event's type, or lagged's per-topic counts.
-    static func drain(_ queue: SubscriberQueue) async throws -> [String] {
+    static func drain(_ queue: SubscriberQueue<IngestTopic>) async throws -> [String] {
         var events: [String] = []
         let source = FrameReader(queue)
         while var frame = await source.next() {
@@ -43,7 +44,7 @@ struct EventBroadcasterTests {
     }
 
     @Test func eventsOfOneCommitFollowRequestOrder() async throws {
-        let broadcaster = EventBroadcaster()
+        let broadcaster = EventHub<IngestTopic>(bufferCapacity: 10_000)
         let source = broadcaster.subscribe(topics: [.invocation, .session])
         // track(s1) creating s1, track(s1), end_session(s1), track(s2) creating s2.
         broadcaster.publish(BatchResult(outcomes: [], invocations: [Self.invocation(1), Self.invocation(2), Self.invocation(3, session: "s2")],
@@ -55,7 +56,7 @@ struct EventBroadcasterTests {
     }
 
     @Test func aFullQueueTurnsIntoOneExactGapPerTopicAnnouncedWhereItIs() async throws {
-        let broadcaster = EventBroadcaster(bufferCapacity: 3)
+        let broadcaster = EventHub<IngestTopic>(bufferCapacity: 3)
         let both = broadcaster.subscribe(topics: [.invocation, .session])
         let sessionsOnly = broadcaster.subscribe(topics: [.session])
         let invocations = (1...6).map { Self.invocation(Int64($0)) }
@@ -70,15 +71,15 @@ struct EventBroadcasterTests {
     }
 
     @Test func dropsBeforeTheQueueCountOnlyTheSubscribersTopics() async throws {
-        let broadcaster = EventBroadcaster()
+        let broadcaster = EventHub<IngestTopic>(bufferCapacity: 10_000)
         let sessionsOnly = broadcaster.subscribe(topics: [.session])
-        broadcaster.markMissed(MissedEvents(invocation: 210_000, session: 21))
+        broadcaster.markMissed(MissedEvents<IngestTopic>([.invocation: 210_000, .session: 21]))
         broadcaster.close()
         #expect(try await Self.drain(sessionsOnly) == ["lagged 21 session=21"])
     }
 
     @Test func aSecondSubscribeAddsTopicsToTheSameStream() async throws {
-        let broadcaster = EventBroadcaster()
+        let broadcaster = EventHub<IngestTopic>(bufferCapacity: 10_000)
         let source = broadcaster.subscribe(topics: [.session])
         #expect(source.subscribe(to: [.invocation, .session]) == [.invocation, .session])
         broadcaster.publish(BatchResult(outcomes: [], invocations: [Self.invocation(7)],
@@ -89,7 +90,7 @@ struct EventBroadcasterTests {
     }
 
     @Test func cancellingAStreamUnsubscribesIt() async throws {
-        let broadcaster = EventBroadcaster()
+        let broadcaster = EventHub<IngestTopic>(bufferCapacity: 10_000)
         let source = broadcaster.subscribe(topics: [.invocation])
         let reader = Task { await source.next() }
         try await Task.sleep(for: .milliseconds(20))

@@ -1,27 +1,26 @@
 import NIOCore
-import SkillPulseWire
 import Synchronization
 
 /// One subscriber's bounded queue of event frames, with the gaps where events did not fit.
 ///
-/// The publisher thread appends; the subscriber's connection takes frames with `next()`. When the queue is
-/// full an event becomes part of a gap at the queue's tail instead, counted per topic; the connection turns
-/// the gap into one `lagged {missed, topics}` frame as soon as it has sent what came before it — so a gap
-/// is announced where it is, even when no later event ever comes.
-final class SubscriberQueue: WireEventSource {
+/// The publisher appends; the subscriber's connection takes frames with `next()`. When the queue is full an
+/// event becomes part of a gap at the queue's tail instead, counted per topic; the connection turns the gap
+/// into one `lagged {missed, topics}` frame as soon as it has sent what came before it — so a gap is announced
+/// where it is, even when no later event ever comes.
+public final class SubscriberQueue<Topic: EventTopic>: WireEventSource {
     enum Item {
-        case frame(ByteBuffer, EventTopic)
-        case gap(MissedEvents)
+        case frame(ByteBuffer, Topic)
+        case gap(MissedEvents<Topic>)
     }
 
     /// Frames handed to the connection per `next()`: enough to fill a socket write, few enough to keep memory flat.
-    static let framesPerWrite = 512
+    public static var framesPerWrite: Int { 512 }
 
     private struct State {
         var items = CircularBuffer<Item>()
         /// Frames queued (gaps take no room: consecutive misses merge into the tail gap).
         var frames = 0
-        var topics: Set<EventTopic>
+        var topics: Set<Topic>
         var waiter: CheckedContinuation<[ByteBuffer], Never>?
         /// No more events will come: `next()` returns what is queued, then nil.
         var finished = false
@@ -30,21 +29,21 @@ final class SubscriberQueue: WireEventSource {
     }
 
     let id: Int
-    let capacity: Int
+    public let capacity: Int
     private let state: Mutex<State>
     private let onCancel: @Sendable (Int) -> Void
 
-    init(id: Int, topics: Set<EventTopic>, capacity: Int, onCancel: @escaping @Sendable (Int) -> Void) {
+    init(id: Int, topics: Set<Topic>, capacity: Int, onCancel: @escaping @Sendable (Int) -> Void) {
         self.id = id
         self.capacity = capacity
         self.onCancel = onCancel
         state = Mutex(State(topics: topics))
     }
 
-    var topics: Set<EventTopic> { state.withLock { $0.topics } }
+    public var topics: Set<Topic> { state.withLock { $0.topics } }
 
     /// Adds `topics` (a second `subscribe` on the same connection) and returns them all.
-    func subscribe(to topics: Set<EventTopic>) -> Set<EventTopic> {
+    public func subscribe(to topics: Set<Topic>) -> Set<Topic> {
         state.withLock { state in
             state.topics.formUnion(topics)
             return state.topics
@@ -54,13 +53,15 @@ final class SubscriberQueue: WireEventSource {
     /// Frames that fit now; the publisher encodes no more than this for the subscriber.
     var room: Int { state.withLock { $0.cancelled || $0.finished ? 0 : capacity - $0.frames } }
 
-    /// Appends frames and gaps in order (called by the publishing thread only). Frames beyond the room
-    /// (which only the publisher reduces) would be a bug in the caller; they become part of a gap.
+    /// Appends frames and gaps in order (one publisher at a time, so events keep their order). Frames beyond
+    /// the room become part of a gap; events of topics the subscriber does not follow are left out.
     func append(_ items: some Sequence<Item>) {
         let handOff = state.withLock { state -> (CheckedContinuation<[ByteBuffer], Never>, [ByteBuffer])? in
             guard !state.cancelled, !state.finished else { return nil }
             for item in items {
                 switch item {
+                case .frame(_, let topic) where !state.topics.contains(topic):
+                    continue
                 case .frame(let frame, let topic) where state.frames < capacity:
                     state.items.append(.frame(frame, topic))
                     state.frames += 1
@@ -76,11 +77,11 @@ final class SubscriberQueue: WireEventSource {
     }
 
     /// Records events that never reached this queue (dropped before it), as a gap at its tail.
-    func markMissed(_ missed: MissedEvents) {
+    func markMissed(_ missed: MissedEvents<Topic>) {
         append(CollectionOfOne(.gap(missed)))
     }
 
-    /// Ends the stream after what is queued.
+    /// Ends the stream after what is queued: the connection sends it all, then finishes (flush before close).
     func finish() {
         let waiter = state.withLock { state -> CheckedContinuation<[ByteBuffer], Never>? in
             state.finished = true
@@ -91,7 +92,7 @@ final class SubscriberQueue: WireEventSource {
         waiter?.resume(returning: [])
     }
 
-    func next() async -> [ByteBuffer] {
+    public func next() async -> [ByteBuffer] {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<[ByteBuffer], Never>) in
                 let ready = state.withLock { state -> [ByteBuffer]? in
@@ -108,7 +109,8 @@ final class SubscriberQueue: WireEventSource {
         }
     }
 
-    func cancel() {
+    /// Drops what is queued and leaves the hub; idempotent (the server and a task's cancellation may both call it).
+    public func cancel() {
         let (waiter, first) = state.withLock { state -> (CheckedContinuation<[ByteBuffer], Never>?, Bool) in
             let first = !state.cancelled
             state.cancelled = true
@@ -121,7 +123,7 @@ final class SubscriberQueue: WireEventSource {
         if first { onCancel(id) }
     }
 
-    private static func addGap(_ missed: MissedEvents, plusOneOf topic: EventTopic?, to state: inout State) {
+    private static func addGap(_ missed: MissedEvents<Topic>, plusOneOf topic: Topic?, to state: inout State) {
         var missed = missed
         if let topic { missed[topic] += 1 }
         guard missed.total > 0 else { return }

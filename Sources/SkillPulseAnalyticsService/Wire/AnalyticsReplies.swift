@@ -4,7 +4,7 @@ import SkillPulseWire
 
 /// The JSON shapes of the part-2 ops (docs/protocol.md lists every key). As in every SkillPulse reply, a field
 /// without a value is omitted rather than null.
-enum ModelAnswers {
+enum AnalyticsReplies {
     static func compact(_ fields: [String: JSONValue]) -> JSONValue {
         .object(fields.filter { $0.value != .null })
     }
@@ -57,7 +57,7 @@ enum ModelAnswers {
             "n": .integer(Int64(arm.outcomes)),
             "conversions": .integer(Int64(arm.conversions)),
             "rate": number(arm.rate),
-            "rate_ci95": ModelAnswers.interval(interval),
+            "rate_ci95": AnalyticsReplies.interval(interval),
             "avg_duration_seconds": number(arm.averageDuration),
             "avg_user_rating": number(arm.averageRating),
         ])
