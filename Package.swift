@@ -172,6 +172,15 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "SkillPulseAnalyticsServiceTests",
+            dependencies: ["SkillPulseAnalyticsService", "SkillPulseAnalytics", "SkillPulseCore", "SkillPulseWire",
+                           .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "ContractTests",
+            dependencies: ["SkillPulseWire", "SkillPulseIngest", "SkillPulseAnalyticsService", "SkillPulseDaemon"]
+        ),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "SkillPulseCore",

@@ -1,0 +1,96 @@
+import Foundation
+import SkillPulseAnalytics
+@testable import SkillPulseAnalyticsService
+import SkillPulseCore
+import SkillPulseWire
+import Testing
+
+/// Every query op from request JSON to reply JSON in process (no socket, no database): the answers agree with
+/// direct counts over the planted invocations, and bad input is a `bad_request` naming the field. The socket
+/// and the database are covered by IntegrationTests' AnalyticsServiceTests; this lane runs in milliseconds.
+struct QueryAnswerTests {
+    /// Three skills over the last 30 minutes: `read-file` 40× (30 completed), `run-tests` 20× (10), `deploy` 5× (5),
+    /// across 4 users and 10 sessions; each session reads, then tests (and every other one deploys).
+    static let now = UTCTimestamp.now().millisecondsSinceEpoch
+    static func plantedRecords() -> [InvocationRecord] {
+        var records: [InvocationRecord] = []
+        var id: Int64 = 0
+        func add(_ skill: String, session: Int, completed: Bool, duration: Double) {
+            id += 1
+            records.append(InvocationRecord(id: id, skillName: skill, sessionID: "s\(session)", userID: "u\(session % 4)",
+                                            invokedAt: now - 1_800_000 + id * 1_000, completed: completed,
+                                            durationSeconds: duration, workflowPhase: "execution"))
+        }
+        for session in 0..<10 {
+            for read in 0..<4 { add("read-file", session: session, completed: read < 3, duration: 0.5) }
+            for test in 0..<2 { add("run-tests", session: session, completed: test == 0, duration: 10) }
+            if session % 2 == 0 { add("deploy", session: session, completed: true, duration: 60) }
+        }
+        return records
+    }
+
+    let analytics = InProcessAnalytics(records: plantedRecords())
+
+    @Test func realTimeMetricsRankTheWindowByVolume() throws {
+        let result = try analytics.call(#"{"id":1,"op":"get_real_time_metrics","params":{"limit":2}}"#).get()
+        let top = try #require(result["top_skills"]?.arrayValue)
+        #expect(top.map { $0["skill_name"]?.stringValue } == ["read-file", "run-tests"])
+        #expect(top[0]["invocation_count"] == 40 && top[0]["completed_count"] == 30 && top[0]["completion_rate"] == 0.75)
+        #expect(top[1]["avg_duration"] == 10)
+        #expect(result["time_window_hours"] == 1 && result["timestamp"]?.stringValue != nil)
+    }
+
+    @Test func skillMetricsCountTheLifetimeAndTheWindows() throws {
+        let result = try analytics.call(#"{"id":"a","op":"get_skill_metrics","params":{"skill_name":"run-tests"}}"#).get()
+        #expect(result["total_invocations"] == 20 && result["completed_invocations"] == 10)
+        #expect(result["completion_rate"] == 0.5 && result["total_users"] == 4 && result["sessions"] == 10)
+    }
+
+    @Test func dependenciesAndBaselinesComeFromTheSameState() throws {
+        let baselines = try analytics.call(#"{"id":2,"op":"get_community_baselines"}"#).get()
+        #expect(baselines["total_skills"] == 3)
+        let deploy = try #require(baselines["baselines"]?.arrayValue?.first { $0["skill_name"] == "deploy" })
+        #expect(deploy["total_invocations"] == 5 && deploy["global_completion_rate"] == 1)
+        let dependencies = try analytics.call(
+            #"{"id":3,"op":"get_skill_dependencies","params":{"skill_name":"deploy","min_lift":0}}"#).get()
+        let partners = dependencies["dependencies"]?.arrayValue?.compactMap { $0["skill_b"]?.stringValue } ?? []
+        #expect(Set(partners) == ["read-file", "run-tests"], "every deploy session also read and tested: \(dependencies)")
+    }
+
+    @Test func aUserIsComparedWithTheCommunity() throws {
+        let result = try analytics.call(#"{"id":4,"op":"compare_to_baseline","params":{"user_id":"u1"}}"#).get()
+        #expect(result["user_id"] == "u1")
+        #expect(result["comparisons"]?.arrayValue?.count == 2, "u1 ran sessions 1, 5, 9: no deploy")
+    }
+
+    @Test func unknownSkillsAndBadFieldsAreAnsweredWithStableCodes() throws {
+        #expect(throws: WireError.notFound("skill \"nope\" has never been invoked")) {
+            try analytics.call(#"{"id":5,"op":"get_skill_trend","params":{"skill_name":"nope"}}"#).get()
+        }
+        #expect(throws: WireError.badRequest("params.limit must be between 1 and 1000")) {
+            try analytics.call(#"{"id":6,"op":"get_real_time_metrics","params":{"limit":0}}"#).get()
+        }
+        #expect(throws: WireError.badRequest("params.method: unknown method \"median\"; known: zscore, mad")) {
+            try analytics.call(#"{"id":7,"op":"detect_anomalies","params":{"method":"median"}}"#).get()
+        }
+        let unknown = try analytics.call(#"{"id":8,"op":"get_everything"}"#)
+        guard case .failure(let error) = unknown else { Issue.record("answered \(unknown)"); return }
+        #expect(error.code == .unknownOp && error.message.hasSuffix(AnalyticsOp.allCases.map(\.rawValue).joined(separator: ", ")))
+    }
+
+    @Test func everyQueryOpDecodesToAQueryOfTheSameName() throws {
+        let requests: [AnalyticsOp: String] = [
+            .getSkillMetrics: #"{"skill_name":"deploy"}"#, .getRealTimeMetrics: "{}", .detectAnomalies: "{}",
+            .getSkillTrend: #"{"skill_name":"deploy"}"#, .getCommunityBaselines: "{}",
+            .compareToBaseline: #"{"user_id":"u0"}"#, .getSkillDependencies: #"{"skill_name":"deploy"}"#,
+            .getCollaborativeRecommendations: #"{"user_id":"u0"}"#,
+        ]
+        for (op, params) in requests {
+            let request = WireRequest<AnalyticsOperation>.decode(Data(#"{"id":1,"op":"\#(op.rawValue)","params":\#(params)}"#.utf8))
+            let operation = try request.operation.get()
+            #expect(operation.name == op)
+            guard case .query = operation else { Issue.record("\(op) is not answered from the state"); continue }
+            #expect(throws: Never.self) { try analytics.call(#"{"id":1,"op":"\#(op.rawValue)","params":\#(params)}"#).get() }
+        }
+    }
+}
