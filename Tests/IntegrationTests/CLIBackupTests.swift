@@ -290,3 +290,25 @@ final class ContinuousInserter: @unchecked Sendable {
         lock.unlock()
     }
 }
+
+extension CLIBackupTests {
+    @Test func aBackupIntoADirectoryThisUserMayNotWriteSaysSo() async throws {
+        let directory = try TemporaryDirectory("backup-perm")
+        let database = directory.path("skillpulse.db")
+        try #require(try Binaries.skillpulse(["migrate", "--db", database]).status == 0)
+        chmod(directory.url.path, 0o755)
+        chmod(database, 0o644)
+        let locked = directory.path("locked")
+        try FileManager.default.createDirectory(atPath: locked, withIntermediateDirectories: true)
+        chmod(locked, 0o555)
+        let executable = try Binaries.forOtherUsers("skillpulse", in: directory).path
+        let result = try await OutsideTools.detached {
+            try Binaries.runProcess(URL(fileURLWithPath: "/usr/bin/setpriv"), [
+                "--reuid=65534", "--regid=65534", "--clear-groups", executable,
+                "backup", "--db", database, locked + "/copy.db",
+            ])
+        }
+        #expect(result.status == 1 && result.stderr.contains("may not create files in it")
+                    && result.stderr.contains(locked), "\(result.stderr)")
+    }
+}

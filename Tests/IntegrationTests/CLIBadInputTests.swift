@@ -120,3 +120,15 @@ struct CLIBadInputTests {
         #expect(status == 1, "a clean failure, not a signal: \(String(describing: status)) \(bench.errors)")
     }
 }
+
+extension CLIBadInputTests {
+    @Test func numbersThatCannotBeDurationsAreUsageErrors() async throws {
+        for arguments in [["demo", "--duration", "nan"], ["demo", "--duration", "inf"], ["demo", "--rate", "1e-300"],
+                          ["track", "--session", "s", "--skill", "k", "--duration", "inf"], ["tail", "--count", "0"],
+                          ["rollback", "--to", "10"]] {
+            let result = try await OutsideTools.skillpulse(arguments + ["--runtime-dir", "/nonexistent"])
+            #expect(result.status == 64 && !result.stderr.contains("Backtracing") && !result.stderr.contains("Fatal"),
+                    "\(arguments): \(result.status) \(result.stderr)")
+        }
+    }
+}

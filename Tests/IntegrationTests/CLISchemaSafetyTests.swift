@@ -132,3 +132,23 @@ struct CLISchemaSafetyTests {
         #expect(await daemon.stop() == 0)
     }
 }
+
+extension CLISchemaSafetyTests {
+    /// Bookkeeping edits that would make migrate fail later are refused now, with the reason.
+    @Test func aMissingChecksumOrADeletedRowIsRefused() async throws {
+        let directory = try TemporaryDirectory("bookkeeping")
+        for (name, edit, mention) in [
+            ("null-checksum", "UPDATE skill_migrations SET checksum = NULL WHERE version LIKE 'V6%'", "V6"),
+            ("deleted-row", "DELETE FROM skill_migrations WHERE version LIKE 'V5%'", "not V5"),
+        ] {
+            let database = directory.path("\(name).db")
+            try #require(try Binaries.skillpulse(["migrate", "--db", database]).status == 0)
+            #expect(try await OutsideTools.sqlite3(database, edit).status == 0)
+            for command in [["verify"], ["migrate"]] {
+                let result = try await OutsideTools.skillpulse(command + ["--db", database])
+                #expect(result.status == 1 && (result.stderr + result.stdout).contains(mention),
+                        "\(name) \(command): \(result.stdout) \(result.stderr)")
+            }
+        }
+    }
+}

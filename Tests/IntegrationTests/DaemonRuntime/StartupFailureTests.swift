@@ -21,8 +21,10 @@ struct StartupFailureTests {
         var withNotify = environment
         withNotify["NOTIFY_SOCKET"] = notify.path
         let env = withNotify
+        // A prefix (setpriv) runs the daemon as another user: from a copy that user can reach.
         let executable = prefix.isEmpty ? Binaries.url(service) : URL(fileURLWithPath: prefix[0])
-        let allArguments = prefix.isEmpty ? arguments : Array(prefix.dropFirst()) + [Binaries.url(service).path] + arguments
+        let allArguments = prefix.isEmpty ? arguments
+            : Array(prefix.dropFirst()) + [try Binaries.forOtherUsers(service, in: directory).path] + arguments
         let output = try await OutsideTools.detached {
             try Binaries.runProcess(executable, allArguments, environment: env)
         }
@@ -114,7 +116,7 @@ struct StartupFailureTests {
         chown(runtime, 0, 4000)
         chmod(runtime, 0o770)
         let first = try BackgroundProcess(URL(fileURLWithPath: "/usr/bin/setpriv"), [
-            "--reuid=5000", "--regid=5000", "--groups=4000", Binaries.url(service).path,
+            "--reuid=5000", "--regid=5000", "--groups=4000", try Binaries.forOtherUsers(service, in: directory).path,
             "--db", database, "--runtime-dir", runtime,
         ], directory: directory)
         defer { first.kill9() }

@@ -18,6 +18,22 @@ enum Binaries {
         return candidates[0].appendingPathComponent(name)
     }
 
+    /// A copy of the built product `name` that any user can run, inside `directory` (removed with it): tests
+    /// that start a binary as another user (`setpriv`) must not depend on the mode of the directories the
+    /// checkout sits in (a clone under a 0700 home would make `.build` unreachable for that user).
+    static func forOtherUsers(_ name: String, in directory: TemporaryDirectory) throws -> URL {
+        let folder = directory.url.appendingPathComponent("bin-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o755])
+        // The test's directory must be traversable by that user too (tests that need more set more).
+        let mode = try FileManager.default.attributesOfItem(atPath: directory.url.path)[.posixPermissions] as? Int ?? 0
+        try FileManager.default.setAttributes([.posixPermissions: mode | 0o755], ofItemAtPath: directory.url.path)
+        let copy = folder.appendingPathComponent(name)
+        try FileManager.default.copyItem(at: url(name), to: copy)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy.path)
+        return copy
+    }
+
     struct Output {
         let status: Int32
         let stdout: String

@@ -7,13 +7,17 @@ import Glibc
 
 /// A real daemon process on a migrated database in a temporary directory.
 final class DaemonProcess: @unchecked Sendable {
-    // @unchecked: `process` is created in init and only read afterwards; Foundation.Process is thread-safe
-    // for terminate/wait, and tests call these methods from one task at a time.
+    // @unchecked: the only mutable state, the current `Process` (replaced by `restart()`), is read and written
+    // only under `lock`; the other stored properties are `let`; Foundation.Process's own methods
+    // (isRunning, processIdentifier, terminationStatus, waitUntilExit) are thread-safe.
     let name: String
     let directory: TemporaryDirectory
     let databasePath: String
     let runtimeDirectory: String
-    private(set) var process: Process
+    private let lock = NSLock()
+    private var launched = Process()
+    /// The daemon's current process (a new one after `restart()`).
+    var process: Process { lock.withLock { launched } }
     let arguments: [String]
     let environment: [String: String]
     let logPath: String
@@ -40,13 +44,12 @@ final class DaemonProcess: @unchecked Sendable {
             let result = try Binaries.skillpulse(["migrate", "--db", databasePath])
             try #require(result.status == 0, "migrate failed: \(result.stderr)")
         }
-        process = Process()
         try launch()
         if waitUntilReady { try await self.waitUntilReady() }
     }
 
     private func launch() throws {
-        process = Process()
+        let process = Process()
         let daemonArguments = ["--db", databasePath, "--runtime-dir", runtimeDirectory] + arguments
         if let cpus {
             // taskset execs the daemon, so the pid stays the daemon's.
@@ -69,6 +72,7 @@ final class DaemonProcess: @unchecked Sendable {
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        lock.withLock { launched = process }
     }
 
     /// Starts the same daemon again on the same files (after a crash or a clean stop).
