@@ -40,8 +40,8 @@ struct DatabaseFileAccessGuardTests {
             + "database and its sidecars"),
         ("SkillPulseStore/Backup/DatabaseInspection.swift", "removeItem",
          "removeSidecars: only for a backup's partial copy or the backup file it replaces, never the source"),
-        ("SkillPulseWire/WireListener.swift", "unlink/rename", "removes a stale Unix socket file"),
-        ("skillpulse/ProcessCPU.swift", "String(contentsOf…)",
+        ("SkillPulseWire/Server/WireListener.swift", "unlink/rename", "removes a stale Unix socket file"),
+        ("skillpulse/Bench/ProcessCPU.swift", "String(contentsOf…)",
          "reads /proc/<pid>/stat (a daemon's CPU time for bench analytics); the path is built from a pid"),
     ]
 
