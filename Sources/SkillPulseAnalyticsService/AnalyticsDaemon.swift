@@ -21,12 +21,14 @@ public enum AnalyticsDaemon {
     public static func run(options: DaemonOptions, settings: AnalyticsSettings, runtime: DaemonRuntime) async throws {
         let logger = runtime.logger
         let (paths, _) = try options.checkedPaths(environment: ProcessInfo.processInfo.environment)
-        let (pool, schemaVersion) = try await DaemonBootstrap.openCheckedReader(paths: paths, service: service)
+        let reader = try await DaemonBootstrap.openCheckedReader(paths: paths, service: service)
+        let schemaVersion = reader.schemaVersion
         let writer = try await DaemonBootstrap.openDerivedWriter(paths: paths, service: service)
+        let store = AnalyticsStore(reader: reader, writer: writer)
         let context = try DaemonBootstrap.context(service: service, options: options, schemaVersion: schemaVersion,
                                                   logger: logger)
         let engine = AnalyticsEngine(settings: settings)
-        let follower = IngestFollower(reader: pool, engine: engine, ingestSocket: paths.socketPath(for: "ingest"),
+        let follower = IngestFollower(store: store, engine: engine, ingestSocket: paths.socketPath(for: "ingest"),
                                       logger: logger)
         // The state comes from the database alone, before READY: a restart answers as before it.
         let loadStart = ContinuousClock.now
@@ -41,16 +43,16 @@ public enum AnalyticsDaemon {
         }
         engine.prune(now: UTCTimestamp.now().millisecondsSinceEpoch)
         try await follower.refreshSeeds()
-        let experiments = ABTestService(writer: writer, reader: pool)
+        let experiments = ABTestService(store: ABTestStore(reader: reader, writer: writer))
         try await experiments.load()
-        let dependencies = DependencyTableWriter(writer: writer, reader: pool)
+        let dependencies = DependencyTableWriter(store: store)
         try await dependencies.loadRowIDs(engine: engine)
         let loadSeconds = (ContinuousClock.now - loadStart).seconds
 
         let database = DatabaseObservation()
-        database.record(walEnabled: try await DaemonBootstrap.probeJournalMode(pool))
+        database.record(walEnabled: try await reader.journalIsWAL())
         let counters = WireServerCounters()
-        let monitor = LivenessMonitor.reader(pool, database: database, counters: counters)
+        let monitor = LivenessMonitor.reader(reader, database: database, counters: counters)
         let hub = EventHub<AnalyticsTopic>(bufferCapacity: Self.subscriberBuffer)
         let trainer = ModelTrainer(engine: engine, logger: logger)
         let handler = AnalyticsHandler(engine: engine, experiments: experiments, trainer: trainer, follower: follower, hub: hub, monitor: monitor, database: database,
@@ -76,15 +78,15 @@ public enum AnalyticsDaemon {
                 + (follower.streamProblem == nil ? "following ingest" : "not following ingest")
                 + "; \(hub.subscriberCount) subscribers"
         }
-        let recorder = AnomalyRecorder(engine: engine, writer: writer, hub: hub)
+        let recorder = AnomalyRecorder(engine: engine, store: store, hub: hub)
         try await runtime.run(services: [
             .init(service: monitor),
             .init(service: follower),
-            .init(service: DerivedTableSync(engine: engine, writer: writer, recorder: recorder,
+            .init(service: DerivedTableSync(engine: engine, store: store, recorder: recorder,
                                                dependencies: dependencies, logger: logger)),
             .init(service: MetricsPublisher(engine: engine, hub: hub)),
             .init(service: trainer),
-            .init(service: ClusterRefresher(engine: engine, writer: writer, logger: logger)),
+            .init(service: ClusterRefresher(engine: engine, store: store, logger: logger)),
             .init(service: AnalyticsServingService(server: server, hub: hub)),
             .init(service: status),
         ])

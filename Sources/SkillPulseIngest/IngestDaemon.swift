@@ -15,19 +15,17 @@ public enum IngestDaemon {
                            walBudget: WALBudget = WALBudget(), runtime: DaemonRuntime) async throws {
         let logger = runtime.logger
         let (paths, _) = try options.checkedPaths(environment: ProcessInfo.processInfo.environment)
-        let (queue, schemaVersion) = try await DaemonBootstrap.openCheckedWriter(paths: paths, service: service)
+        let database = try await DaemonBootstrap.openCheckedWriter(paths: paths, service: service)
+        let schemaVersion = database.schemaVersion
         // Checkpoints run in WALCheckpointService, off the writer thread.
-        try await queue.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
-            try db.execute(sql: "PRAGMA journal_size_limit = \(walBudget.journalSizeLimitBytes)")
-        }
-        let walEnabled = try await DaemonBootstrap.probeJournalMode(queue)
+        try await database.applyWALSettings(walBudget)
+        let walEnabled = try await database.journalIsWAL()
         let walRestart = WALRestartRequest()
         let context = try DaemonBootstrap.context(service: service, options: options, schemaVersion: schemaVersion,
                                                   logger: logger)
         let broadcaster = EventHub<IngestTopic>(bufferCapacity: subscriberBuffer)
         let publisher = CommittedBatchPublisher(broadcaster: broadcaster)
-        let writer = InvocationBatchWriter(store: InvocationBatchStore(queue: queue), walRestart: walRestart,
+        let writer = InvocationBatchWriter(store: InvocationBatchStore(database), walRestart: walRestart,
                                            walBudget: walBudget, policy: policy,
                                            publisher: publisher, logger: logger)
         let databasePath = paths.databasePath

@@ -12,12 +12,12 @@ import Glibc
 /// managed 17 commits a second beside a full-speed load) and can starve past its busy timeout; one that polls
 /// every millisecond gets the lock at the next gap. Ingest polls faster still, so that a few-millisecond
 /// transaction of analytics costs its batch no more than that.
-public enum BusyPolling {
+enum BusyPolling {
     /// Poll interval of ordinary connections (the CLI, analytics, readers).
-    public static let defaultPoll: Duration = .milliseconds(1)
+    static let defaultPoll: Duration = .milliseconds(1)
 
     /// Replaces the connection's busy handler.
-    public static func install(_ db: Database, timeout: Duration, poll: Duration = defaultPoll) {
+    static func install(_ db: Database, timeout: Duration, poll: Duration = defaultPoll) {
         let pollMicroseconds = max(50, Int(poll.components.attoseconds / 1_000_000_000_000) + Int(poll.components.seconds) * 1_000_000)
         let timeoutMicroseconds = Int(timeout.components.seconds) * 1_000_000
             + Int(timeout.components.attoseconds / 1_000_000_000_000)

@@ -11,8 +11,8 @@ public enum DatabaseOpener {
     /// A single serialized read-write connection: the CLI and ingest's writer use this. Only `create` (the
     /// commands that make a database, like `migrate`) may bring a new file into being: a daemon that created
     /// one would then refuse it as schema version 0.
-    public static func openWriter(path: String, label: String = "skillpulse", busyTimeout: TimeInterval = busyTimeout,
-                                  create: Bool = true) throws -> DatabaseQueue
+    static func openWriter(path: String, label: String = "skillpulse", busyTimeout: TimeInterval = busyTimeout,
+                           create: Bool = true) throws -> DatabaseQueue
     {
         try preflight(path: path, needsWrite: true, create: create)
         return try mapOpenErrors(path: path) {
@@ -31,7 +31,7 @@ public enum DatabaseOpener {
     }
 
     /// A pool of read connections for daemons that only read (WAL lets them run beside the writer).
-    public static func openReader(path: String, label: String = "skillpulse-reader") throws -> DatabasePool {
+    static func openReader(path: String, label: String = "skillpulse-reader") throws -> DatabasePool {
         try preflight(path: path, needsWrite: false, create: false)
         return try mapOpenErrors(path: path) {
             let pool = try DatabasePool(path: path, configuration: configuration(label: label, readonly: true))
@@ -41,7 +41,7 @@ public enum DatabaseOpener {
     }
 
     /// One read-only connection (SQLITE_OPEN_READONLY): it can never write, checkpoint or delete the WAL.
-    public static func openReadOnlyQueue(path: String, label: String = "skillpulse-reader") throws -> DatabaseQueue {
+    static func openReadOnlyQueue(path: String, label: String = "skillpulse-reader") throws -> DatabaseQueue {
         try preflight(path: path, needsWrite: false, create: false)
         return try mapOpenErrors(path: path) {
             let queue = try DatabaseQueue(path: readOnlyLocation(of: path),

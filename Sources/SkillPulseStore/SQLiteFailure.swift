@@ -3,7 +3,12 @@ import GRDB
 /// Words for a SQLite failure: the cause an operator can act on, never "not an error" (what SQLite's message
 /// says once a backup step or a rolled-back statement has reset it) or a bare result code.
 public enum SQLiteFailure {
-    public static func describe(_ error: DatabaseError) -> String {
+    /// `describe` of a database failure that got past the store's own mapping; nil for any other error.
+    public static func describe(_ error: any Error) -> String? {
+        (error as? DatabaseError).map { describe($0) }
+    }
+
+    static func describe(_ error: DatabaseError) -> String {
         let message = error.message.flatMap { $0 == "not an error" || $0.isEmpty ? nil : $0 }
         switch error.resultCode {
         case .SQLITE_FULL: return "the disk is full"

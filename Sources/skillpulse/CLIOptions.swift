@@ -1,5 +1,4 @@
 import ArgumentParser
-import GRDB
 import Foundation
 import SkillPulseCore
 import SkillPulseStore
@@ -59,21 +58,9 @@ enum CLI {
             throw fail(error.description)
         } catch let error as CLIFailure {
             throw fail(error.description)
-        } catch let error as DatabaseError {
-            throw fail((path.map { "\($0): " } ?? "") + SQLiteFailure.describe(error))
-        }
-    }
-
-    /// Opens the database for a schema change, waiting up to 10 s for another process's lock: two
-    /// `migrate` runs that overlap (the unit and a hand-run one) then follow each other instead of failing.
-    static func openForSchemaChange(_ path: String) throws -> DatabaseQueue {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while true {
-            do {
-                return try DatabaseOpener.openWriter(path: path)
-            } catch StoreError.databaseBusy where ContinuousClock.now < deadline {
-                Thread.sleep(forTimeInterval: 0.1)
-            }
+        } catch {
+            guard let failure = SQLiteFailure.describe(error) else { throw error }
+            throw fail((path.map { "\($0): " } ?? "") + failure)
         }
     }
 

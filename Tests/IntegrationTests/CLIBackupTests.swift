@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -34,7 +33,7 @@ struct CLIBackupTests {
     }
 
     static func ids(_ db: String) throws -> Set<Int64> {
-        Set(try IngestTraffic.database(db).read { db in try Int64.fetchAll(db, sql: "SELECT id FROM skill_invocation") })
+        Set(try OutsideTools.query(db, "SELECT id FROM skill_invocation").map { $0[0].int64 ?? 0 })
     }
 
     static func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SkillPulseWire
 import Testing
 #if canImport(Glibc)

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 
 /// ingest decodes plain ASCII requests with its own parser and everything else with JSONDecoder: both paths
@@ -35,15 +34,14 @@ struct IngestFastPathTests {
          #"{"id":\#(id + 1),"op":"\#(op)","note":"d\#u{E9}j\#u{E0} vu","params":\#(params)}"#)
     }
 
-    static func columns(_ db: DatabaseQueue, id: Int) throws -> [String: String] {
-        try db.read { db in
-            let row = try #require(try Row.fetchOne(db, sql: "SELECT * FROM skill_invocation WHERE id = ?", arguments: [id]))
-            var values: [String: String] = [:]
-            for column in row.columnNames where !["id", "idempotency_key", "created_at"].contains(column) {
-                values[column] = row[column].map { "\($0)" } ?? "NULL"
-            }
-            return values
+    static func columns(_ database: String, id: Int) throws -> [String: String] {
+        let row = try #require(try OutsideTools.query(database, "SELECT * FROM skill_invocation WHERE id = ?",
+                                                      [.integer(Int64(id))]).first)
+        var values: [String: String] = [:]
+        for (column, value) in zip(row.columns, row.values) where !["id", "idempotency_key", "created_at"].contains(column) {
+            values[column] = value.isNull ? "NULL" : "\(value)"
         }
+        return values
     }
 
     @Test func bothDecodingPathsStoreTheSameRows() async throws {
@@ -71,16 +69,15 @@ struct IngestFastPathTests {
         #expect(fastBatch.count == Self.storedBodies.count && fullBatch.count == Self.storedBodies.count)
         invocationIDs += zip(fastBatch, fullBatch).map { ($0, $1) }
 
-        let db = try IngestTraffic.database(daemon.databasePath)
+        let db = daemon.databasePath
         for (fast, full) in invocationIDs {
             let fastRow = try Self.columns(db, id: fast)
             #expect(fastRow == (try Self.columns(db, id: full)), "rows \(fast) and \(full) differ")
             #expect(fastRow["skill_name"] != "NULL")
         }
         let emojiRow = invocationIDs[3].fast
-        let emoji = try await db.read { db in
-            try String.fetchOne(db, sql: "SELECT user_id FROM skill_invocation WHERE id = ?", arguments: [emojiRow])
-        }
+        let emoji = try await OutsideTools.read(db, "SELECT user_id FROM skill_invocation WHERE id = ?",
+                                                [.integer(Int64(emojiRow))]).first?[0].string
         #expect(emoji == "\u{1F600}", "a surrogate-pair escape decodes to its character")
     }
 

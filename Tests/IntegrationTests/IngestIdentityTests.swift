@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SkillPulseWire
 import Testing
 
@@ -43,9 +42,8 @@ struct IngestIdentityTests {
         #expect(again["invocation_id"] == one["invocation_id"] && again["duplicate"]?.boolValue == true)
         #expect(try IngestTraffic.count(daemon.databasePath) == 3)
         // What is stored is the NFC spelling, byte for byte.
-        let keys = try await IngestTraffic.database(daemon.databasePath).read { db in
-            try String.fetchAll(db, sql: "SELECT idempotency_key FROM skill_invocation ORDER BY id")
-        }
+        let keys = try await OutsideTools.read(daemon.databasePath, "SELECT idempotency_key FROM skill_invocation ORDER BY id")
+            .map { $0[0].string ?? "" }
         #expect(keys.map { Array($0.utf8) } == ["p-", "s-", "b-"].map { Array(($0 + Self.composed).utf8) })
     }
 
@@ -66,11 +64,12 @@ struct IngestIdentityTests {
             .merging(["alternatives_considered": [.string(Self.decomposed)], "follow_up_actions": [.string(Self.decomposed)]])).get()
         #expect(listed["invocation_id"] != nil)
         #expect(await daemon.stop() == 0)
-        let stored = try IngestTraffic.database(daemon.databasePath).read { db in
-            try Row.fetchOne(db, sql: "SELECT alternatives_considered, follow_up_actions FROM skill_invocation WHERE skill_name = 'lists'")
-        }
+        let stored = try OutsideTools.query(
+            daemon.databasePath,
+            "SELECT alternatives_considered, follow_up_actions FROM skill_invocation WHERE skill_name = 'lists'").first
         let expected = "[\"\(Self.composed)\"]"
-        #expect(stored?["alternatives_considered"] == expected && stored?["follow_up_actions"] == expected, "\(String(describing: stored))")
+        #expect(stored?["alternatives_considered"] == .text(expected) && stored?["follow_up_actions"] == .text(expected),
+                "\(String(describing: stored))")
     }
 
     @Test func aNameOfFewCharactersButMegabytesIsRefused() async throws {
@@ -100,14 +99,17 @@ struct IngestIdentityTests {
         let ended = try await client.call("end_session", params: .object(["session_id": .string("S-" + Self.decomposed)])).get()
         #expect(ended["already_ended"]?.boolValue == false)
         #expect(await daemon.stop() == 0)
-        let database = try IngestTraffic.database(daemon.databasePath)
-        try await database.read { db in
-            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM sessions") == 1)
-            #expect(try String.fetchAll(db, sql: "SELECT DISTINCT user_id FROM skill_invocation") == ["alice"])
-            let metrics = try Row.fetchAll(db, sql: "SELECT skill_name, total_invocations FROM skill_metrics")
-            #expect(metrics.count == 1 && metrics.first?["total_invocations"] == 3, "\(metrics)")
-            #expect(try String.fetchAll(db, sql: "SELECT DISTINCT skill_name FROM skill_invocation").count == 1)
-        }
+        let read = try OutsideTools.query(daemon.databasePath, [
+            ("SELECT count(*) FROM sessions", []),
+            ("SELECT DISTINCT user_id FROM skill_invocation", []),
+            ("SELECT skill_name, total_invocations FROM skill_metrics", []),
+            ("SELECT DISTINCT skill_name FROM skill_invocation", []),
+        ])
+        #expect(read[0].first?[0].int == 1)
+        #expect(read[1].map { $0[0].string } == ["alice"])
+        let metrics = read[2]
+        #expect(metrics.count == 1 && metrics.first?["total_invocations"].int == 3, "\(metrics)")
+        #expect(read[3].count == 1)
         let mismatches = try RollupRecount.mismatches(daemon.databasePath)
         #expect(mismatches.isEmpty, "\(mismatches)")
     }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SkillPulseWire
 import Testing
 
@@ -53,9 +52,8 @@ struct IngestProtocolTests {
             if index > 0, let id = (reply["result"] as? [String: Any])?["invocation_id"] as? Int { ids.append(id) }
         }
         #expect(ids == ids.sorted() && ids.count == 50, "commit order must be request order: \(ids)")
-        let user = try await IngestTraffic.database(daemon.databasePath).read { db in
-            try String.fetchOne(db, sql: "SELECT DISTINCT user_id FROM skill_user_interactions")
-        }
+        let user = try await OutsideTools.read(daemon.databasePath, "SELECT DISTINCT user_id FROM skill_user_interactions")
+            .first?[0].string
         #expect(user == "alice")
     }
 
@@ -220,13 +218,11 @@ struct IngestProtocolTests {
             _ = try await client.call("track_invocation", params: IngestTraffic.invocation(
                 session: "w", skill: "windowed", extra: ["invoked_at": stamp(secondsAgo)])).get()
         }
-        let row = try IngestTraffic.database(daemon.databasePath).read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT invocation_count_1h, invocation_count_24h FROM skill_metrics_cache WHERE skill_name = 'windowed'
-                """)
-        }
-        #expect(row?["invocation_count_1h"] as Int? == 2)
-        #expect(row?["invocation_count_24h"] as Int? == 4)
+        let row = try OutsideTools.query(daemon.databasePath, """
+            SELECT invocation_count_1h, invocation_count_24h FROM skill_metrics_cache WHERE skill_name = 'windowed'
+            """).first
+        #expect(row?["invocation_count_1h"].int == 2)
+        #expect(row?["invocation_count_24h"].int == 4)
         let total = try IngestTraffic.count(daemon.databasePath,
                                             "SELECT total_invocations FROM skill_metrics WHERE skill_name = 'windowed'")
         #expect(total == 5)

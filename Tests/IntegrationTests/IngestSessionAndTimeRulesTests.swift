@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SkillPulseCore
 import SkillPulseWire
 import Testing
@@ -60,9 +59,8 @@ struct IngestSessionAndTimeRulesTests {
         #expect(events.allSatisfy { $0.data["implicit"]?.boolValue == true }, "\(events.map(\.data))")
         #expect(events.last?.data["started_at"]?.stringValue == "2026-01-01T09:00:00.000Z")
         #expect(await daemon.stop() == 0)
-        let started = try await IngestTraffic.database(daemon.databasePath).read { db in
-            try String.fetchOne(db, sql: "SELECT started_at FROM sessions WHERE session_id = 'imp'")
-        }
+        let started = try await OutsideTools.read(daemon.databasePath,
+                                                  "SELECT started_at FROM sessions WHERE session_id = 'imp'").first?[0].string
         #expect(started == "2026-01-01T09:00:00.000Z")
     }
 
@@ -103,10 +101,8 @@ struct IngestSessionAndTimeRulesTests {
             VALUES \(values.joined(separator: ","));
             """)
         #expect(insert.status == 0, "\(insert.stderr)")
-        let rows = try IngestTraffic.database(daemon.databasePath).read { db in
-            try Row.fetchAll(db, sql: "SELECT idempotency_key, invoked_at FROM skill_invocation")
-        }
-        for row in rows { fromIngest[row["idempotency_key"]] = row["invoked_at"] }
+        let rows = try OutsideTools.query(daemon.databasePath, "SELECT idempotency_key, invoked_at FROM skill_invocation")
+        for row in rows { fromIngest[row["idempotency_key"].string ?? ""] = row["invoked_at"].string }
         var differing: [String] = []
         for (index, text) in inputs.enumerated() where fromIngest["k-\(index)"] != fromIngest["sql-\(index)"] {
             differing.append("\(text): ingest \(fromIngest["k-\(index)"] ?? "-"), SQL \(fromIngest["sql-\(index)"] ?? "-")")
@@ -139,11 +135,11 @@ struct IngestSessionAndTimeRulesTests {
         })])).get()
         #expect(batch["inserted"]?.intValue == Int64(offsets.count))
         #expect(await daemon.stop() == 0)
-        let row = try IngestTraffic.database(daemon.databasePath).read { db in
-            try Row.fetchOne(db, sql: "SELECT invocation_count_1h, invocation_count_24h FROM skill_metrics_cache WHERE skill_name = 'edge'")
-        }
-        #expect(row?["invocation_count_1h"] == 2, "now and 59 m 30 s ago: \(String(describing: row))")
-        #expect(row?["invocation_count_24h"] == 4, "all but the one 24 h 0 m 30 s ago: \(String(describing: row))")
+        let row = try OutsideTools.query(daemon.databasePath, """
+            SELECT invocation_count_1h, invocation_count_24h FROM skill_metrics_cache WHERE skill_name = 'edge'
+            """).first
+        #expect(row?["invocation_count_1h"].int == 2, "now and 59 m 30 s ago: \(String(describing: row))")
+        #expect(row?["invocation_count_24h"].int == 4, "all but the one 24 h 0 m 30 s ago: \(String(describing: row))")
 
         // After a restart the windows are seeded from the table, edge minutes included.
         try await daemon.restart()
@@ -151,10 +147,11 @@ struct IngestSessionAndTimeRulesTests {
         _ = try await again.call("track_invocation", params: IngestTraffic.invocation(session: "w", skill: "edge")).get()
         await again.close()
         #expect(await daemon.stop() == 0)
-        let seeded = try IngestTraffic.database(daemon.databasePath).read { db in
-            try Row.fetchOne(db, sql: "SELECT invocation_count_1h, invocation_count_24h FROM skill_metrics_cache WHERE skill_name = 'edge'")
-        }
-        #expect(seeded?["invocation_count_1h"] == 3 && seeded?["invocation_count_24h"] == 5, "\(String(describing: seeded))")
+        let seeded = try OutsideTools.query(daemon.databasePath, """
+            SELECT invocation_count_1h, invocation_count_24h FROM skill_metrics_cache WHERE skill_name = 'edge'
+            """).first
+        #expect(seeded?["invocation_count_1h"].int == 3 && seeded?["invocation_count_24h"].int == 5,
+                "\(String(describing: seeded))")
     }
 
     @Test func fieldErrorsUseTheParamsPathAndTenThousandTypicalItemsFitOneFrame() async throws {

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import SkillPulseStore
+@testable import SkillPulseStore
 import Testing
 #if canImport(Glibc)
 import Glibc

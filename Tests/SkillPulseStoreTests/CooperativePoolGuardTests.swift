@@ -12,6 +12,7 @@ struct CooperativePoolGuardTests {
     static let blocking: [(name: String, pattern: String)] = [
         ("synchronous GRDB access", #"\.(read|write|writeWithoutTransaction|inDatabase|inTransaction|barrierWriteWithoutTransaction|unsafeRead|unsafeReentrantRead|unsafeReentrantWrite)\s*\{"#),
         ("opening a connection", #"DatabaseOpener\.open\w*\("#),
+        ("opening a store", #"\b(StoreReader|IngestDatabase|WALCheckpointer|SchemaAdministration)\.open\w*\(|\bDerivedTableWriter\("#),
         ("the schema check", #"SchemaGuard\.requireCurrent\("#),
         ("the batch store", #"\bstore\.(write|refreshCache|recentMinuteCounts|checkpointWAL)\("#),
         ("seeding the windows", #"\.seedWindows\("#),
@@ -22,7 +23,7 @@ struct CooperativePoolGuardTests {
         ("skillpulse/", "the CLI: one command per process, nothing else waits for the pool while it blocks"),
         ("SkillPulseStore/", "the store layer is synchronous by design; daemons call it from a dedicated thread "
             + "or BlockingWork, which the daemon-side entries below and the one-CPU tests check"),
-        ("SkillPulseIngest/Writer/InvocationBatchWriter.swift", "runs on its own `ingest-writer` thread; seedWindows is "
+        ("SkillPulseIngest/Writer/", "the batch writer runs on its own `ingest-writer` thread; seedWindows is "
             + "called through BlockingWork"),
         ("SkillPulseIngest/WAL/WALCheckpointService.swift", "opens its connection inside BlockingWork.run"),
         ("SkillPulseIngest/IngestDaemon.swift", "seeds the windows inside BlockingWork.run"),

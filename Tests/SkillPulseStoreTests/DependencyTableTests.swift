@@ -1,5 +1,5 @@
 import GRDB
-import SkillPulseStore
+@testable import SkillPulseStore
 import Testing
 
 /// `AnalyticsTables.writeDependencies`: rows written back by rowid, and a rowid that no longer holds its pair

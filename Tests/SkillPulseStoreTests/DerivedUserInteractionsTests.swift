@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import SkillPulseStore
+@testable import SkillPulseStore
 import Testing
 
 /// V7 turns skill_user_interactions into a view over skill_invocation: nothing a V6 table held may be lost on

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import SkillPulseStore
+@testable import SkillPulseStore
 import Testing
 
 /// Migrate, roll back and re-apply on real files; adopt a session-buddy database in place.

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import SkillPulseCore
-import SkillPulseStore
+@testable import SkillPulseStore
 import Testing
 
 /// ingest keeps the rollups itself (its connection runs without triggers); every other writer relies on the

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import SkillPulseStore
+@testable import SkillPulseStore
 import Testing
 
 /// `TaxonomySeeder` on migrated files: exact seed, idempotence, foreign keys satisfied, old schemas refused.

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import SkillPulseCore
-import SkillPulseStore
+@testable import SkillPulseStore
 import Testing
 
 /// The fixed views compute what their names say, and every down script works down to an empty schema.

@@ -13,12 +13,12 @@ final class AnomalyRecorder: Sendable {
     }
 
     let engine: AnalyticsEngine
-    let writer: DerivedTableWriter
+    let store: AnalyticsStore
     let hub: EventHub<AnalyticsTopic>
 
-    init(engine: AnalyticsEngine, writer: DerivedTableWriter, hub: EventHub<AnalyticsTopic>) {
+    init(engine: AnalyticsEngine, store: AnalyticsStore, hub: EventHub<AnalyticsTopic>) {
         self.engine = engine
-        self.writer = writer
+        self.store = store
         self.hub = hub
     }
 
@@ -28,26 +28,26 @@ final class AnomalyRecorder: Sendable {
         let criteria = engine.anomalyCriteria()
         let found = engine.query { $0.anomalies(criteria, now: now.millisecondsSinceEpoch) }
         let stamp = now.normalized
-        let events = try await writer.write { db -> [AnomalyEvent] in
+        let events = try await store.updateAnomalies { anomalies -> [AnomalyEvent] in
             // The table is the record of what is open (another analytics run, or this one before a restart,
             // may have opened rows): read it inside the same transaction that changes it.
-            let open = try AnalyticsTables.openAnomalies(in: db)
+            let open = try anomalies.openAnomalies()
             let openKeys = Dictionary(open.map { (Key(skill: $0.skillName, type: $0.anomalyType), $0) },
                                       uniquingKeysWith: { first, _ in first })
             let current = Set(found.map { Key(skill: $0.skillName, type: $0.anomalyType.rawValue) })
             var events: [AnomalyEvent] = []
             for anomaly in found where openKeys[Key(skill: anomaly.skillName, type: anomaly.anomalyType.rawValue)] == nil {
-                let id = try AnalyticsTables.insertAnomaly(
+                let id = try anomalies.insertAnomaly(
                     skillName: anomaly.skillName, anomalyType: anomaly.anomalyType.rawValue, detectedAt: stamp,
                     baselineValue: anomaly.baselineValue, observedValue: anomaly.observedValue,
-                    deviationScore: anomaly.deviationScore, in: db)
+                    deviationScore: anomaly.deviationScore)
                 events.append(AnomalyEvent(id: id, skillName: anomaly.skillName, metric: anomaly.metric,
                                     anomalyType: anomaly.anomalyType.rawValue, baselineValue: anomaly.baselineValue,
                                     observedValue: anomaly.observedValue, deviationScore: anomaly.deviationScore,
                                     detectedAt: stamp, resolvedAt: nil, state: .open))
             }
             for (key, row) in openKeys where !current.contains(key) {
-                try AnalyticsTables.resolveAnomaly(id: row.id, at: stamp, in: db)
+                try anomalies.resolveAnomaly(id: row.id, at: stamp)
                 let metric = Anomaly.Kind(rawValue: key.type)?.metric ?? "unknown"
                 events.append(AnomalyEvent(id: row.id, skillName: key.skill, metric: metric, anomalyType: key.type,
                                     baselineValue: nil, observedValue: nil, deviationScore: nil,

@@ -1,4 +1,3 @@
-import GRDB
 import SkillPulseAnalytics
 import SkillPulseStore
 import Synchronization
@@ -8,21 +7,19 @@ import Synchronization
 /// neighbouring pages. In arrival order every update looked the pair up in the primary-key index and landed on
 /// a page of its own — rewriting the lifts of 400,000 pairs took ~10× longer.
 final class DependencyTableWriter: Sendable {
-    let writer: DerivedTableWriter
-    let reader: DatabasePool
+    let store: AnalyticsStore
     static let rowsPerTransaction = 2_000
     /// By `ObservedPair.key`. A rowid that no longer holds its pair (a row deleted or rewritten by hand) is
     /// detected by the update and replaced.
     private let rowIDs = Mutex<[UInt64: Int64]>([:])
 
-    init(writer: DerivedTableWriter, reader: DatabasePool) {
-        self.writer = writer
-        self.reader = reader
+    init(store: AnalyticsStore) {
+        self.store = store
     }
 
     /// Learns the rowids of the pairs already stored (a previous run's, or a migrated file's).
     func loadRowIDs(engine: AnalyticsEngine) async throws {
-        let stored = try await reader.read { db in try AnalyticsTables.dependencyRowIDs(in: db) }
+        let stored = try await store.dependencyRowIDs()
         let known = engine.query { state in
             stored.compactMap { row in state.pairKey(row.skillA, row.skillB).map { ($0, row.rowID) } }
         }
@@ -42,9 +39,7 @@ final class DependencyTableWriter: Sendable {
                               liftScore: pairs[index].association.lift)
             }
             let ids = chunk.map { known[$0] }
-            let written = try await writer.write { db in
-                try AnalyticsTables.writeDependencies(rows, rowIDs: ids, at: stamp, in: db)
-            }
+            let written = try await store.writeDependencies(rows, rowIDs: ids, at: stamp)
             rowIDs.withLock { rowIDs in
                 for (index, rowID) in zip(chunk, written) where known[index] != rowID {
                     rowIDs[pairs[index].key] = rowID

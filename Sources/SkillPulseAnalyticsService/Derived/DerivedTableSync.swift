@@ -9,17 +9,17 @@ import SkillPulseStore
 /// ingest's, never on the read path.
 final class DerivedTableSync: Service, Sendable {
     let engine: AnalyticsEngine
-    let writer: DerivedTableWriter
+    let store: AnalyticsStore
     let recorder: AnomalyRecorder
     let dependencies: DependencyTableWriter
     let logger: Logger
     static let rowsPerTransaction = 2_000
     static let fullWriteSpacing = Duration.seconds(60)
 
-    init(engine: AnalyticsEngine, writer: DerivedTableWriter, recorder: AnomalyRecorder,
+    init(engine: AnalyticsEngine, store: AnalyticsStore, recorder: AnomalyRecorder,
          dependencies: DependencyTableWriter, logger: Logger) {
         self.engine = engine
-        self.writer = writer
+        self.store = store
         self.recorder = recorder
         self.dependencies = dependencies
         self.logger = logger
@@ -78,7 +78,7 @@ final class DerivedTableSync: Service, Sendable {
             if !changes.skills.isEmpty {
                 let rows = engine.query { $0.communityBaselines(withPercentiles: false) }.map(BaselineRow.init)
                 for chunk in rows.chunked(Self.rowsPerTransaction) {
-                    try await writer.write { db in try AnalyticsTables.upsertBaselines(chunk, at: stamp, in: db) }
+                    try await store.upsertBaselines(chunk, at: stamp)
                 }
             }
             let pairs = engine.query { state in

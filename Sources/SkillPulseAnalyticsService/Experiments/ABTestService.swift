@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SkillPulseAnalytics
 import SkillPulseCore
 import SkillPulseStore
@@ -8,37 +7,33 @@ import Synchronization
 
 /// A/B tests: the V4 tables are the record, an in-memory `ABTestBook` answers.
 ///
-/// Every change is written first, in one short `BEGIN IMMEDIATE` transaction, and applied to the book inside
-/// that transaction's body: the writer's queue runs bodies one at a time, so the book sees outcomes in
+/// Every change is written first, in one short `BEGIN IMMEDIATE` transaction (`ABTestStore.transaction`), and
+/// applied to the book inside that transaction's body: the writer's queue runs bodies one at a time, so the book sees outcomes in
 /// `outcome_id` order — the order a restart replays them in, which keeps the sequential test's running minimum
 /// identical across restarts. If a commit fails after its body ran, the book is reloaded from the tables.
 public final class ABTestService: Sendable {
     private let book = Mutex(ABTestBook())
-    private let writer: DerivedTableWriter
-    private let reader: any DatabaseReader
+    private let store: ABTestStore
 
-    public init(writer: DerivedTableWriter, reader: any DatabaseReader) {
-        self.writer = writer
-        self.reader = reader
+    public init(store: ABTestStore) {
+        self.store = store
     }
 
     /// Reads every test, assignment and outcome (start-up, and after a failed commit).
     public func load() async throws {
-        let loaded = try await reader.read { db in
-            (try ABTestTables.configs(in: db), try ABTestTables.assignments(in: db), try ABTestTables.outcomes(in: db))
-        }
+        let loaded = try await store.load()
         var fresh = ABTestBook()
-        for row in loaded.0 {
+        for row in loaded.configs {
             fresh.add(ABTestRecord(config: Self.config(from: row), status: row.status, endDate: row.endDate))
         }
-        for row in loaded.1 {
+        for row in loaded.assignments {
             guard let group = ABTestAssignment.Group(rawValue: row.groupName) else {
                 if fresh[row.testID]?.assignments[row.userID] == nil { fresh[row.testID]?.excluded[row.userID] = row.groupName }
                 continue
             }
             fresh[row.testID]?.assign(row.userID, to: group)
         }
-        for row in loaded.2 {
+        for row in loaded.outcomes {
             fresh[row.testID]?.record(user: row.userID, completed: row.completed, duration: row.durationSeconds,
                                       rating: row.userRating)
         }
@@ -54,11 +49,11 @@ public final class ABTestService: Sendable {
                                   startDate: now, endDate: nil, minSampleSize: request.minimumSampleSize,
                                   metrics: Self.metricsJSON(request), assignmentRatio: request.assignmentRatio,
                                   status: "running")
-        return try await write { [self] db in
-            guard try !ABTestTables.nameExists(request.name, in: db) else {
+        return try await write { [self] tables in
+            guard try !tables.nameExists(request.name) else {
                 throw WireError(.conflict, "an A/B test named \"\(request.name.prefix(128))\" already exists")
             }
-            let id = try ABTestTables.insert(row, createdAt: now, in: db)
+            let id = try tables.insert(row, createdAt: now)
             let record = ABTestRecord(config: Self.config(from: row, id: id), status: "running", endDate: nil)
             book.withLock { $0.add(record) }
             return record
@@ -85,9 +80,9 @@ public final class ABTestService: Sendable {
         let ratio = book.withLock { $0[testID]?.config.assignmentRatio } ?? 0.5
         let group = ABTestAssignment.group(testID: testID, userID: user, ratio: ratio)
         let now = UTCTimestamp.now().normalized
-        return try await write { [self] db in
-            try self.requireStored(testID, in: db)
-            let stored = try ABTestTables.assign(testID: testID, userID: user, group: group.rawValue, at: now, in: db)
+        return try await write { [self] tables in
+            try self.requireStored(testID, in: tables)
+            let stored = try tables.assign(testID: testID, userID: user, group: group.rawValue, at: now)
             guard let final = ABTestAssignment.Group(rawValue: stored) else {
                 book.withLock { $0[testID]?.excluded[user] = stored }
                 throw Self.excludedUser(user, stored, testID)
@@ -106,9 +101,9 @@ public final class ABTestService: Sendable {
             if let stored = test.excluded[request.user] { throw Self.excludedUser(request.user, stored, request.testID) }
         }
         let now = UTCTimestamp.now().normalized
-        return try await write { [self] db in
+        return try await write { [self] tables in
             // The tables may have moved under us (a stop or a delete by hand): they decide.
-            guard try self.requireStored(request.testID, in: db) != "stopped" else {
+            guard try self.requireStored(request.testID, in: tables) != "stopped" else {
                 throw WireError(.conflict, "A/B test \(request.testID) is stopped; it records no outcomes")
             }
             // Read here, in the writer's order: an `assign_ab_test` pipelined just before this request has its
@@ -117,13 +112,13 @@ public final class ABTestService: Sendable {
                 throw WireError.notFound("user \"\(request.user.prefix(128))\" is not assigned to A/B test \(request.testID); "
                                          + "call assign_ab_test first")
             }
-            guard try ABTestTables.skillExists(request.skillName, in: db) else {
+            guard try tables.skillExists(request.skillName) else {
                 throw WireError.notFound("skill \"\(request.skillName.prefix(128))\" has never been invoked "
                                          + "(ab_test_outcomes.skill_name references skill_metrics)")
             }
-            let id = try ABTestTables.insertOutcome(testID: request.testID, userID: request.user, skillName: request.skillName,
-                                                    completed: request.completed, durationSeconds: request.durationSeconds,
-                                                    userRating: request.userRating, at: now, in: db)
+            let id = try tables.insertOutcome(testID: request.testID, userID: request.user, skillName: request.skillName,
+                                              completed: request.completed, durationSeconds: request.durationSeconds,
+                                              userRating: request.userRating, at: now)
             _ = book.withLock {
                 $0[request.testID]?.record(user: request.user, completed: request.completed,
                                            duration: request.durationSeconds, rating: request.userRating)
@@ -141,8 +136,8 @@ public final class ABTestService: Sendable {
     public func stop(_ testID: Int64) async throws(WireError) -> ABTestRecord {
         _ = try test(testID)
         let now = UTCTimestamp.now().normalized
-        return try await write { [self] db in
-            guard let end = try ABTestTables.stop(testID: testID, at: now, in: db) else {
+        return try await write { [self] tables in
+            guard let end = try tables.stop(testID: testID, at: now) else {
                 book.withLock { $0.remove(testID) }
                 throw Self.unknownTest(testID)
             }
@@ -160,9 +155,11 @@ public final class ABTestService: Sendable {
 
     /// Runs `body` in one IMMEDIATE transaction; a `WireError` thrown inside rolls it back and is passed on,
     /// a busy database is `unavailable`, and a failure after the body may have touched the book reloads it.
-    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(WireError) -> T {
+    private func write<T: Sendable>(_ body: @escaping @Sendable (ABTestTransaction) throws -> T) async throws(WireError)
+        -> T
+    {
         do {
-            return try await writer.write(body)
+            return try await store.transaction(body)
         } catch let error as WireError {
             throw error
         } catch let error as StoreError {
@@ -176,8 +173,8 @@ public final class ABTestService: Sendable {
 
     /// The test's stored status; a test whose row was deleted (by hand) leaves the book and is `not_found`.
     @discardableResult
-    private func requireStored(_ testID: Int64, in db: Database) throws -> String {
-        guard let status = try ABTestTables.status(testID: testID, in: db) else {
+    private func requireStored(_ testID: Int64, in tables: ABTestTransaction) throws -> String {
+        guard let status = try tables.status(testID: testID) else {
             book.withLock { $0.remove(testID) }
             throw Self.unknownTest(testID)
         }

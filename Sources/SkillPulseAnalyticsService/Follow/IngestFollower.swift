@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -13,7 +12,7 @@ import Synchronization
 /// Reading by id means a restart neither loses nor double-counts anything: the state is rebuilt from the
 /// database and the stream is applied only past the last id already applied.
 public final class IngestFollower: Service, Sendable {
-    let reader: DatabasePool
+    let store: AnalyticsStore
     let engine: AnalyticsEngine
     let ingestSocket: String
     let logger: Logger
@@ -29,8 +28,8 @@ public final class IngestFollower: Service, Sendable {
     /// transaction holds the WAL back for long.
     static let pageSize = 20_000
 
-    public init(reader: DatabasePool, engine: AnalyticsEngine, ingestSocket: String, logger: Logger) {
-        self.reader = reader
+    public init(store: AnalyticsStore, engine: AnalyticsEngine, ingestSocket: String, logger: Logger) {
+        self.store = store
         self.engine = engine
         self.ingestSocket = ingestSocket
         self.logger = logger
@@ -53,7 +52,7 @@ public final class IngestFollower: Service, Sendable {
             if !firstPage { afterPage() }
             firstPage = false
             let after = engine.lastInvocationID
-            let rows = try await reader.read { db in try InvocationFeed.page(after: after, limit: Self.pageSize, in: db) }
+            let rows = try await store.invocations(after: after, limit: Self.pageSize)
             guard let last = rows.last else { return true }
             engine.apply(page: rows.compactMap(InvocationRecord.init), through: last.id)
             if rows.count < Self.pageSize { return true }
@@ -65,7 +64,7 @@ public final class IngestFollower: Service, Sendable {
     /// `get_skill_dependencies` shows beside observed pairs.
     public func refreshSeeds() async throws {
         let minimum = engine.settings.minimumCoOccurrence
-        let stored = try await reader.read { db in try AnalyticsTables.dependencies(coOccurrenceBelow: minimum, in: db) }
+        let stored = try await store.dependencies(coOccurrenceBelow: minimum)
         engine.setSeeds(engine.query { state in
             stored.filter { state.association($0.skillA, $0.skillB) == nil }.map {
                 SeededDependency(skillA: $0.skillA, skillB: $0.skillB, coOccurrenceCount: $0.coOccurrenceCount,

@@ -9,12 +9,12 @@ import SkillPulseStore
 /// `skill_clusters` / `skill_cluster_membership` in one transaction.
 final class ClusterRefresher: Service, Sendable {
     let engine: AnalyticsEngine
-    let writer: DerivedTableWriter
+    let store: AnalyticsStore
     let logger: Logger
 
-    init(engine: AnalyticsEngine, writer: DerivedTableWriter, logger: Logger) {
+    init(engine: AnalyticsEngine, store: AnalyticsStore, logger: Logger) {
         self.engine = engine
-        self.writer = writer
+        self.store = store
         self.logger = logger
     }
 
@@ -48,6 +48,6 @@ final class ClusterRefresher: Service, Sendable {
                             members: cluster.members)
         }
         let now = UTCTimestamp.now().normalized
-        try await writer.write { db in try SkillClusterTables.replace(with: rows, at: now, in: db) }
+        try await store.replaceClusters(with: rows, at: now)
     }
 }

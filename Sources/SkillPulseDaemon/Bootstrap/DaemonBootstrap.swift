@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 import SkillPulseCore
 import SkillPulseStore
@@ -114,21 +113,17 @@ public enum DaemonBootstrap {
 
     /// Opens the writer connection (on a thread of its own) and refuses a database that is missing or not at
     /// this binary's schema. Never creates the file: `skillpulse migrate` does.
-    public static func openCheckedWriter(paths: SkillPulsePaths, service: String) async throws -> (DatabaseQueue, Int) {
+    public static func openCheckedWriter(paths: SkillPulsePaths, service: String) async throws -> IngestDatabase {
         try await startupDatabaseWork(service, path: paths.databasePath) {
-            let queue = try DatabaseOpener.openWriter(path: paths.databasePath, label: service, create: false)
-            let version = try SchemaGuard.requireCurrent(queue, path: paths.databasePath)
-            return (queue, version)
+            try IngestDatabase.openChecked(path: paths.databasePath, label: service)
         }
     }
 
     /// Opens read-only connections (on a thread of its own) and refuses a database that is missing or not at
     /// this binary's schema.
-    public static func openCheckedReader(paths: SkillPulsePaths, service: String) async throws -> (DatabasePool, Int) {
+    public static func openCheckedReader(paths: SkillPulsePaths, service: String) async throws -> StoreReader {
         try await startupDatabaseWork(service, path: paths.databasePath) {
-            let pool = try DatabaseOpener.openReader(path: paths.databasePath, label: service)
-            let version = try SchemaGuard.requireCurrent(pool, path: paths.databasePath)
-            return (pool, version)
+            try StoreReader.openChecked(path: paths.databasePath, label: service)
         }
     }
 
@@ -150,12 +145,5 @@ public enum DaemonBootstrap {
         } catch let error as StoreError {
             throw DaemonStartupError(error.description, errno: error.errno)
         }
-    }
-
-    /// The database probe every daemon's liveness monitor runs: one cheap query through the async API,
-    /// which also tells whether the file is (still) in WAL mode.
-    public static func probeJournalMode(_ reader: some DatabaseReader) async throws -> Bool {
-        let mode = try await reader.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
-        return mode?.lowercased() == "wal"
     }
 }

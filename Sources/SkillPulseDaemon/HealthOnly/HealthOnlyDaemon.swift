@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 import ServiceLifecycle
 import SkillPulseWire
@@ -11,13 +10,14 @@ public enum HealthOnlyDaemon {
     public static func run(service: String, options: DaemonOptions, runtime: DaemonRuntime) async throws {
         let logger = runtime.logger
         let (paths, _) = try options.checkedPaths(environment: ProcessInfo.processInfo.environment)
-        let (pool, schemaVersion) = try await DaemonBootstrap.openCheckedReader(paths: paths, service: service)
+        let reader = try await DaemonBootstrap.openCheckedReader(paths: paths, service: service)
+        let schemaVersion = reader.schemaVersion
         let context = try DaemonBootstrap.context(service: service, options: options, schemaVersion: schemaVersion,
                                                   logger: logger)
         let database = DatabaseObservation()
-        database.record(walEnabled: try await DaemonBootstrap.probeJournalMode(pool))
+        database.record(walEnabled: try await reader.journalIsWAL())
         let counters = WireServerCounters()
-        let monitor = LivenessMonitor.reader(pool, database: database, counters: counters)
+        let monitor = LivenessMonitor.reader(reader, database: database, counters: counters)
         let server = WireServer(listener: context.listener,
                                 handler: ReaderHealthHandler(monitor: monitor, database: database, context: context,
                                                              counters: counters),

@@ -1,4 +1,4 @@
-import GRDB
+import SkillPulseStore
 import SkillPulseWire
 import Synchronization
 
@@ -15,10 +15,10 @@ public final class DatabaseObservation: Sendable {
 extension LivenessMonitor {
     /// The monitor of a daemon that reads the database: a journal-mode query (recorded for `health`) and the
     /// event loop, with replies written as its activity.
-    public static func reader(_ reader: some DatabaseReader, database: DatabaseObservation,
+    public static func reader(_ reader: StoreReader, database: DatabaseObservation,
                               counters: WireServerCounters) -> LivenessMonitor {
         LivenessMonitor(activity: { counters.repliesWritten }, probes: [
-            LivenessProbe(name: "database") { database.record(walEnabled: try await DaemonBootstrap.probeJournalMode(reader)) },
+            LivenessProbe(name: "database") { database.record(walEnabled: try await reader.journalIsWAL()) },
             LivenessProbe(name: "event loop") { try await EventLoopProbe.check() },
         ])
     }

@@ -67,16 +67,16 @@ public struct StoredDependencyKey: Sendable, Equatable {
 
 /// The derived tables analytics owns: typed reads and writes, each meant for one short `BEGIN IMMEDIATE`
 /// transaction of `DerivedTableWriter`.
-public enum AnalyticsTables {
-    public static func openAnomalies(in db: Database) throws -> [OpenAnomalyRow] {
+enum AnalyticsTables {
+    static func openAnomalies(in db: Database) throws -> [OpenAnomalyRow] {
         try Row.fetchAll(db, sql: """
             SELECT id, skill_name, anomaly_type, detected_at FROM skill_anomalies WHERE resolved_at IS NULL ORDER BY id
             """).map { OpenAnomalyRow(id: $0[0], skillName: $0[1] ?? "", anomalyType: $0[2] ?? "", detectedAt: $0[3] ?? "") }
     }
 
     /// Inserts a newly detected anomaly and returns its id.
-    public static func insertAnomaly(skillName: String, anomalyType: String, detectedAt: String, baselineValue: Double,
-                                     observedValue: Double, deviationScore: Double, in db: Database) throws -> Int64 {
+    static func insertAnomaly(skillName: String, anomalyType: String, detectedAt: String, baselineValue: Double,
+                              observedValue: Double, deviationScore: Double, in db: Database) throws -> Int64 {
         try db.execute(sql: """
             INSERT INTO skill_anomalies (skill_name, detected_at, anomaly_type, baseline_value, observed_value,
                                          deviation_score)
@@ -85,7 +85,7 @@ public enum AnalyticsTables {
         return db.lastInsertedRowID
     }
 
-    public static func resolveAnomaly(id: Int64, at resolvedAt: String, in db: Database) throws {
+    static func resolveAnomaly(id: Int64, at resolvedAt: String, in db: Database) throws {
         try db.execute(sql: "UPDATE skill_anomalies SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL",
                        arguments: [resolvedAt, id])
     }
@@ -93,7 +93,7 @@ public enum AnalyticsTables {
     /// A skill without its `skill_metrics` row (the foreign key's parent) is left out rather than failing the
     /// transaction: a name a foreign writer stored with an embedded NUL, as a BLOB or as invalid UTF-8 reads
     /// back as a different text, whose parent does not exist — one such row stopped every write before.
-    public static func upsertBaselines(_ rows: [BaselineRow], at updatedAt: String, in db: Database) throws {
+    static func upsertBaselines(_ rows: [BaselineRow], at updatedAt: String, in db: Database) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO skill_community_baselines (skill_name, total_users, total_invocations, global_completion_rate,
                 global_avg_duration_seconds, most_common_workflow_phase, effectiveness_percentile, last_updated)
@@ -113,7 +113,7 @@ public enum AnalyticsTables {
 
     /// Stored dependency rows counted in fewer than `coOccurrenceBelow` sessions: the ones analytics did not
     /// write (it writes only pairs at or above its minimum), such as the taxonomy's seeds.
-    public static func dependencies(coOccurrenceBelow limit: Int, in db: Database) throws -> [DependencyRow] {
+    static func dependencies(coOccurrenceBelow limit: Int, in db: Database) throws -> [DependencyRow] {
         try Row.fetchAll(db, sql: """
             SELECT skill_a, skill_b, co_occurrence_count, lift_score FROM skill_dependencies
             WHERE co_occurrence_count < ? OR co_occurrence_count IS NULL
@@ -123,7 +123,7 @@ public enum AnalyticsTables {
     }
 
     /// Every stored pair with its rowid: analytics writes its rows back by rowid.
-    public static func dependencyRowIDs(in db: Database) throws -> [StoredDependencyKey] {
+    static func dependencyRowIDs(in db: Database) throws -> [StoredDependencyKey] {
         var keys: [StoredDependencyKey] = []
         let cursor = try Row.fetchCursor(db, sql: "SELECT rowid, skill_a, skill_b FROM skill_dependencies")
         while let row = try cursor.next() {
@@ -138,8 +138,8 @@ public enum AnalyticsTables {
     /// inserts it. Returns the rowid each row now has; nil for a new pair left out because a skill has no
     /// `skill_metrics` row (see `upsertBaselines`). Never deletes: rows analytics did not derive (seeds, an
     /// operator's) stay.
-    public static func writeDependencies(_ rows: [DependencyRow], rowIDs: [Int64?], at updatedAt: String,
-                                         in db: Database) throws -> [Int64?] {
+    static func writeDependencies(_ rows: [DependencyRow], rowIDs: [Int64?], at updatedAt: String,
+                                  in db: Database) throws -> [Int64?] {
         precondition(rows.count == rowIDs.count)
         let byRowID = try db.cachedStatement(sql: """
             UPDATE skill_dependencies SET co_occurrence_count = ?, lift_score = ?, last_updated = ?

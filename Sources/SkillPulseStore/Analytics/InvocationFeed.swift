@@ -15,8 +15,8 @@ public struct StoredInvocation: Sendable, Equatable {
 
 /// Reads the invocation log by id, in pages: how analytics starts and resyncs (by primary key, so each
 /// page is an index range and no read transaction stays open across pages to hold the WAL back).
-public enum InvocationFeed {
-    public static func page(after id: Int64, limit: Int, in db: Database) throws -> [StoredInvocation] {
+enum InvocationFeed {
+    static func page(after id: Int64, limit: Int, in db: Database) throws -> [StoredInvocation] {
         var rows: [StoredInvocation] = []
         rows.reserveCapacity(limit)
         let cursor = try Row.fetchCursor(db, sql: """
@@ -32,7 +32,7 @@ public enum InvocationFeed {
     }
 
     /// The newest invocation id, 0 for an empty log.
-    public static func lastID(in db: Database) throws -> Int64 {
+    static func lastID(in db: Database) throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM skill_invocation") ?? 0
     }
 }

@@ -20,10 +20,10 @@ public struct SkillClusterRow: Sendable, Equatable {
 }
 
 /// The cluster tables session-buddy defined and never filled.
-public enum SkillClusterTables {
+enum SkillClusterTables {
     /// Replaces every cluster with `clusters` (one transaction: readers see the old set or the new one). Members
     /// missing from `skill_metrics` (the foreign key) are left out.
-    public static func replace(with clusters: [SkillClusterRow], at createdAt: String, in db: Database) throws {
+    static func replace(with clusters: [SkillClusterRow], at createdAt: String, in db: Database) throws {
         try db.execute(sql: "DELETE FROM skill_cluster_membership")
         try db.execute(sql: "DELETE FROM skill_clusters")
         let cluster = try db.cachedStatement(sql: """
@@ -43,7 +43,7 @@ public enum SkillClusterTables {
     }
 
     /// The stored clusters with their members (for tests and the CLI): name → [(skill, score)].
-    public static func all(in db: Database) throws -> [String: [String: Double]] {
+    static func all(in db: Database) throws -> [String: [String: Double]] {
         var result: [String: [String: Double]] = [:]
         for row in try Row.fetchAll(db, sql: """
             SELECT c.cluster_name, m.skill_name, m.membership_score FROM skill_clusters c

@@ -14,9 +14,14 @@ public struct BackupReport: Sendable {
 /// The copy is one consistent snapshot even while another process commits: GRDB runs the whole backup in one
 /// `sqlite3_backup_step(-1)` inside one read transaction on the source, and WAL lets writers continue meanwhile.
 public enum DatabaseBackup {
+    /// Backs up the database at `path` through a read-only connection: `backup(from:to:overwrite:)`.
+    public static func backup(path: String, to destination: String, overwrite: Bool) throws -> BackupReport {
+        try backup(from: try DatabaseOpener.openReadOnlyQueue(path: path), to: destination, overwrite: overwrite)
+    }
+
     /// Copies `source` to `destination` (a standalone rollback-journal file), verifies the copy, and only then
     /// moves it into place, so a failed backup never replaces an older one.
-    public static func backup(from source: some DatabaseReader, to destination: String, overwrite: Bool) throws
+    static func backup(from source: some DatabaseReader, to destination: String, overwrite: Bool) throws
         -> BackupReport
     {
         let sourcePath = DatabaseOpener.filePath(of: source.path)

@@ -24,7 +24,7 @@ public enum DatabaseInspection {
     ]
 
     /// Row counts of the `countedTables` that exist (an old schema lacks some), in that order.
-    public static func rowCounts(_ db: Database) throws -> [TableCount] {
+    static func rowCounts(_ db: Database) throws -> [TableCount] {
         try countedTables.compactMap { table in
             guard try db.tableExists(table) || db.viewExists(table) else { return nil }
             return TableCount(table: table, rows: try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0)
@@ -40,7 +40,7 @@ public enum DatabaseInspection {
     /// integrity_check's problems, one per line (["ok"] for a sound file). SQLite may put several problems in
     /// one row, under a "*** in database main ***" heading, and may stop with SQLITE_CORRUPT after listing
     /// some: the lines read before that are kept, and the error becomes the last line.
-    public static func integrity(_ db: Database) throws -> [String] {
+    static func integrity(_ db: Database) throws -> [String] {
         var lines: [String] = []
         do {
             let cursor = try String.fetchCursor(db, sql: "PRAGMA integrity_check")

@@ -39,7 +39,12 @@ public struct VerificationReport: Sendable {
 /// integrity_check runs first and every later check is on its own: a damaged file gets its page-by-page list
 /// instead of one "malformed" line from whichever query tripped over the damage first.
 public enum DatabaseVerifier {
-    public static func verify(_ reader: some DatabaseReader, path: String, migrator: SchemaMigrator = SchemaMigrator())
+    /// Verifies the file at `path` through a read-only connection (it never changes the file).
+    public static func verify(path: String) throws -> VerificationReport {
+        try verify(try DatabaseOpener.openReadOnlyQueue(path: path), path: path)
+    }
+
+    static func verify(_ reader: some DatabaseReader, path: String, migrator: SchemaMigrator = SchemaMigrator())
         throws -> VerificationReport
     {
         // integrity_check in a read of its own: after SQLITE_CORRUPT the connection may refuse to go on in the

@@ -2,11 +2,11 @@ import GRDB
 
 /// The V4 A/B tables (`ab_test_configs`, `ab_test_assignments`, `ab_test_outcomes`): typed reads for the
 /// start-up load and the short writes of `DerivedTableWriter` transactions.
-public enum ABTestTables {
+enum ABTestTables {
     /// Every test. The tables are shared with session-buddy and with operators' `sqlite3`, so any column may
     /// hold any type: values are read leniently (a number where text is expected, text where a number is, a
     /// blob that is not UTF-8), and a row whose key cannot be read is skipped rather than trusted.
-    public static func configs(in db: Database) throws -> [ABTestConfigRow] {
+    static func configs(in db: Database) throws -> [ABTestConfigRow] {
         try Row.fetchAll(db, sql: """
             SELECT test_id, test_name, description, control_strategy, treatment_strategy, start_date, end_date,
                    min_sample_size, metrics, assignment_ratio, status
@@ -21,7 +21,7 @@ public enum ABTestTables {
         }
     }
 
-    public static func assignments(in db: Database) throws -> [ABTestAssignmentRow] {
+    static func assignments(in db: Database) throws -> [ABTestAssignmentRow] {
         try Row.fetchAll(db, sql: "SELECT test_id, user_id, group_name FROM ab_test_assignments ORDER BY assignment_id")
             .compactMap { row in
                 guard let test = integer(row, 0), let user = text(row, 1) else { return nil }
@@ -32,7 +32,7 @@ public enum ABTestTables {
     /// Every outcome in the order it was stored (the order the sequential test looked in). `completed` is read
     /// with SQLite's own truth (as `v_ab_test_summary` reads it); a duration or rating that is not a number is
     /// left out.
-    public static func outcomes(in db: Database) throws -> [ABTestOutcomeRow] {
+    static func outcomes(in db: Database) throws -> [ABTestOutcomeRow] {
         try Row.fetchAll(db, sql: """
             SELECT outcome_id, test_id, user_id, skill_name, CASE WHEN completed THEN 1 ELSE 0 END,
                    duration_seconds, user_rating
@@ -80,13 +80,13 @@ public enum ABTestTables {
     }
 
     /// Whether `test_name` is taken.
-    public static func nameExists(_ name: String, in db: Database) throws -> Bool {
+    static func nameExists(_ name: String, in db: Database) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM ab_test_configs WHERE test_name = ?)", arguments: [name])
             ?? false
     }
 
     /// Inserts a new test and returns its id (the caller checks the name first, in the same transaction).
-    public static func insert(_ config: ABTestConfigRow, createdAt: String, in db: Database) throws -> Int64 {
+    static func insert(_ config: ABTestConfigRow, createdAt: String, in db: Database) throws -> Int64 {
         try db.execute(sql: """
             INSERT INTO ab_test_configs (test_name, description, control_strategy, treatment_strategy, start_date,
                 end_date, min_sample_size, metrics, assignment_ratio, status, created_at)
@@ -98,8 +98,8 @@ public enum ABTestTables {
 
     /// Stores an assignment unless the user already has one, and returns the stored group (the first one
     /// written wins, so two processes assigning at once agree).
-    public static func assign(testID: Int64, userID: String, group: String, at assignedAt: String,
-                              in db: Database) throws -> String {
+    static func assign(testID: Int64, userID: String, group: String, at assignedAt: String,
+                       in db: Database) throws -> String {
         try db.execute(sql: """
             INSERT INTO ab_test_assignments (test_id, user_id, group_name, assigned_at) VALUES (?, ?, ?, ?)
             ON CONFLICT(test_id, user_id) DO NOTHING
@@ -109,21 +109,21 @@ public enum ABTestTables {
     }
 
     /// Whether `skill_metrics` has the skill: `ab_test_outcomes.skill_name` references it.
-    public static func skillExists(_ name: String, in db: Database) throws -> Bool {
+    static func skillExists(_ name: String, in db: Database) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM skill_metrics WHERE skill_name = ?)", arguments: [name])
             ?? false
     }
 
     /// The stored status (`running` when NULL); nil when the test's row is gone (deleted by hand).
-    public static func status(testID: Int64, in db: Database) throws -> String? {
+    static func status(testID: Int64, in db: Database) throws -> String? {
         guard let row = try Row.fetchOne(db, sql: "SELECT status FROM ab_test_configs WHERE test_id = ?",
                                          arguments: [testID]) else { return nil }
         return text(row, 0) ?? "running"
     }
 
-    public static func insertOutcome(testID: Int64, userID: String, skillName: String, completed: Bool,
-                                     durationSeconds: Double?, userRating: Double?, at recordedAt: String,
-                                     in db: Database) throws -> Int64 {
+    static func insertOutcome(testID: Int64, userID: String, skillName: String, completed: Bool,
+                              durationSeconds: Double?, userRating: Double?, at recordedAt: String,
+                              in db: Database) throws -> Int64 {
         try db.execute(sql: """
             INSERT INTO ab_test_outcomes (test_id, user_id, skill_name, completed, duration_seconds, user_rating,
                                           recorded_at)
@@ -134,7 +134,7 @@ public enum ABTestTables {
 
     /// Marks a test stopped and gives it an end date unless it has one; returns the stored end date, nil when
     /// the test's row is gone.
-    public static func stop(testID: Int64, at endDate: String, in db: Database) throws -> String? {
+    static func stop(testID: Int64, at endDate: String, in db: Database) throws -> String? {
         try db.execute(sql: """
             UPDATE ab_test_configs SET status = 'stopped', end_date = COALESCE(end_date, ?) WHERE test_id = ?
             """, arguments: [endDate, testID])

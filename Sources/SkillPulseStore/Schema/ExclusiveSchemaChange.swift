@@ -8,13 +8,13 @@ import GRDB
 /// Proof of exclusivity is the one restore uses: SQLite leaves WAL mode only when no other connection has the
 /// file open. The file stays in rollback-journal mode while the change runs (a daemon starting meanwhile must
 /// first switch it back to WAL, which waits for the change's transactions), and returns to WAL at the end.
-public enum ExclusiveSchemaChange {
+enum ExclusiveSchemaChange {
     /// Another connection is waited for up to `wait`: it may be a second `migrate` (the unit and a hand-run one
     /// overlap), which this run then follows — finding nothing left to apply — instead of failing. Between
     /// attempts this run closes its own connection (after a random pause), or two waiting runs would each
     /// keep the other from ever having the file alone.
-    public static func run<T>(path: String, wait: Duration = .seconds(10), connect: () throws -> DatabaseQueue,
-                              _ body: (DatabaseQueue) throws -> T) throws -> T {
+    static func run<T>(path: String, wait: Duration = .seconds(10), connect: () throws -> DatabaseQueue,
+                       _ body: (DatabaseQueue) throws -> T) throws -> T {
         let deadline = ContinuousClock.now + wait
         while true {
             let queue = try connect()

@@ -20,8 +20,8 @@ public struct RollbackImpact: Sendable {
         losses.isEmpty ? "no rows" : losses.map(\.description).joined(separator: ", ")
     }
 
-    public static func measure(_ source: some DatabaseReader, path: String, to target: Int?, steps: Int?,
-                               migrator: SchemaMigrator = SchemaMigrator()) throws -> RollbackImpact {
+    static func measure(_ source: some DatabaseReader, path: String, to target: Int?, steps: Int?,
+                        migrator: SchemaMigrator = SchemaMigrator()) throws -> RollbackImpact {
         let copy = try DatabaseQueue()
         try source.backup(to: copy)
         let before = try copy.read(rowCounts)

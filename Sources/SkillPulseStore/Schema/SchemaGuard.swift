@@ -1,11 +1,11 @@
 import GRDB
 
 /// What every daemon checks at start: the database is exactly at the schema this binary was built for.
-public enum SchemaGuard {
+enum SchemaGuard {
     /// Returns the schema version, or throws with the command that fixes the mismatch.
     @discardableResult
-    public static func requireCurrent(_ reader: some DatabaseReader, path: String,
-                                      migrator: SchemaMigrator = SchemaMigrator()) throws -> Int {
+    static func requireCurrent(_ reader: some DatabaseReader, path: String,
+                               migrator: SchemaMigrator = SchemaMigrator()) throws -> Int {
         try DatabaseOpener.mapOpenErrors(path: path) {
             try reader.read { db in
                 try migrator.validate(db, path: path)

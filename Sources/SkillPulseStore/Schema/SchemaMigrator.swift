@@ -32,7 +32,7 @@ public struct SchemaMigrator: Sendable {
 
     public var latestVersion: Int { migrations.last?.version ?? 0 }
 
-    public func status(_ db: Database) throws -> MigrationStatus {
+    func status(_ db: Database) throws -> MigrationStatus {
         let applied = try appliedMigrations(db)
         let appliedVersions = Set(applied.map(\.version))
         return MigrationStatus(
@@ -44,7 +44,7 @@ public struct SchemaMigrator: Sendable {
     }
 
     /// Applied rows ordered by version number; rows that are not `V{n}__…` are not migrations of ours.
-    public func appliedMigrations(_ db: Database) throws -> [AppliedMigration] {
+    func appliedMigrations(_ db: Database) throws -> [AppliedMigration] {
         guard try db.tableExists("skill_migrations") else { return [] }
         let columns = Set(try db.columns(in: "skill_migrations").map(\.name))
         let appliedBy = columns.contains("applied_by") ? "applied_by" : "NULL"
@@ -78,7 +78,7 @@ public struct SchemaMigrator: Sendable {
     }
 
     /// Refuses a database this binary must not touch: newer than it knows, or with an edited migration.
-    public func validate(_ db: Database, path: String) throws {
+    func validate(_ db: Database, path: String) throws {
         let applied = try appliedMigrations(db)
         if let newest = applied.last, newest.version > latestVersion {
             throw StoreError.schemaAhead(path: path, current: newest.version, known: latestVersion)
@@ -108,7 +108,7 @@ public struct SchemaMigrator: Sendable {
     }
 
     /// The migrations `migrate(to:)` would apply, in order.
-    public func plan(_ db: Database, path: String, to target: Int? = nil) throws -> [Migration] {
+    func plan(_ db: Database, path: String, to target: Int? = nil) throws -> [Migration] {
         try validate(db, path: path)
         let target = target ?? latestVersion
         guard target >= 0, target <= latestVersion else {
@@ -120,7 +120,7 @@ public struct SchemaMigrator: Sendable {
 
     /// Applies pending migrations up to `target` (default: all), each in its own IMMEDIATE transaction.
     @discardableResult
-    public func migrate(_ writer: some DatabaseWriter, path: String, to target: Int? = nil, dryRun: Bool = false)
+    func migrate(_ writer: some DatabaseWriter, path: String, to target: Int? = nil, dryRun: Bool = false)
         throws -> [Migration]
     {
         let pending = try writer.read { db in try plan(db, path: path, to: target) }
@@ -151,7 +151,7 @@ public struct SchemaMigrator: Sendable {
     }
 
     /// The applied migrations a rollback would undo, newest first.
-    public func rollbackPlan(_ db: Database, path: String, to target: Int? = nil, steps: Int? = nil) throws
+    func rollbackPlan(_ db: Database, path: String, to target: Int? = nil, steps: Int? = nil) throws
         -> [AppliedMigration]
     {
         try validate(db, path: path)
@@ -167,7 +167,7 @@ public struct SchemaMigrator: Sendable {
 
     /// Rolls back newest-first, down to `target` or by `steps` (default one step), each in one transaction.
     @discardableResult
-    public func rollback(
+    func rollback(
         _ writer: some DatabaseWriter, path: String, to target: Int? = nil, steps: Int? = nil, dryRun: Bool = false
     ) throws -> [AppliedMigration] {
         let plan = try writer.read { db in try rollbackPlan(db, path: path, to: target, steps: steps) }

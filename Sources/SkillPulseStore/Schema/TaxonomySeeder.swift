@@ -78,8 +78,15 @@ public enum TaxonomySeeder {
             .sorted()
     }
 
+    /// Seeds the database at `path` (which must be at this binary's schema) through a writer connection.
+    public static func seed(path: String) throws -> TaxonomySeedReport {
+        let queue = try DatabaseOpener.openWriter(path: path)
+        try SchemaGuard.requireCurrent(queue, path: path)
+        return try seed(queue)
+    }
+
     /// Inserts what is missing, in one transaction. Throws `schemaBehind` before V4 (no taxonomy tables).
-    public static func seed(_ writer: some DatabaseWriter) throws -> TaxonomySeedReport {
+    static func seed(_ writer: some DatabaseWriter) throws -> TaxonomySeedReport {
         let path = writer.path
         return try writer.write { db in
             guard try db.tableExists("skill_categories") else {

@@ -11,15 +11,25 @@ public enum ContentionProbe {
     /// The `cluster_name` of the writer's `sequence`-th row.
     public static func markerName(tag: String, sequence: Int) -> String { "bench-writer-\(tag)-\(sequence)" }
 
+    /// Commits one marker row in a transaction of `writer`'s: the bench's second writer, shaped like analytics'.
+    public static func insertMarker(using writer: DerivedTableWriter, tag: String, sequence: Int) async throws {
+        try await writer.write { db in try insertMarker(db, tag: tag, sequence: sequence) }
+    }
+
+    /// Removes every marker row of `tag` in a transaction of `writer`'s; returns how many there were.
+    public static func removeMarkers(using writer: DerivedTableWriter, tag: String) async throws -> Int {
+        try await writer.write { db in try removeMarkers(db, tag: tag) }
+    }
+
     /// Inserts one marker row (call inside a write transaction).
-    public static func insertMarker(_ db: Database, tag: String, sequence: Int) throws {
+    static func insertMarker(_ db: Database, tag: String, sequence: Int) throws {
         try db.execute(sql: "INSERT INTO skill_clusters (cluster_name, description, created_at) VALUES (?, ?, ?)",
                        arguments: [markerName(tag: tag, sequence: sequence), "skillpulse bench writer",
                                    UTCTimestamp.now().normalized])
     }
 
     /// Removes every marker row of `tag`; returns how many there were.
-    public static func removeMarkers(_ db: Database, tag: String) throws -> Int {
+    static func removeMarkers(_ db: Database, tag: String) throws -> Int {
         try db.execute(sql: "DELETE FROM skill_clusters WHERE cluster_name LIKE ? ESCAPE '\\'",
                        arguments: [markerName(tag: escapeLike(tag), sequence: 0).dropLast() + "%"])
         return db.changesCount

@@ -18,7 +18,7 @@ public final class DerivedTableWriter: Sendable {
         self.path = path
         queue = try DatabaseOpener.openWriter(path: path, label: label, busyTimeout: lockTimeout, create: false)
         try queue.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.autoCheckpointFrames)")
+            try WALSettings.setAutoCheckpoint(db, frames: Self.autoCheckpointFrames)
         }
     }
 
@@ -30,13 +30,20 @@ public final class DerivedTableWriter: Sendable {
     /// (a foreign writer such as `sqlite3` checkpoints its own), and ingest's next start checkpoints the rest.
     public static let autoCheckpointFrames = 0
 
-    /// Runs `body` in one IMMEDIATE transaction and commits it.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    /// Runs `body` in one IMMEDIATE transaction and commits it. Internal: the consumers' stores
+    /// (`AnalyticsStore`, `ABTestStore`, `ContentionProbe`) wrap it in typed operations.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await queue.write(body)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
             throw StoreError.databaseBusy(path: path)
         }
+    }
+
+    /// Commits an empty IMMEDIATE transaction: returns once the write lock could be taken (within
+    /// `lockTimeout`), throws `StoreError.databaseBusy` when another connection kept it that long.
+    public func probeWriteLock() async throws {
+        try await write { _ in }
     }
 
     /// Closes the connection; later writes fail.

@@ -23,10 +23,9 @@ struct BackupCommand: ParsableCommand {
     func run() throws {
         let path = options.paths.databasePath
         try CLI.run(path: path) {
-            let source = try DatabaseOpener.openReadOnlyQueue(path: path)
             let destination = PathInput.absoluteOrEmpty(self.destination, environment: ProcessInfo.processInfo.environment,
                                                         workingDirectory: FileManager.default.currentDirectoryPath)
-            let report = try DatabaseBackup.backup(from: source, to: destination, overwrite: force)
+            let report = try DatabaseBackup.backup(path: path, to: destination, overwrite: force)
             print("backup written to \(report.destination) (\(report.bytes) bytes); integrity_check: ok")
             print("rows: " + DatabaseInspection.summary(report.rowCounts))
         }

@@ -17,7 +17,7 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         let path = options.paths.databasePath
         let report = try CLI.run(path: path) {
-            try DatabaseVerifier.verify(try DatabaseOpener.openReadOnlyQueue(path: path), path: path)
+            try DatabaseVerifier.verify(path: path)
         }
         guard report.otherChecksRan else {
             // The damage stops every other check: the page list is the whole report.

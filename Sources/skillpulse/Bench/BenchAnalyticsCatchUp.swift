@@ -64,7 +64,7 @@ struct BenchAnalyticsCatchUp {
         for _ in 0..<100 {
             guard kill(pid, SIGSTOP) == 0 else { throw CLI.fail("cannot stop analytics (pid \(pid)): errno \(errno)") }
             do {
-                try await probe.write { _ in }
+                try await probe.probeWriteLock()
                 return
             } catch {
                 kill(pid, SIGCONT)

@@ -13,7 +13,7 @@ struct BenchAnalyticsData {
     let runID: UInt64
 
     /// One generated invocation.
-    struct Row {
+    struct GeneratedInvocation {
         let session: String
         let skill: Int
         let user: Int
@@ -26,7 +26,7 @@ struct BenchAnalyticsData {
     }
 
     /// Generates the data set in time order (the same rows for the same `runID` and `now`).
-    func forEachRow(now: Int64, _ body: (Row) -> Void) {
+    func forEachRow(now: Int64, _ body: (GeneratedInvocation) -> Void) {
         var random = SplitMix64(seed: runID)
         let span = Int64(days) * 86_400_000
         let start = now - span
@@ -54,8 +54,8 @@ struct BenchAnalyticsData {
             }
             let completed = random.unit() < success[skill]
             let duration = meanSeconds[skill] * (0.5 + random.unit())
-            body(Row(session: session.id, skill: skill, user: session.user, completed: completed,
-                     duration: (duration * 1000).rounded() / 1000, time: start + Int64(Double(index) * step)))
+            body(GeneratedInvocation(session: session.id, skill: skill, user: session.user, completed: completed,
+                                     duration: (duration * 1000).rounded() / 1000, time: start + Int64(Double(index) * step)))
             active[slot].remaining -= 1
             if active[slot].remaining <= 0 { active.remove(at: slot) }
         }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import SkillPulseCore
-import GRDB
 import SkillPulseStore
 
 /// `skillpulse bench store`: the writer's own cost, without sockets or JSON: how fast group-committed batches
@@ -27,11 +26,8 @@ struct BenchStoreCommand: ParsableCommand {
     }
 
     func run() throws {
-        let queue = try DatabaseOpener.openWriter(path: db)
-        try SchemaMigrator().migrate(queue, path: db)
         // As in ingest: checkpoints belong to another connection, the writer only restarts an oversized WAL.
-        try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
-        let store = InvocationBatchStore(queue: queue)
+        let store = try InvocationBatchStore.createScratch(path: db)
         var generator = SplitMix64(seed: 42)
         let base = UTCTimestamp.now()
         var written = 0

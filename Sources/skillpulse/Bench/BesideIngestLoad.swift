@@ -61,7 +61,7 @@ final class BesideIngestLoad: Sendable {
                 let started = ContinuousClock.now
                 do {
                     let current = sequence
-                    try await writer.write { db in try ContentionProbe.insertMarker(db, tag: self.tag, sequence: current) }
+                    try await ContentionProbe.insertMarker(using: writer, tag: self.tag, sequence: current)
                     let latency = (ContinuousClock.now - started).seconds * 1000
                     figures.withLock {
                         $0.writerCommits += 1
@@ -92,7 +92,7 @@ final class BesideIngestLoad: Sendable {
         await writerTask.withLock { $0 }?.value
         if let writer, !keepRows {
             let tag = tag
-            _ = try? await writer.write { db in try ContentionProbe.removeMarkers(db, tag: tag) }
+            _ = try? await ContentionProbe.removeMarkers(using: writer, tag: tag)
         }
         try? writer?.close()
         return figures.withLock { $0 }

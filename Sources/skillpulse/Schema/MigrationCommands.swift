@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import GRDB
 import SkillPulseCore
 import SkillPulseStore
 
@@ -39,10 +38,8 @@ struct MigrateCommand: ParsableCommand {
                 // A hot journal needs the read-write open below to roll it back first.
                 var current: Int?
                 do {
-                    let reader = try DatabaseOpener.openReadOnlyQueue(path: path)
-                    current = try reader.read { db -> Int? in
-                        try migrator.plan(db, path: path, to: to).isEmpty ? try migrator.status(db).current : nil
-                    }
+                    let reader = try SchemaAdministration.openReadOnly(path: path, migrator: migrator)
+                    current = try reader.currentVersionIfNothingToApply(to: to)
                     try? reader.close()
                 } catch StoreError.hotJournal {
                     current = nil
@@ -65,23 +62,23 @@ struct MigrateCommand: ParsableCommand {
                 return
             }
             // Dry runs read through a read-only connection: no journal-mode switch, no checkpoint, no new file.
-            let (queue, applied) = dryRun
-                ? try { () throws -> (DatabaseQueue, [Migration]) in
-                    let queue = try DatabaseOpener.openReadOnlyQueue(path: path)
-                    return (queue, try migrator.migrate(queue, path: path, to: to, dryRun: true))
+            let (schema, applied) = dryRun
+                ? try { () throws -> (SchemaAdministration, [Migration]) in
+                    let schema = try SchemaAdministration.openReadOnly(path: path, migrator: migrator)
+                    return (schema, try schema.migrate(to: to, dryRun: true))
                 }()
-                : try ExclusiveSchemaChange.run(path: path, connect: { try CLI.openForSchemaChange(path) }) { queue in
-                    (queue, try migrator.migrate(queue, path: path, to: to))
+                : try SchemaAdministration.exclusiveChange(path: path, migrator: migrator) { schema in
+                    (schema, try schema.migrate(to: to))
                 }
             let verb = dryRun ? "would apply" : "applied"
             if applied.isEmpty {
-                print(Self.nothingToApply(current: try queue.read { try migrator.status($0).current }, to: to))
+                print(Self.nothingToApply(current: try schema.status().current, to: to))
             }
             for migration in applied {
                 print("\(verb) \(migration.identifier)")
             }
             if !dryRun, !applied.isEmpty {
-                print("schema is at V\(try queue.read { try migrator.status($0).current })")
+                print("schema is at V\(try schema.status().current)")
             }
         }
     }
@@ -121,25 +118,25 @@ struct RollbackCommand: ParsableCommand {
             }
             let migrator = SchemaMigrator()
             // The rows at stake, measured on an in-memory copy through a read-only connection.
-            let reader = try DatabaseOpener.openReadOnlyQueue(path: path)
-            let impact = try RollbackImpact.measure(reader, path: path, to: to, steps: steps, migrator: migrator)
+            let reader = try SchemaAdministration.openReadOnly(path: path, migrator: migrator)
+            let impact = try reader.rollbackImpact(to: to, steps: steps)
             if dryRun {
-                let plan = try migrator.rollback(reader, path: path, to: to, steps: steps, dryRun: true)
+                let plan = try reader.rollback(to: to, steps: steps, dryRun: true)
                 if plan.isEmpty { print("nothing to roll back") }
                 for migration in plan { print("would roll back \(migration.identifier)") }
                 print("rows it would drop: \(impact.summary)")
-                print("schema is at V\(try reader.read { try migrator.status($0).current }) (unchanged: dry run)")
+                print("schema is at V\(try reader.status().current) (unchanged: dry run)")
                 return
             }
             try? reader.close()
             if impact.totalRows > 0 && !yes { try confirm(impact, path: path) }
-            let (queue, rolledBack) = try ExclusiveSchemaChange.run(path: path, connect: { try CLI.openForSchemaChange(path) }) {
-                queue in (queue, try migrator.rollback(queue, path: path, to: to, steps: steps))
+            let (schema, rolledBack) = try SchemaAdministration.exclusiveChange(path: path, migrator: migrator) {
+                schema in (schema, try schema.rollback(to: to, steps: steps))
             }
             if rolledBack.isEmpty { print("nothing to roll back") }
             for migration in rolledBack { print("rolled back \(migration.identifier)") }
             if impact.totalRows > 0 { print("dropped rows: \(impact.summary)") }
-            print("schema is at V\(try queue.read { try migrator.status($0).current })")
+            print("schema is at V\(try schema.status().current)")
         }
     }
 
@@ -194,14 +191,13 @@ struct StatusCommand: ParsableCommand {
             throw CLIFailure("no database at \(path); `skillpulse migrate --db \(ShellQuoting.quote(path))` creates one")
         }
         // Looking must not change the file: a read-only connection (no WAL switch, no checkpoint).
-        let queue = try DatabaseOpener.openReadOnlyQueue(path: path)
-        let migrator = SchemaMigrator()
-        let status = try queue.read { db in try migrator.status(db) }
+        let schema = try SchemaAdministration.openReadOnly(path: path)
+        let status = try schema.status()
         if json {
             var problem: String?
             var checksumsOK = true
             do {
-                try queue.read { db in try migrator.validate(db, path: path) }
+                try schema.validate()
             } catch let error as StoreError {
                 problem = error.description
                 if case .checksumMismatch = error { checksumsOK = false }
@@ -224,7 +220,7 @@ struct StatusCommand: ParsableCommand {
             if let problem { throw CLI.fail(problem) }
             return
         }
-        try queue.read { db in try migrator.validate(db, path: path) }
+        try schema.validate()
         print("database: \(path)")
         print("current:  V\(status.current) (this binary knows up to V\(status.latestKnown))")
         print("applied:")

@@ -24,9 +24,7 @@ struct TaxonomyInitCommand: ParsableCommand {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw CLIFailure("no database at \(path); run `skillpulse migrate --db \(path)` first")
             }
-            let queue = try DatabaseOpener.openWriter(path: path)
-            try SchemaGuard.requireCurrent(queue, path: path)
-            let report = try TaxonomySeeder.seed(queue)
+            let report = try TaxonomySeeder.seed(path: path)
             print("inserted \(report.categoriesInserted) categories, \(report.modalitiesInserted) modalities, "
                   + "\(report.dependenciesInserted) dependencies, \(report.mappingsInserted) category mappings"
                   + (report.skillsInserted > 0 ? " (and \(report.skillsInserted) not yet invoked skills)" : ""))

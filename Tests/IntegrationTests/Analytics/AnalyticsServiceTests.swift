@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SkillPulseCore
 import SkillPulseWire
 import Testing
@@ -85,35 +84,33 @@ struct AnalyticsServiceTests {
 
         // Baselines equal a direct count.
         let baselines = try await Self.result(client, "get_community_baselines", ["limit": 1000])["baselines"]?.arrayValue ?? []
-        let database = try IngestTraffic.database(ingest.databasePath)
-        let direct = try database.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT skill_name, count(*) AS n, count(DISTINCT user_id) AS users, avg(completed) AS rate
-                FROM skill_invocation GROUP BY skill_name
-                """)
-        }
+        let direct = try OutsideTools.query(ingest.databasePath, """
+            SELECT skill_name, count(*) AS n, count(DISTINCT user_id) AS users, avg(completed) AS rate
+            FROM skill_invocation GROUP BY skill_name
+            """)
         #expect(baselines.count == direct.count)
         for row in direct {
-            let name: String = row["skill_name"]
+            let name = row["skill_name"].string ?? ""
             let baseline = baselines.first { $0["skill_name"]?.stringValue == name }
-            #expect(baseline?["total_invocations"]?.intValue == row["n"] && baseline?["total_users"]?.intValue == row["users"],
+            #expect(baseline?["total_invocations"]?.intValue == row["n"].int64
+                        && baseline?["total_users"]?.intValue == row["users"].int64,
                     "\(name): \(String(describing: baseline))")
-            #expect(abs((baseline?["global_completion_rate"]?.doubleValue ?? -1) - (row["rate"] as Double)) < 1e-9)
+            #expect(abs((baseline?["global_completion_rate"]?.doubleValue ?? -1) - (row["rate"].double ?? .nan)) < 1e-9)
         }
 
         // Lift equals a direct count over sessions.
-        let counts = try await database.read { db -> (n: Int, lint: Int, format: Int, both: Int) in
-            let n = try Int.fetchOne(db, sql: "SELECT count(DISTINCT session_id) FROM skill_invocation")!
-            func sessions(_ skill: String) throws -> Int {
-                try Int.fetchOne(db, sql: "SELECT count(DISTINCT session_id) FROM skill_invocation WHERE skill_name = ?",
-                                 arguments: [skill])!
-            }
-            let both = try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM (SELECT session_id FROM skill_invocation WHERE skill_name = 'lint'
-                INTERSECT SELECT session_id FROM skill_invocation WHERE skill_name = 'format')
-                """)!
-            return (n, try sessions("lint"), try sessions("format"), both)
-        }
+        // One read transaction, as one snapshot.
+        let sessions = "SELECT count(DISTINCT session_id) FROM skill_invocation WHERE skill_name = ?"
+        let read = try OutsideTools.query(ingest.databasePath, [
+            ("SELECT count(DISTINCT session_id) FROM skill_invocation", []),
+            (sessions, [.text("lint")]),
+            (sessions, [.text("format")]),
+            ("""
+             SELECT count(*) FROM (SELECT session_id FROM skill_invocation WHERE skill_name = 'lint'
+             INTERSECT SELECT session_id FROM skill_invocation WHERE skill_name = 'format')
+             """, []),
+        ]).map { try #require($0.first?[0].int) }
+        let counts = (n: read[0], lint: read[1], format: read[2], both: read[3])
         let expectedLift = Double(counts.both * counts.n) / Double(counts.lint * counts.format)
         let dependencies = try await Self.result(client, "get_skill_dependencies", ["skill_name": "lint", "min_lift": 0])
         let format = dependencies["dependencies"]?.arrayValue?.first { $0["skill_b"]?.stringValue == "format" }

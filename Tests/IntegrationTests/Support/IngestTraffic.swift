@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SkillPulseWire
 
 /// Request builders and database checks shared by the ingest tests.
@@ -24,24 +23,17 @@ enum IngestTraffic {
         return (try? response.get())?["invocation_id"]?.intValue
     }
 
-    /// Opens the daemon's database read-only from the test process, as a second reader would.
-    static func database(_ path: String) throws -> DatabaseQueue {
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .timeout(5)
-        return try DatabaseQueue(path: path, configuration: configuration)
-    }
-
+    /// Idempotency key → invocation id, read from the daemon's database as a second reader would.
     static func invocationIDs(_ path: String) throws -> [String: Int64] {
-        try database(path).read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT idempotency_key, id FROM skill_invocation WHERE idempotency_key IS NOT NULL
-                """)
-            return Dictionary(rows.map { ($0["idempotency_key"], $0["id"]) }, uniquingKeysWith: { first, _ in first })
-        }
+        let rows = try OutsideTools.query(path, """
+            SELECT idempotency_key, id FROM skill_invocation WHERE idempotency_key IS NOT NULL
+            """)
+        return Dictionary(rows.map { ($0["idempotency_key"].string ?? "", $0["id"].int64 ?? 0) },
+                          uniquingKeysWith: { first, _ in first })
     }
 
+    /// The first column of the first row of `sql` as an integer (0 when there is none or it is NULL).
     static func count(_ path: String, _ sql: String = "SELECT count(*) FROM skill_invocation") throws -> Int {
-        try database(path).read { db in try Int.fetchOne(db, sql: sql) ?? 0 }
+        try OutsideTools.query(path, sql).first?[0].int ?? 0
     }
 }

@@ -147,3 +147,165 @@ extension Process {
         return terminationStatus
     }
 }
+
+/// A value as SQLite returned it to Python's `sqlite3` module.
+enum StoredValue: Sendable, Equatable, CustomStringConvertible {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob([UInt8])
+
+    var isNull: Bool { self == .null }
+
+    /// An integer, or a real with an integral value; nil otherwise.
+    var int64: Int64? {
+        switch self {
+        case .integer(let value): value
+        case .real(let value): Int64(exactly: value)
+        default: nil
+        }
+    }
+
+    var int: Int? { int64.map { Int($0) } }
+
+    /// A number (an integer widened), nil otherwise.
+    var double: Double? {
+        switch self {
+        case .integer(let value): Double(value)
+        case .real(let value): value
+        default: nil
+        }
+    }
+
+    /// Text (a blob read as UTF-8), nil otherwise.
+    var string: String? {
+        switch self {
+        case .text(let value): value
+        case .blob(let bytes): String(decoding: bytes, as: UTF8.self)
+        default: nil
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .null: "NULL"
+        case .integer(let value): "\(value)"
+        case .real(let value): "\(value)"
+        case .text(let value): value
+        case .blob(let bytes): "x'" + bytes.map { String(format: "%02x", $0) }.joined() + "'"
+        }
+    }
+
+    /// The `[kind, text]` pair the query script exchanges (nil for NULL).
+    fileprivate var wire: [String]? {
+        switch self {
+        case .null: nil
+        case .integer(let value): ["integer", "\(value)"]
+        case .real(let value): ["real", "\(value)"]
+        case .text(let value): ["text", value]
+        case .blob(let bytes): ["blob", bytes.map { String(format: "%02x", $0) }.joined()]
+        }
+    }
+
+    fileprivate init(wire: Any) throws {
+        guard let pair = wire as? [String], pair.count == 2 else {
+            guard wire is NSNull else { throw OutsideTools.QueryFailure("unreadable value \(wire)") }
+            self = .null
+            return
+        }
+        switch pair[0] {
+        case "integer": self = .integer(Int64(pair[1]) ?? 0)
+        case "real": self = .real(Double(pair[1]) ?? .nan)
+        case "text": self = .text(pair[1])
+        default:
+            var bytes: [UInt8] = []
+            var digits = pair[1].makeIterator()
+            while let high = digits.next(), let low = digits.next() { bytes.append(UInt8(String([high, low]), radix: 16) ?? 0) }
+            self = .blob(bytes)
+        }
+    }
+}
+
+/// One result row of `OutsideTools.query`, by column name or position.
+struct StoredRow: Sendable, CustomStringConvertible {
+    let columns: [String]
+    let values: [StoredValue]
+
+    subscript(_ index: Int) -> StoredValue { values[index] }
+    subscript(_ column: String) -> StoredValue { columns.firstIndex(of: column).map { values[$0] } ?? .null }
+
+    var description: String { zip(columns, values).map { "\($0): \($1)" }.joined(separator: ", ") }
+}
+
+extension OutsideTools {
+    /// A query that Python's sqlite3 module could not run.
+    struct QueryFailure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// Reads the database the way a second reader does: Python's `sqlite3` module on a read-only connection
+    /// (`mode=ro`, a 5 s busy timeout), every statement in one read transaction, so they see one snapshot.
+    /// Returns each statement's rows. Blocking (it waits for the child process).
+    static func query(_ database: String, _ statements: [(sql: String, arguments: [StoredValue])]) throws
+        -> [[StoredRow]]
+    {
+        let request = try JSONSerialization.data(withJSONObject: statements.map { statement -> [String: Any] in
+            ["sql": statement.sql, "arguments": statement.arguments.map { $0.wire ?? NSNull() as Any }]
+        })
+        let output = try Binaries.runProcess(URL(fileURLWithPath: "/usr/bin/env"),
+                                             ["python3", "-c", queryScript, database, String(decoding: request, as: UTF8.self)])
+        guard output.status == 0 else { throw QueryFailure("python3 sqlite3 on \(database): \(output.stderr)") }
+        guard let results = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [[String: Any]] else {
+            throw QueryFailure("unreadable answer from python3: \(output.stdout)")
+        }
+        return try results.map { result in
+            let columns = result["columns"] as? [String] ?? []
+            return try (result["rows"] as? [[Any]] ?? []).map { row in
+                StoredRow(columns: columns, values: try row.map(StoredValue.init(wire:)))
+            }
+        }
+    }
+
+    /// One statement's rows (see `query(_:_:)` above).
+    static func query(_ database: String, _ sql: String, _ arguments: [StoredValue] = []) throws -> [StoredRow] {
+        try query(database, [(sql, arguments)])[0]
+    }
+
+    /// `query`, waited for on a thread of its own instead of a cooperative one.
+    static func read(_ database: String, _ sql: String, _ arguments: [StoredValue] = []) async throws -> [StoredRow] {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try query(database, sql, arguments) }) }.start()
+        }
+    }
+
+    /// Values travel as `[kind, text]` pairs: JSON numbers would blur integers and reals, and text that is not
+    /// UTF-8 would not survive at all (it is read with replacement characters, as a blob is kept as hex).
+    static let queryScript = """
+        import json, sqlite3, sys, urllib.parse
+        class Text(bytes): pass
+        path, statements = sys.argv[1], json.loads(sys.argv[2])
+        con = sqlite3.connect('file:' + urllib.parse.quote(path) + '?mode=ro', uri=True, timeout=5,
+                              isolation_level=None)
+        con.text_factory = Text
+        def argument(pair):
+            if pair is None: return None
+            kind, text = pair
+            return {'integer': int, 'real': float, 'text': str, 'blob': bytes.fromhex}[kind](text)
+        def value(v):
+            if v is None: return None
+            if isinstance(v, Text): return ['text', v.decode('utf-8', 'replace')]
+            if isinstance(v, bytes): return ['blob', v.hex()]
+            if isinstance(v, int): return ['integer', str(v)]
+            return ['real', repr(v)]
+        con.execute('BEGIN')
+        results = []
+        for statement in statements:
+            cursor = con.execute(statement['sql'], [argument(a) for a in statement['arguments']])
+            columns = [d[0] for d in cursor.description or []]
+            results.append({'columns': columns, 'rows': [[value(v) for v in row] for row in cursor.fetchall()]})
+        con.execute('COMMIT')
+        print(json.dumps(results))
+        """
+}

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Recounts every rollup from `skill_invocation` and lists where the stored rollup differs.
 enum RollupRecount {
@@ -75,10 +74,10 @@ enum RollupRecount {
     ]
 
     static func mismatches(_ path: String) throws -> [String] {
-        try IngestTraffic.database(path).read { db in
-            try checks.flatMap { check in
-                try String.fetchAll(db, sql: check.sql).map { "\(check.name): \($0)" }
-            }
+        // Every check in one read transaction, as one snapshot.
+        let results = try OutsideTools.query(path, checks.map { ($0.sql, []) })
+        return zip(checks, results).flatMap { check, rows in
+            rows.map { "\(check.name): \($0[0].string ?? "NULL")" }
         }
     }
 }
