@@ -35,8 +35,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("sqlite3")]
         ),
         .target(
-            name: "SkillPulseCore",
-            dependencies: [.product(name: "Logging", package: "swift-log")]
+            name: "SkillPulseCore"
         ),
         .target(
             name: "SkillPulseStore",
@@ -46,7 +45,6 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             plugins: ["EmbedMigrations"]
         ),
@@ -70,8 +68,6 @@ let package = Package(
                 "SkillPulseStore",
                 "SkillPulseWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -133,8 +129,6 @@ let package = Package(
                 "SkillPulseWire",
                 "SkillPulseAnalytics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Build-time tool: turns Migrations/*.sql into Swift string literals so no binary reads SQL from disk.
@@ -181,7 +175,7 @@ let package = Package(
             dependencies: [
                 "SkillPulseCore",
                 "SkillPulseWire",
-                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
     ]

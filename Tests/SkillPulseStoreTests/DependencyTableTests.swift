@@ -22,6 +22,7 @@ struct DependencyTableTests {
 
     @Test func rowsAreWrittenBackAtTheirRowids() throws {
         let queue = try Self.database()
+        defer { let path = queue.path; try? queue.close(); MigrationRoundTripTests.removeTemporary(path) }
         let first = [DependencyRow(skillA: "a", skillB: "b", coOccurrenceCount: 3, liftScore: 1.2),
                      DependencyRow(skillA: "a", skillB: "c", coOccurrenceCount: 4, liftScore: 2.5)]
         let ids = try queue.write { db in try AnalyticsTables.writeDependencies(first, rowIDs: [nil, nil], at: "t1", in: db) }
@@ -40,6 +41,7 @@ struct DependencyTableTests {
 
     @Test func aStaleRowidFallsBackToThePairAndLeavesOtherRowsAlone() throws {
         let queue = try Self.database()
+        defer { let path = queue.path; try? queue.close(); MigrationRoundTripTests.removeTemporary(path) }
         let ids = try queue.write { db in
             try AnalyticsTables.writeDependencies([DependencyRow(skillA: "a", skillB: "b", coOccurrenceCount: 3, liftScore: 1)],
                                                   rowIDs: [nil], at: "t1", in: db)
@@ -67,6 +69,7 @@ struct DependencyTableTests {
     /// left out of both tables; the other rows of the same transaction are written.
     @Test func rowsWithoutTheirParentAreLeftOutNotFatal() throws {
         let queue = try Self.database()
+        defer { let path = queue.path; try? queue.close(); MigrationRoundTripTests.removeTemporary(path) }
         let written = try queue.write { db in
             try AnalyticsTables.upsertBaselines(
                 [BaselineRow(skillName: "nul", totalUsers: 1, totalInvocations: 1, globalCompletionRate: 1,

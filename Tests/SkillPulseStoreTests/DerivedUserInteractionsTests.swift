@@ -37,6 +37,7 @@ struct DerivedUserInteractionsTests {
 
     @Test func upKeepsEveryRowRatingAndUnlinkedInteraction() throws {
         let (queue, path) = try Self.v6Database()
+        defer { try? queue.close(); MigrationRoundTripTests.removeTemporary(path) }
         let before = try queue.read(Self.rows)
         #expect(before.count == 4)
         #expect(try SchemaMigrator().migrate(queue, path: path).map(\.version) == [7, 8, 9])
@@ -57,6 +58,7 @@ struct DerivedUserInteractionsTests {
 
     @Test func theViewTakesRatingsInsertsAndRefusesDeletingAnInvocationsRow() throws {
         let (queue, path) = try Self.v6Database()
+        defer { try? queue.close(); MigrationRoundTripTests.removeTemporary(path) }
         try SchemaMigrator().migrate(queue, path: path)
         try queue.write { db in
             try db.execute(sql: "UPDATE skill_user_interactions SET rating = 2 WHERE user_id = 'alice'")
@@ -87,6 +89,7 @@ struct DerivedUserInteractionsTests {
 
     @Test func downRestoresTheTableWithWhatTheViewShowedAndUpAgainMatches() throws {
         let (queue, path) = try Self.v6Database()
+        defer { try? queue.close(); MigrationRoundTripTests.removeTemporary(path) }
         let migrator = SchemaMigrator()
         try migrator.migrate(queue, path: path)
         let atV7 = try queue.read(Self.rows)

@@ -8,6 +8,7 @@ import Testing
 struct ForeignCommitQueryTests {
     @Test func theTallyOfNewRowsSearchesTheRowidRangeOnly() throws {
         let path = try MigrationRoundTripTests.temporaryPath()
+        defer { MigrationRoundTripTests.removeTemporary(path) }
         let queue = try DatabaseOpener.openWriter(path: path)
         try SchemaMigrator().migrate(queue, path: path)
         let plan = try queue.read { db in

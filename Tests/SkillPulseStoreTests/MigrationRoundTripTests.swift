@@ -5,10 +5,16 @@ import Testing
 
 /// Migrate, roll back and re-apply on real files; adopt a session-buddy database in place.
 struct MigrationRoundTripTests {
+    /// A database path in a fresh directory of its own; the caller removes it with `removeTemporary`.
     static func temporaryPath() throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sp-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory.appendingPathComponent("skillpulse.db").path
+    }
+
+    /// Removes the directory `temporaryPath()` made (tests leave nothing behind in /tmp).
+    static func removeTemporary(_ path: String) {
+        try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
     }
 
     static func names(_ db: Database, _ type: String) throws -> Set<String> {
@@ -31,6 +37,7 @@ struct MigrationRoundTripTests {
 
     @Test func migrateRollbackAndReapplyKeepInvocations() throws {
         let path = try Self.temporaryPath()
+        defer { MigrationRoundTripTests.removeTemporary(path) }
         let queue = try DatabaseOpener.openWriter(path: path)
         let migrator = SchemaMigrator()
         #expect(try migrator.migrate(queue, path: path).map(\.version) == [1, 2, 3, 4, 5, 6, 7, 8, 9])
@@ -72,6 +79,7 @@ struct MigrationRoundTripTests {
 
     @Test func aFailingMigrationLeavesTheFileAsItWas() throws {
         let path = try Self.temporaryPath()
+        defer { MigrationRoundTripTests.removeTemporary(path) }
         let queue = try DatabaseOpener.openWriter(path: path)
         try SchemaMigrator().migrate(queue, path: path)
         let schema = { try queue.read { db in try Row.fetchAll(db, sql: "SELECT type, name, sql FROM sqlite_master ORDER BY name") } }
@@ -86,6 +94,7 @@ struct MigrationRoundTripTests {
 
     @Test func anEditedMigrationIsRefused() throws {
         let path = try Self.temporaryPath()
+        defer { MigrationRoundTripTests.removeTemporary(path) }
         let queue = try DatabaseOpener.openWriter(path: path)
         try SchemaMigrator().migrate(queue, path: path)
         try queue.write { db in
@@ -101,6 +110,7 @@ struct MigrationRoundTripTests {
         let fixture = try #require(Bundle.module.url(forResource: "session-buddy-v4", withExtension: "sql",
                                                      subdirectory: "Fixtures"))
         let path = try Self.temporaryPath()
+        defer { MigrationRoundTripTests.removeTemporary(path) }
         let raw = try DatabaseQueue(path: path)
         try raw.writeWithoutTransaction { db in try db.execute(sql: try String(contentsOf: fixture, encoding: .utf8)) }
         let before = try raw.read { db in try Row.fetchAll(db, sql: "SELECT id, skill_name, session_id, completed FROM skill_invocation ORDER BY id") }

@@ -68,6 +68,7 @@ struct RollupAgreementTests {
         let invocations = Self.traffic()
 
         let viaIngest = try Self.migrated()
+        defer { let path = viaIngest.path; try? viaIngest.close(); MigrationRoundTripTests.removeTemporary(path) }
         var store = InvocationBatchStore(queue: viaIngest)
         for chunk in stride(from: 0, to: invocations.count, by: 150) {
             // Halfway, a new store (as after an ingest restart) must re-read what the first one remembered:
@@ -83,6 +84,7 @@ struct RollupAgreementTests {
         }
 
         let viaTriggers = try Self.migrated()
+        defer { let path = viaTriggers.path; try? viaTriggers.close(); MigrationRoundTripTests.removeTemporary(path) }
         try viaTriggers.write { db in
             for invocation in invocations {
                 try db.execute(sql: """
@@ -111,6 +113,7 @@ struct RollupAgreementTests {
     /// re-reads the hour's stored sessions instead of trusting what it remembered.
     @Test func uniqueSessionsCountAnHoursSessionsAcrossBatchesAndRestarts() throws {
         let queue = try Self.migrated()
+        defer { let path = queue.path; try? queue.close(); MigrationRoundTripTests.removeTemporary(path) }
         let hour = UTCTimestamp(iso8601: "2026-11-25T05:00:00.000Z")!
         func batch(_ sessions: [String], minute: Int64) -> [WriteCommand] {
             [.invocations(sessions.map { session in

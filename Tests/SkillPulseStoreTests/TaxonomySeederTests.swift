@@ -22,7 +22,8 @@ struct TaxonomySeederTests {
     }
 
     @Test func seedsTheTaxonomyOnceAndASecondRunInsertsNothing() throws {
-        let (_, queue) = try Self.migratedDatabase()
+        let (scratchPath, queue) = try Self.migratedDatabase()
+        defer { try? queue.close(); MigrationRoundTripTests.removeTemporary(scratchPath) }
         let first = try TaxonomySeeder.seed(queue)
         #expect(first.categoriesInserted == 6)
         #expect(first.modalitiesInserted == 4)
@@ -38,7 +39,8 @@ struct TaxonomySeederTests {
     }
 
     @Test func seededRowsMatchTheReferenceTaxonomy() throws {
-        let (_, queue) = try Self.migratedDatabase()
+        let (scratchPath, queue) = try Self.migratedDatabase()
+        defer { try? queue.close(); MigrationRoundTripTests.removeTemporary(scratchPath) }
         _ = try TaxonomySeeder.seed(queue)
         try queue.read { (db: Database) throws -> Void in
             let domains = try Row.fetchAll(db, sql: "SELECT category_name, domain FROM skill_categories ORDER BY category_id")
@@ -72,7 +74,8 @@ struct TaxonomySeederTests {
     }
 
     @Test func existingSkillMetricsAndReversedDependenciesAreKept() throws {
-        let (_, queue) = try Self.migratedDatabase()
+        let (scratchPath, queue) = try Self.migratedDatabase()
+        defer { try? queue.close(); MigrationRoundTripTests.removeTemporary(scratchPath) }
         try queue.write { db in
             for index in 0..<3 {
                 try db.execute(sql: """
@@ -99,6 +102,7 @@ struct TaxonomySeederTests {
 
     @Test func aSchemaWithoutTaxonomyTablesIsRefusedWithTheFix() throws {
         let (path, queue) = try Self.migratedDatabase(to: 3)
+        defer { try? queue.close(); MigrationRoundTripTests.removeTemporary(path) }
         #expect(throws: StoreError.schemaBehind(path: path, current: 3, required: 4)) {
             try TaxonomySeeder.seed(queue)
         }

@@ -14,7 +14,8 @@ struct ViewSemanticsTests {
     }
 
     @Test func trendSlopeIsALeastSquaresSlopeAndCanBeNegative() throws {
-        let (queue, _) = try Self.migrated()
+        let (queue, scratchPath) = try Self.migrated()
+        defer { try? queue.close(); MigrationRoundTripTests.removeTemporary(scratchPath) }
         let now = UTCTimestamp.now()
         // Completion falls from 100 % to 20 % over five days: the slope must be negative.
         try queue.write { db in
@@ -36,7 +37,8 @@ struct ViewSemanticsTests {
     }
 
     @Test func abSummaryRatesAreRealRatesAndUsersAreDistinct() throws {
-        let (queue, _) = try Self.migrated()
+        let (queue, scratchPath) = try Self.migrated()
+        defer { try? queue.close(); MigrationRoundTripTests.removeTemporary(scratchPath) }
         try queue.write { db in
             try db.execute(sql: """
                 INSERT INTO skill_metrics (skill_name, completion_rate, updated_at) VALUES ('k', 0, '2026-01-01T00:00:00.000Z');
@@ -66,6 +68,7 @@ struct ViewSemanticsTests {
 
     @Test func everyDownScriptRunsToAnEmptySchemaAndBackUp() throws {
         let (queue, path) = try Self.migrated()
+        defer { try? queue.close(); MigrationRoundTripTests.removeTemporary(path) }
         try queue.write { db in
             try db.execute(sql: """
                 INSERT INTO skill_invocation (skill_name, invoked_at, session_id, completed, created_at, embedding,

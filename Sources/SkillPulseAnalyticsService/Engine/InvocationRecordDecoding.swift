@@ -1,4 +1,3 @@
-import NIOCore
 import SkillPulseAnalytics
 import SkillPulseCore
 import SkillPulseStore

@@ -19,10 +19,7 @@ struct MigrateCommand: ParsableCommand {
     }
 
     func validate() throws {
-        let latest = SchemaMigrator().latestVersion
-        if let to, to < 0 || to > latest {
-            throw ValidationError("--to must be between 0 and \(latest): this binary knows V1…V\(latest)")
-        }
+        try CLI.checkTargetVersion(to)
     }
 
     func run() throws {
@@ -99,10 +96,7 @@ struct RollbackCommand: ParsableCommand {
     func validate() throws {
         if to != nil && steps != nil { throw ValidationError("give --to or --steps, not both") }
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
-        let latest = SchemaMigrator().latestVersion
-        if let to, to < 0 || to > latest {
-            throw ValidationError("--to must be between 0 and \(latest): this binary knows V1…V\(latest)")
-        }
+        try CLI.checkTargetVersion(to)
     }
 
     func run() throws {
@@ -233,5 +227,15 @@ struct StatusCommand: ParsableCommand {
         print("pending:")
         for migration in status.pending { print("  \(migration.identifier)") }
         if status.pending.isEmpty { print("  (none)") }
+    }
+}
+
+extension CLI {
+    /// `--to` of migrate and rollback: a version this binary knows (0 is the empty schema).
+    static func checkTargetVersion(_ to: Int?) throws {
+        let latest = SchemaMigrator().latestVersion
+        if let to, to < 0 || to > latest {
+            throw ValidationError("--to must be between 0 and \(latest): this binary knows V1…V\(latest)")
+        }
     }
 }
