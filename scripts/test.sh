@@ -5,11 +5,14 @@
 #   integration  tests that start the real binaries on real sockets and database files, and the wire tests that
 #                time real sockets — serially: run in parallel on this 2-core machine they starve Swift's
 #                cooperative thread pool (two threads) until their deadlines pass
-# `scripts/test.sh unit` (about 30 s after a build) is the inner loop; `scripts/test.sh integration` the rest.
+# `scripts/test.sh unit` (under a minute after a build) is the inner loop; `scripts/test.sh integration` the rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-lane="${1:-all}"
+# No argument means all; an empty or unknown one, or more than one, is a usage error (never a surprise full run).
+if [ $# -gt 1 ]; then echo "usage: scripts/test.sh [all|unit|integration]" >&2; exit 64; fi
+lane="all"
+if [ $# -eq 1 ]; then lane="$1"; fi
 case "$lane" in
   all|unit|integration) ;;
   *) echo "usage: scripts/test.sh [all|unit|integration]" >&2; exit 64 ;;

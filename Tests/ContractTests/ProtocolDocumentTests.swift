@@ -36,13 +36,11 @@ struct ProtocolDocumentTests {
 
     @Test func everyOpHasItsOwnEntryInTheDaemonsSection() throws {
         let text = try String(contentsOf: Self.repository.appendingPathComponent("docs/protocol.md"), encoding: .utf8)
-        for op in IngestOp.allCases where op != .health {
-            #expect(text.contains("### `\(op.rawValue)`"), "ingest's \(op.rawValue) has no section")
-        }
-        for op in AnalyticsOp.allCases where op != .health {
-            #expect(text.contains("| `\(op.rawValue)` |"), "analytics' \(op.rawValue) has no table row")
-        }
-        #expect(text.contains("### `health`"))
+        let missingSections = IngestOp.allCases.filter { $0 != .health && !text.contains("### `\($0.rawValue)`") }
+        #expect(missingSections.isEmpty, "ingest ops without a section: \(missingSections.map(\.rawValue))")
+        let missingRows = AnalyticsOp.allCases.filter { $0 != .health && !text.contains("| `\($0.rawValue)` |") }
+        #expect(missingRows.isEmpty, "analytics ops without a table row: \(missingRows.map(\.rawValue))")
+        #expect(text.contains("### `health`"), "health has no section")
     }
 
     @Test func theUnknownOpMessageListsTheSameOps() {
@@ -57,6 +55,7 @@ struct ProtocolDocumentTests {
 
     @Test func everyErrorCodeIsDocumented() throws {
         let text = try String(contentsOf: Self.repository.appendingPathComponent("docs/protocol.md"), encoding: .utf8)
-        for code in WireErrorCode.allCases { #expect(text.contains("| `\(code.rawValue)` |"), "\(code.rawValue)") }
+        let missing = WireErrorCode.allCases.filter { !text.contains("| `\($0.rawValue)` |") }
+        #expect(missing.isEmpty, "error codes without a row: \(missing.map(\.rawValue))")
     }
 }
