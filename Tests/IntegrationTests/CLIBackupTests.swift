@@ -305,7 +305,7 @@ extension CLIBackupTests {
             try Binaries.runProcess(URL(fileURLWithPath: "/usr/bin/setpriv"), [
                 "--reuid=65534", "--regid=65534", "--clear-groups", executable,
                 "backup", "--db", database, locked + "/copy.db",
-            ])
+            ], currentDirectory: directory.url)  // the default runtime dir is relative: one that user can reach
         }
         #expect(result.status == 1 && result.stderr.contains("may not create files in it")
                     && result.stderr.contains(locked), "\(result.stderr)")

@@ -105,7 +105,7 @@ struct CLIMessageTests {
             try Binaries.runProcess(URL(fileURLWithPath: "/usr/bin/setpriv"), [
                 "--reuid=65534", "--regid=65534", "--clear-groups", executable,
                 "migrate", "--db", newDatabase,
-            ])
+            ], currentDirectory: directory.url)  // the default runtime dir is relative: one that user can reach
         }
         #expect(denied.status == 1 && denied.stderr.contains("permission denied (this user may not create files in it)"),
                 "\(denied.stderr)")
