@@ -301,11 +301,13 @@ extension CLIBackupTests {
         try FileManager.default.createDirectory(atPath: locked, withIntermediateDirectories: true)
         chmod(locked, 0o555)
         let executable = try Binaries.forOtherUsers("skillpulse", in: directory).path
+        // The default runtime directory is relative to the working directory: start in one that user can reach.
+        let workingDirectory = directory.url
         let result = try await OutsideTools.detached {
             try Binaries.runProcess(URL(fileURLWithPath: "/usr/bin/setpriv"), [
                 "--reuid=65534", "--regid=65534", "--clear-groups", executable,
                 "backup", "--db", database, locked + "/copy.db",
-            ], currentDirectory: directory.url)  // the default runtime dir is relative: one that user can reach
+            ], currentDirectory: workingDirectory)
         }
         #expect(result.status == 1 && result.stderr.contains("may not create files in it")
                     && result.stderr.contains(locked), "\(result.stderr)")

@@ -101,11 +101,13 @@ struct CLIMessageTests {
         // A directory this user may not write.
         let newDatabase = directory.path("new.db")
         let executable = try Binaries.forOtherUsers("skillpulse", in: directory).path
+        // The default runtime directory is relative to the working directory: start in one that user can reach.
+        let workingDirectory = directory.url
         let denied = try await OutsideTools.detached {
             try Binaries.runProcess(URL(fileURLWithPath: "/usr/bin/setpriv"), [
                 "--reuid=65534", "--regid=65534", "--clear-groups", executable,
                 "migrate", "--db", newDatabase,
-            ], currentDirectory: directory.url)  // the default runtime dir is relative: one that user can reach
+            ], currentDirectory: workingDirectory)
         }
         #expect(denied.status == 1 && denied.stderr.contains("permission denied (this user may not create files in it)"),
                 "\(denied.stderr)")
