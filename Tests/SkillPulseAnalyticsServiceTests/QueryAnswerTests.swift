@@ -63,6 +63,18 @@ struct QueryAnswerTests {
         #expect(result["comparisons"]?.arrayValue?.count == 2, "u1 ran sessions 1, 5, 9: no deploy")
     }
 
+    @Test func compareToBaselineAppliesIngestsNameRulesToTheUser() throws {
+        #expect(throws: WireError.badRequest("params.user_id must not start or end with whitespace")) {
+            try analytics.call(#"{"id":9,"op":"compare_to_baseline","params":{"user_id":" u1"}}"#).get()
+        }
+        #expect(throws: WireError.badRequest("params.user_id must not be empty")) {
+            try analytics.call(#"{"id":9,"op":"compare_to_baseline","params":{"user_id":""}}"#).get()
+        }
+        let nul = try analytics.call(#"{"id":9,"op":"compare_to_baseline","params":{"user_id":"u\u0000"}}"#)
+        guard case .failure(let error) = nul else { Issue.record("answered \(nul)"); return }
+        #expect(error.code == .badRequest && error.message.hasPrefix("params.user_id"), "\(error)")
+    }
+
     @Test func unknownSkillsAndBadFieldsAreAnsweredWithStableCodes() throws {
         #expect(throws: WireError.notFound("skill \"nope\" has never been invoked")) {
             try analytics.call(#"{"id":5,"op":"get_skill_trend","params":{"skill_name":"nope"}}"#).get()

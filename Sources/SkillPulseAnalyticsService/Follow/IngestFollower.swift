@@ -91,7 +91,9 @@ public final class IngestFollower: Service, Sendable {
             ticks += 1
             let idle = Self.nanoseconds(ContinuousClock.now - started) - lastEventNanos.load(ordering: .relaxed)
             if following.load(ordering: .relaxed), idle >= 1_000_000_000 {
-                do { try await catchUp() } catch { logger.warning("cannot read the invocation log: \(error)") }
+                do { try await catchUp() } catch is CancellationError {
+                    break  // a clean stop, not a read failure
+                } catch { logger.warning("cannot read the invocation log: \(error)") }
             }
             if ticks % 5 == 0 { try? await refreshSeeds() }
         }
@@ -114,7 +116,9 @@ public final class IngestFollower: Service, Sendable {
                                metadata: ["reason": "\(lastProblem.withLock { $0 } ?? "")"])
                 announcedDown = true
             }
-            do { try await catchUp() } catch {
+            do { try await catchUp() } catch is CancellationError {
+                break  // a clean stop, not a read failure
+            } catch {
                 logger.error("cannot read the invocation log: \(error)")
             }
             try? await Task.sleep(for: .seconds(1))

@@ -65,8 +65,9 @@ public enum AnalyticsOperation: WireOperation {
             self = .query(.communityBaselines(limit: try Self.limit(decoded.limit ?? 20)))
         case .compareToBaseline:
             let decoded = try params.decode(CompareParams.self)
-            guard !decoded.userID.isEmpty else { throw WireError.badRequest("params.user_id must not be empty") }
-            self = .query(.compareToBaseline(user: decoded.userID, skill: try decoded.skillName.map(Self.skill)))
+            // Ingest's name rules, as for every other user_id: a NUL or padded id can never match a stored one.
+            self = .query(.compareToBaseline(user: try Self.text(decoded.userID, "user_id"),
+                                             skill: try decoded.skillName.map(Self.skill)))
         case .getSkillDependencies:
             let decoded = try params.decode(DependencyParams.self)
             let minimumLift = decoded.minLift ?? 1.5

@@ -134,6 +134,7 @@ struct AnalyticsServiceTests {
         await restarted.close()
         await writer.close()
         #expect(await analytics.stop() == 0)
+        #expect(!analytics.log.contains("cannot read the invocation log"), "a clean stop is no read failure")
         #expect(await ingest.stop() == 0)
     }
 
@@ -184,6 +185,7 @@ struct AnalyticsServiceTests {
         #expect(try await Self.result(client, "health")["status"]?.stringValue == "healthy")
         await client.close()
         #expect(await analytics.stop() == 0)
+        #expect(!analytics.log.contains("cannot read the invocation log"), "a clean stop is no read failure")
         #expect(await ingest.stop() == 0)
     }
 
@@ -218,6 +220,7 @@ struct AnalyticsServiceTests {
         await writer.close()
         await client.close()
         #expect(await analytics.stop() == 0)
+        #expect(!analytics.log.contains("cannot read the invocation log"), "a clean stop is no read failure")
         #expect(await ingest.stop() == 0)
     }
 
@@ -248,6 +251,7 @@ struct AnalyticsServiceTests {
         }
         await client.close()
         #expect(await analytics.stop() == 0)
+        #expect(!analytics.log.contains("cannot read the invocation log"), "a clean stop is no read failure")
         #expect(await ingest.stop() == 0)
     }
 }
