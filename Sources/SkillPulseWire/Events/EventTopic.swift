@@ -6,9 +6,6 @@ where RawValue == String, AllCases == [Self] {}
 extension EventTopic {
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 
-    /// The topic's position in `allCases`: an index into per-topic counters (a few topics, so a short scan).
-    var ordinal: Int { Self.allCases.firstIndex(of: self)! }
-
     /// The topic named `name`, or a `bad_request` listing the known ones.
     public static func named(_ name: String, field: String = "params.topics") throws(WireError) -> Self {
         guard let topic = Self(rawValue: name) else {
