@@ -38,7 +38,7 @@ struct CLIReadOnlyAndRollbackTests {
         // The same on a file the operator may only read.
         chmod(backup, 0o444)
         let readOnly = try await OutsideTools.skillpulse(["status", "--db", backup])
-        #expect(readOnly.status == 0 && readOnly.stdout.contains("current:  V9"), "\(readOnly.stderr)")
+        #expect(readOnly.status == 0 && readOnly.stdout.contains("current:  V10"), "\(readOnly.stderr)")
     }
 
     /// The live database in WAL mode, no daemon running (so no `-wal`/`-shm`): every command that only reads
@@ -66,11 +66,11 @@ struct CLIReadOnlyAndRollbackTests {
         let directory = try TemporaryDirectory("dry-missing")
         let database = directory.path("new/skillpulse.db")
         let result = try await OutsideTools.skillpulse(["migrate", "--dry-run", "--db", database])
-        #expect(result.status == 0 && result.stdout.contains("would apply V9__"), "\(result.stdout) \(result.stderr)")
+        #expect(result.status == 0 && result.stdout.contains("would apply V10__"), "\(result.stdout) \(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: database))
         #expect(!FileManager.default.fileExists(atPath: directory.path("new")))
         let outOfRange = try await OutsideTools.skillpulse(["migrate", "--to", "99", "--db", directory.path("x.db")])
-        #expect(outOfRange.status != 0 && outOfRange.stderr.contains("--to must be between 0 and 9"), "\(outOfRange.stderr)")
+        #expect(outOfRange.status != 0 && outOfRange.stderr.contains("--to must be between 0 and 10"), "\(outOfRange.stderr)")
         #expect(!FileManager.default.fileExists(atPath: directory.path("x.db")), "a refused migrate left a file")
     }
 
@@ -87,7 +87,7 @@ struct CLIReadOnlyAndRollbackTests {
         let dry = try await OutsideTools.skillpulse(["rollback", "--to", "0", "--dry-run", "--db", database])
         #expect(dry.status == 0 && dry.stdout.contains("rows it would drop:") && dry.stdout.contains("skill_invocation 5"),
                 "\(dry.stdout)")
-        // One step (V9) swaps an index only: no rows at stake, so no question.
+        // One step (V10) drops a column only: no rows at stake, so no question.
         let oneStepDry = try await OutsideTools.skillpulse(["rollback", "--dry-run", "--db", database])
         #expect(oneStepDry.stdout.contains("rows it would drop: no rows"), "\(oneStepDry.stdout)")
 
@@ -100,7 +100,7 @@ struct CLIReadOnlyAndRollbackTests {
         #expect(confirmed.status == 0 && confirmed.stdout.contains("dropped rows:") && confirmed.stdout.contains("schema is at V0"),
                 "\(confirmed.stdout) \(confirmed.stderr)")
         let again = try await OutsideTools.skillpulse(["migrate", "--db", database])
-        #expect(again.status == 0 && again.stdout.contains("schema is at V9"), "\(again.stderr)")
+        #expect(again.status == 0 && again.stdout.contains("schema is at V10"), "\(again.stderr)")
     }
 
     @Test func statusJSONCarriesNumbersAndReportsErrorsAsJSON() async throws {
@@ -109,8 +109,8 @@ struct CLIReadOnlyAndRollbackTests {
         try #require(try Binaries.skillpulse(["migrate", "--db", database]).status == 0)
         let status = try Binaries.skillpulse(["status", "--json", "--db", database])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
-        #expect(object["version_number"] as? Int == 9 && object["checksums_ok"] as? Bool == true
-                    && object["database"] as? String == database && object["version"] as? String == "V9__lean_dependency_index",
+        #expect(object["version_number"] as? Int == 10 && object["checksums_ok"] as? Bool == true
+                    && object["database"] as? String == database && object["version"] as? String == "V10__ab_outcome_idempotency",
                 "\(object)")
         let missing = try Binaries.skillpulse(["status", "--json", "--db", directory.path("absent.db")])
         let error = try #require(try JSONSerialization.jsonObject(with: Data(missing.stdout.utf8)) as? [String: Any])

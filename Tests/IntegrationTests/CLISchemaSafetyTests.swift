@@ -15,7 +15,7 @@ struct CLISchemaSafetyTests {
         // Nothing to apply is answered without taking anything over, daemons or not.
         let current = try await OutsideTools.skillpulse(["migrate", "--db", daemon.databasePath,
                                                          "--runtime-dir", daemon.runtimeDirectory])
-        #expect(current.status == 0 && current.stdout.contains("nothing to apply; schema is at V9"), "\(current.stderr)")
+        #expect(current.status == 0 && current.stdout.contains("nothing to apply; schema is at V10"), "\(current.stderr)")
         for command in [["rollback", "--steps", "1"], ["rollback", "--to", "0", "--yes"]] {
             let refused = try await OutsideTools.skillpulse(command + ["--db", daemon.databasePath,
                                                                        "--runtime-dir", daemon.runtimeDirectory])
@@ -29,7 +29,7 @@ struct CLISchemaSafetyTests {
         #expect(elsewhere.status == 1 && elsewhere.stderr.contains("is in use"), "\(elsewhere.stderr)")
         #expect(try await IngestTraffic.track(client, session: "after") != nil)
         let status = try await OutsideTools.skillpulse(["status", "--db", daemon.databasePath])
-        #expect(status.stdout.contains("current:  V9"), "\(status.stdout)")
+        #expect(status.stdout.contains("current:  V10"), "\(status.stdout)")
         await client.close()
         #expect(await daemon.stop() == 0)
         #expect(try IngestTraffic.count(daemon.databasePath) == 2)
@@ -43,8 +43,8 @@ struct CLISchemaSafetyTests {
             return try await group.reduce(into: []) { $0.append($1) }
         }
         for result in results { #expect(result.status == 0, "\(result.stdout) \(result.stderr)") }
-        #expect(results.filter { $0.stdout.contains("applied V9__") }.count == 1, "\(results.map(\.stdout))")
-        #expect(results.filter { $0.stdout.contains("nothing to apply; schema is at V9") }.count == 2,
+        #expect(results.filter { $0.stdout.contains("applied V10__") }.count == 1, "\(results.map(\.stdout))")
+        #expect(results.filter { $0.stdout.contains("nothing to apply; schema is at V10") }.count == 2,
                 "\(results.map(\.stdout))")
     }
 

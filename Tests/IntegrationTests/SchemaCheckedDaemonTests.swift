@@ -16,7 +16,7 @@ struct SchemaCheckedDaemonTests {
         let health = try await client.call("health").get()
         #expect(DaemonHealth.serving(health["status"]?.stringValue, service: service))
         #expect(health["service"]?.stringValue == service)
-        #expect(health["db"]?["schema_version"]?.intValue == 9)
+        #expect(health["db"]?["schema_version"]?.intValue == 10)
         #expect(health["db"]?["wal"]?.boolValue == true)
         let unknown = try await client.call("top_skills")
         #expect(unknown.result.failureCode == .unknownOp)

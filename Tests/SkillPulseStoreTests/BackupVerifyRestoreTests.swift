@@ -144,7 +144,7 @@ struct BackupVerifyRestoreTests {
         let fixture = try Fixture()
         let healthy = try DatabaseVerifier.verify(try fixture.writer, path: fixture.path)
         #expect(healthy.isHealthy)
-        #expect(healthy.schemaVersion == 9)
+        #expect(healthy.schemaVersion == 10)
         try fixture.writer.write { db in
             try db.execute(sql: "UPDATE skill_migrations SET checksum = 'sha256:00' WHERE version LIKE 'V2%'")
         }
@@ -198,7 +198,7 @@ struct BackupVerifyRestoreTests {
         try fixture.close()
         let report = try DatabaseRestorer.restore(source: backup, target: fixture.path, daemonSockets: [])
         #expect(report.rowCounts.first == TableCount(table: "skill_invocation", rows: 40))
-        #expect(report.source.schemaVersion == 9)
+        #expect(report.source.schemaVersion == 10)
         #expect(try Self.journalMode(fixture.path) == "wal")
         #expect(try Self.counts(fixture.path) == (try Self.counts(backup)))
         let verified = try DatabaseVerifier.verify(try DatabaseOpener.openReader(path: fixture.path), path: fixture.path)

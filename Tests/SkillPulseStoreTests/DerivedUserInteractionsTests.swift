@@ -40,7 +40,7 @@ struct DerivedUserInteractionsTests {
         defer { try? queue.close(); MigrationRoundTripTests.removeTemporary(path) }
         let before = try queue.read(Self.rows)
         #expect(before.count == 4)
-        #expect(try SchemaMigrator().migrate(queue, path: path).map(\.version) == [7, 8, 9])
+        #expect(try SchemaMigrator().migrate(queue, path: path).map(\.version) == [7, 8, 9, 10])
         try queue.read { (db: Database) throws -> Void in
             #expect(try Self.rows(db) == before)
             #expect(try String.fetchOne(db, sql: "SELECT type FROM sqlite_master WHERE name = 'skill_user_interactions'") == "view")

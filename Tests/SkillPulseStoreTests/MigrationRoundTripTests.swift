@@ -40,13 +40,13 @@ struct MigrationRoundTripTests {
         defer { MigrationRoundTripTests.removeTemporary(path) }
         let queue = try DatabaseOpener.openWriter(path: path)
         let migrator = SchemaMigrator()
-        #expect(try migrator.migrate(queue, path: path).map(\.version) == [1, 2, 3, 4, 5, 6, 7, 8, 9])
+        #expect(try migrator.migrate(queue, path: path).map(\.version) == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
         try queue.read { (db: Database) throws -> Void in
             // From V7 on skill_user_interactions is a view over skill_invocation, under the same name.
             #expect(Self.v4Tables.subtracting(["skill_user_interactions"]).isSubset(of: try Self.names(db, "table")))
             #expect(Self.v4Views.union(["skill_user_interactions"]).isSubset(of: try Self.names(db, "view")))
             #expect(try Self.names(db, "trigger").contains("trg_metrics_cache_after_insert"))
-            #expect(try migrator.status(db).current == 9)
+            #expect(try migrator.status(db).current == 10)
             #expect(try Self.names(db, "index").isDisjoint(with: Self.v6DroppedIndexes))
             #expect(try Self.names(db, "index").contains("idx_dependencies_strong_lift")
                     && !Self.names(db, "index").contains("idx_dependencies_lift"))
@@ -60,6 +60,21 @@ struct MigrationRoundTripTests {
             }
         }
         let before = try queue.read { db in try Row.fetchOne(db, sql: "SELECT count(*), sum(id) FROM skill_invocation") }
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO ab_test_configs (test_name, control_strategy, treatment_strategy, start_date)
+                VALUES ('t', 'a', 'b', '2026-11-25T03:00:00.000Z');
+                INSERT INTO ab_test_outcomes (test_id, user_id, skill_name, completed, idempotency_key)
+                VALUES (1, 'u', 'skill-0', 1, 'k1');
+                """)
+            // V10: a key is unique per test.
+            #expect(throws: DatabaseError.self) {
+                try db.execute(sql: "INSERT INTO ab_test_outcomes (test_id, user_id, skill_name, completed, idempotency_key) VALUES (1, 'u', 'skill-0', 1, 'k1')")
+            }
+        }
+        #expect(try migrator.rollback(queue, path: path, steps: 1).map(\.version) == [10])
+        #expect(try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM ab_test_outcomes") } == 1)
+        #expect(try queue.read { db in try !Self.names(db, "index").contains("idx_ab_outcomes_idempotency") })
         #expect(try migrator.rollback(queue, path: path, steps: 1).map(\.version) == [9])
         #expect(try queue.read { db in try Self.names(db, "index").contains("idx_dependencies_lift") })
         #expect(try migrator.rollback(queue, path: path, steps: 2).map(\.version) == [8, 7])
@@ -73,7 +88,7 @@ struct MigrationRoundTripTests {
             #expect(try Row.fetchOne(db, sql: "SELECT count(*), sum(id) FROM skill_invocation") == before)
             #expect(try migrator.status(db).current == 3)
         }
-        #expect(try migrator.migrate(queue, path: path).map(\.version) == [4, 5, 6, 7, 8, 9])
+        #expect(try migrator.migrate(queue, path: path).map(\.version) == [4, 5, 6, 7, 8, 9, 10])
         #expect(try queue.read { db in try Row.fetchOne(db, sql: "SELECT count(*), sum(id) FROM skill_invocation") } == before)
     }
 
@@ -85,11 +100,11 @@ struct MigrationRoundTripTests {
         let schema = { try queue.read { db in try Row.fetchAll(db, sql: "SELECT type, name, sql FROM sqlite_master ORDER BY name") } }
         let before = try schema()
         let broken = SchemaMigrator(migrations: MigrationCatalog.embedded + [
-            Migration(version: 10, name: "broken", up: "CREATE TABLE t10(x); INSERT INTO nope VALUES (1);", down: "DROP TABLE t10;"),
+            Migration(version: 11, name: "broken", up: "CREATE TABLE t11(x); INSERT INTO nope VALUES (1);", down: "DROP TABLE t11;"),
         ])
         #expect(throws: StoreError.self) { try broken.migrate(queue, path: path) }
         #expect(try schema() == before)
-        #expect(try queue.read { db in try broken.status(db).current } == 9)
+        #expect(try queue.read { db in try broken.status(db).current } == 10)
     }
 
     @Test func anEditedMigrationIsRefused() throws {
@@ -119,7 +134,7 @@ struct MigrationRoundTripTests {
 
         let queue = try DatabaseOpener.openWriter(path: path)
         let migrator = SchemaMigrator()
-        #expect(try migrator.migrate(queue, path: path).map(\.version) == [5, 6, 7, 8, 9])
+        #expect(try migrator.migrate(queue, path: path).map(\.version) == [5, 6, 7, 8, 9, 10])
         try queue.read { (db: Database) throws -> Void in
             let after = try Row.fetchAll(db, sql: "SELECT id, skill_name, session_id, completed FROM skill_invocation ORDER BY id")
             #expect(after == before)

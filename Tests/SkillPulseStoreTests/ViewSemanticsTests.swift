@@ -90,6 +90,6 @@ struct ViewSemanticsTests {
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '%migrations%'")
         }
         #expect(leftovers.isEmpty, "\(leftovers)")
-        #expect(try migrator.migrate(queue, path: path).count == 9)
+        #expect(try migrator.migrate(queue, path: path).count == 10)
     }
 }

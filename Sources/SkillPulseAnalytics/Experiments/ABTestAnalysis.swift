@@ -26,7 +26,7 @@ public struct ABTestArm: Sendable, Equatable {
     public var averageRating: Double? { ratings > 0 ? ratingSum / Double(ratings) : nil }
 }
 
-/// What an A/B test's numbers say: the intervals, both p-values, the power reached and a decision.
+/// What an A/B test's numbers say: the intervals, the p-values, the power reached and a decision.
 public struct ABTestAnalysis: Sendable, Equatable {
     public enum Decision: String, Sendable {
         case shipTreatment = "ship_treatment"
@@ -38,28 +38,31 @@ public struct ABTestAnalysis: Sendable, Equatable {
     public let treatment: ABTestArm
     public let controlInterval: ProportionStatistics.Interval?
     public let treatmentInterval: ProportionStatistics.Interval?
-    /// treatment rate − control rate, with Newcombe's 95% interval.
+    /// treatment rate − control rate, with Newcombe's 95% interval (outcome-level).
     public let difference: Double?
     public let differenceInterval: ProportionStatistics.Interval?
-    /// The pooled two-proportion z-test: valid only when read once, at a horizon fixed in advance.
+    /// The pooled two-proportion z-test: valid only when read once, at a horizon fixed in advance, with one
+    /// outcome per unit.
     public let pValue: Double?
     public let zScore: Double?
-    /// The mSPRT's: valid whenever it is read.
+    /// The sequential test's: valid whenever read, at the randomisation unit.
     public let alwaysValidPValue: Double
+    public let alwaysValidInterval: ProportionStatistics.Interval?
+    /// Units (users or sessions) with at least one outcome, per arm.
+    public let controlUnits: Int
+    public let treatmentUnits: Int
     public let power: Double?
     public let decision: Decision
+    /// The sequential test's final decision and the figures it was taken on; nil while `continue`.
+    public let finalDecision: SequentialRateTest.Decision?
     public let reason: String
 
     /// The level both p-values are compared with.
-    public static let alpha = 0.05
-    /// The power at which "no effect of the minimum detectable size" may be concluded.
-    public static let targetPower = 0.8
+    public static let alpha = SequentialRateTest.alpha
 
-    /// Decides only on the always-valid p-value (users look at any time), never before both arms have
-    /// `minimumSampleSize` outcomes; with a minimum detectable effect and enough power, a difference interval
-    /// that excludes that effect ends the test for control.
-    public init(control: ABTestArm, treatment: ABTestArm, sequential: SequentialProportionTest, minimumSampleSize: Int,
-                minimumDetectableEffect: Double?) {
+    /// The decision is the sequential test's (`SequentialRateTest`): final once reached, taken on its
+    /// always-valid interval, never before both arms have `minimumPerArm` outcomes from enough units.
+    public init(control: ABTestArm, treatment: ABTestArm, sequential: SequentialRateTest, unitName: String) {
         self.control = control
         self.treatment = treatment
         controlInterval = ProportionStatistics.wilson(successes: control.conversions, trials: control.outcomes)
@@ -73,31 +76,50 @@ public struct ABTestAnalysis: Sendable, Equatable {
         pValue = test?.pValue
         zScore = test?.z
         alwaysValidPValue = sequential.pValue
-        if let effect = minimumDetectableEffect {
+        alwaysValidInterval = sequential.interval
+        controlUnits = sequential.control.units
+        treatmentUnits = sequential.treatment.units
+        let effect = sequential.minimumDetectableEffect
+        if let effect {
             power = ProportionStatistics.power(effect: effect, baseRate: control.rate ?? 0.5,
                                                trialsA: control.outcomes, trialsB: treatment.outcomes)
         } else {
             power = nil
         }
+        finalDecision = sequential.decision
 
-        let smaller = min(control.outcomes, treatment.outcomes)
         let points = { (value: Double) in String(format: "%.1f", value * 100) }
-        if smaller < minimumSampleSize {
+        let p = { (value: Double) in String(format: "%.4g", value) }
+        let range = { (interval: ProportionStatistics.Interval) in "[\(points(interval.lower)), \(points(interval.upper))] points" }
+        if let final = sequential.decision {
+            let at = "Decided at \(final.controlOutcomes) control and \(final.treatmentOutcomes) treatment outcomes"
+            let figures = "always-valid p=\(p(final.pValue)), always-valid 95% interval \(range(final.interval))"
+            switch final.kind {
+            case .treatmentBetter:
+                decision = .shipTreatment
+                reason = "\(at): treatment completes more often by \(points(final.difference)) points (\(figures)). "
+                    + "The decision is final."
+            case .controlBetter:
+                decision = .keepControl
+                reason = "\(at): control completes more often by \(points(-final.difference)) points (\(figures)). "
+                    + "The decision is final."
+            case .noLiftOfEffect:
+                decision = .keepControl
+                reason = "\(at): no lift of \(points(effect ?? 0)) points — the always-valid 95% interval ends at "
+                    + "\(points(final.interval.upper)) points (always-valid p=\(p(final.pValue))). The decision is final."
+            }
+        } else if min(control.outcomes, treatment.outcomes) < sequential.minimumPerArm {
             decision = .continue
-            reason = "Need \(minimumSampleSize) outcomes per arm before deciding (control \(control.outcomes), "
+            reason = "Need \(sequential.minimumPerArm) outcomes per arm before deciding (control \(control.outcomes), "
                 + "treatment \(treatment.outcomes))."
-        } else if alwaysValidPValue < Self.alpha, let difference {
-            decision = difference > 0 ? .shipTreatment : .keepControl
-            reason = (difference > 0 ? "Treatment" : "Control") + " completes more often: "
-                + "\(points(abs(difference))) points (always-valid p=\(String(format: "%.4g", alwaysValidPValue)))."
-        } else if let effect = minimumDetectableEffect, let power, power >= Self.targetPower,
-                  let interval = differenceInterval, interval.upper < abs(effect) {
-            decision = .keepControl
-            reason = "No lift of \(points(abs(effect))) points: the 95% interval of the difference ends at "
-                + "\(points(interval.upper)) points with power \(String(format: "%.2f", power))."
+        } else if min(controlUnits, treatmentUnits) < sequential.minimumUnitsPerArm {
+            decision = .continue
+            reason = "Need outcomes from \(sequential.minimumUnitsPerArm) \(unitName)s per arm before deciding "
+                + "(control \(controlUnits), treatment \(treatmentUnits))."
         } else {
             decision = .continue
-            reason = "No significant difference yet (always-valid p=\(String(format: "%.4g", alwaysValidPValue)))"
+            reason = "No decision yet (always-valid p=\(p(alwaysValidPValue))"
+                + (alwaysValidInterval.map { ", always-valid 95% interval \(range($0))" } ?? "") + ")"
                 + (power.map { "; power \(String(format: "%.2f", $0)) for the minimum detectable effect." } ?? ".")
         }
     }

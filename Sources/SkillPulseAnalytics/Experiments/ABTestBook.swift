@@ -1,3 +1,11 @@
+/// What an A/B test randomizes, and so the unit its outcomes are analysed at.
+public enum RandomizationUnit: String, Sendable, CaseIterable {
+    /// Each user lands in one arm (the default, as in session-buddy).
+    case user
+    /// Each session lands in one arm: one developer can try both ways of working, session by session.
+    case session
+}
+
 /// The settings of one A/B test, as created.
 public struct ABTestConfig: Sendable, Equatable {
     public let testID: Int64
@@ -10,11 +18,12 @@ public struct ABTestConfig: Sendable, Equatable {
     public let minimumSampleSize: Int
     public let metric: String
     public let minimumDetectableEffect: Double?
+    public let unit: RandomizationUnit
     public let startDate: String
 
     public init(testID: Int64, name: String, description: String?, controlStrategy: String, treatmentStrategy: String,
                 assignmentRatio: Double, minimumSampleSize: Int, metric: String, minimumDetectableEffect: Double?,
-                startDate: String) {
+                unit: RandomizationUnit = .user, startDate: String) {
         self.testID = testID
         self.name = name
         self.description = description
@@ -24,11 +33,12 @@ public struct ABTestConfig: Sendable, Equatable {
         self.minimumSampleSize = minimumSampleSize
         self.metric = metric
         self.minimumDetectableEffect = minimumDetectableEffect
+        self.unit = unit
         self.startDate = startDate
     }
 
     /// τ of the sequential test: the effect the test is meant to find, 5 points when none was given.
-    public var mixingScale: Double { max(0.005, abs(minimumDetectableEffect ?? 0.05)) }
+    public var mixingScale: Double { abs(minimumDetectableEffect ?? 0.05) }
 }
 
 /// One A/B test as analytics keeps it: its settings, status, assignments and running figures.
@@ -36,19 +46,21 @@ public struct ABTestRecord: Sendable {
     public let config: ABTestConfig
     public var status: String
     public var endDate: String?
+    /// Group of each assigned unit (a user id, or a session id for a `session` test).
     public var assignments: [String: ABTestAssignment.Group] = [:]
-    /// Users stored (by another tool) in a group that is neither `control` nor `treatment`: they count in no
+    /// Units stored (by another tool) in a group that is neither `control` nor `treatment`: they count in no
     /// arm, as in `v_ab_test_summary`, and are never reassigned.
     public var excluded: [String: String] = [:]
     public var control = ABTestArm()
     public var treatment = ABTestArm()
-    public var sequential: SequentialProportionTest
+    public var sequential: SequentialRateTest
 
     public init(config: ABTestConfig, status: String, endDate: String?) {
         self.config = config
         self.status = status
         self.endDate = endDate
-        sequential = SequentialProportionTest(mixingScale: config.mixingScale)
+        sequential = SequentialRateTest(mixingScale: config.mixingScale, minimumPerArm: config.minimumSampleSize,
+                                        minimumDetectableEffect: config.minimumDetectableEffect)
     }
 
     public var isRunning: Bool { status == "running" }
@@ -62,23 +74,21 @@ public struct ABTestRecord: Sendable {
         }
     }
 
-    /// Adds an outcome of an assigned user (in the order outcomes were stored: the sequential test looks after
-    /// each one); false if the user is not assigned.
+    /// Adds an outcome of an assigned unit (in the order outcomes were stored: the sequential test looks after
+    /// each one); false if the unit is not assigned.
     @discardableResult
-    public mutating func record(user: String, completed: Bool, duration: Double?, rating: Double?) -> Bool {
-        guard let group = assignments[user] else { return false }
+    public mutating func record(unit: String, completed: Bool, duration: Double?, rating: Double?) -> Bool {
+        guard let group = assignments[unit] else { return false }
         switch group {
         case .control: control.record(completed: completed, duration: duration, rating: rating)
         case .treatment: treatment.record(completed: completed, duration: duration, rating: rating)
         }
-        sequential.record(armB: group == .treatment, success: completed)
+        sequential.record(unit: unit, treatment: group == .treatment, completed: completed)
         return true
     }
 
     public var analysis: ABTestAnalysis {
-        ABTestAnalysis(control: control, treatment: treatment, sequential: sequential,
-                       minimumSampleSize: config.minimumSampleSize,
-                       minimumDetectableEffect: config.minimumDetectableEffect)
+        ABTestAnalysis(control: control, treatment: treatment, sequential: sequential, unitName: config.unit.rawValue)
     }
 }
 

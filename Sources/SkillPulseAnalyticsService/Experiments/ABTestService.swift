@@ -14,6 +14,7 @@ import Synchronization
 public final class ABTestService: Sendable {
     private let book = Mutex(ABTestBook())
     private let store: ABTestStore
+    private let outcomes = OutcomeQueue()
 
     public init(store: ABTestStore) {
         self.store = store
@@ -34,7 +35,7 @@ public final class ABTestService: Sendable {
             fresh[row.testID]?.assign(row.userID, to: group)
         }
         for row in loaded.outcomes {
-            fresh[row.testID]?.record(user: row.userID, completed: row.completed, duration: row.durationSeconds,
+            fresh[row.testID]?.record(unit: row.userID, completed: row.completed, duration: row.durationSeconds,
                                       rating: row.userRating)
         }
         book.withLock { $0 = fresh }
@@ -43,6 +44,7 @@ public final class ABTestService: Sendable {
     public var testCount: Int { book.withLock { $0.tests.count } }
 
     public func create(_ request: ABTestRequest) async throws(WireError) -> ABTestRecord {
+        await outcomesCommitted()
         let now = UTCTimestamp.now().normalized
         let row = ABTestConfigRow(testID: 0, testName: request.name, description: request.description,
                                   controlStrategy: request.controlStrategy, treatmentStrategy: request.treatmentStrategy,
@@ -60,71 +62,158 @@ public final class ABTestService: Sendable {
         }
     }
 
-    /// The user's group if already assigned (answered without a hop off the event loop).
-    public func existingGroup(testID: Int64, user: String) -> ABTestAssignment.Group? {
-        book.withLock { $0[testID]?.assignments[user] }
+    /// The unit's group if already assigned (answered without a hop off the event loop); nil also when the
+    /// request does not name the test's unit (the turn answers the error).
+    public func existingAssignment(testID: Int64, unit key: ABUnitKey) -> (unitID: String, unit: RandomizationUnit,
+                                                                           group: ABTestAssignment.Group)? {
+        book.withLock { book in
+            guard let test = book[testID], let id = try? key.unitID(for: test.config.unit, testID: testID),
+                  let group = test.assignments[id] else { return nil }
+            return (id, test.config.unit, group)
+        }
     }
 
-    /// The user's group: the stored one if any, else the hash's (stored now). A stopped test assigns no one new.
-    public func assign(testID: Int64, user: String) async throws(WireError) -> ABTestAssignment.Group {
-        let known = book.withLock { book -> Result<ABTestAssignment.Group?, WireError> in
+    /// The unit's group: the stored one if any, else the hash's (stored now). A stopped test assigns no one new.
+    public func assign(testID: Int64, unit key: ABUnitKey) async throws(WireError)
+        -> (unitID: String, unit: RandomizationUnit, group: ABTestAssignment.Group)
+    {
+        await outcomesCommitted()
+        let known = book.withLock { book -> Result<(String, RandomizationUnit, ABTestAssignment.Group?, Double), WireError> in
             guard let test = book[testID] else { return .failure(Self.unknownTest(testID)) }
-            if let group = test.assignments[user] { return .success(group) }
-            if let stored = test.excluded[user] { return .failure(Self.excludedUser(user, stored, testID)) }
+            let unit = test.config.unit
+            let id: String
+            do throws(WireError) { id = try key.unitID(for: unit, testID: testID) } catch { return .failure(error) }
+            if let group = test.assignments[id] { return .success((id, unit, group, test.config.assignmentRatio)) }
+            if let stored = test.excluded[id] { return .failure(Self.excludedUnit(id, unit, stored, testID)) }
             guard test.isRunning else {
-                return .failure(WireError(.conflict, "A/B test \(testID) is \(test.status); it assigns no new users"))
+                return .failure(WireError(.conflict, "A/B test \(testID) is \(test.status); it assigns no new \(unit.rawValue)s"))
             }
-            return .success(nil)
+            return .success((id, unit, nil, test.config.assignmentRatio))
         }
-        if let group = try known.get() { return group }
-        let ratio = book.withLock { $0[testID]?.config.assignmentRatio } ?? 0.5
-        let group = ABTestAssignment.group(testID: testID, userID: user, ratio: ratio)
+        let (id, unit, existing, ratio) = try known.get()
+        if let existing { return (id, unit, existing) }
+        let group = ABTestAssignment.group(testID: testID, userID: id, ratio: ratio)
         let now = UTCTimestamp.now().normalized
-        return try await write { [self] tables in
+        let final = try await write { [self] tables in
             try self.requireStored(testID, in: tables)
-            let stored = try tables.assign(testID: testID, userID: user, group: group.rawValue, at: now)
+            let stored = try tables.assign(testID: testID, userID: id, group: group.rawValue, at: now)
             guard let final = ABTestAssignment.Group(rawValue: stored) else {
-                book.withLock { $0[testID]?.excluded[user] = stored }
-                throw Self.excludedUser(user, stored, testID)
+                book.withLock { $0[testID]?.excluded[id] = stored }
+                throw Self.excludedUnit(id, unit, stored, testID)
             }
-            book.withLock { $0[testID]?.assign(user, to: final) }
+            book.withLock { $0[testID]?.assign(id, to: final) }
             return final
         }
+        return (id, unit, final)
     }
 
-    public func record(_ request: ABOutcomeRequest) async throws(WireError) -> (outcomeID: Int64, group: ABTestAssignment.Group) {
-        try book.withLock { book throws(WireError) in
-            guard let test = book[request.testID] else { throw Self.unknownTest(request.testID) }
-            guard test.isRunning else {
-                throw WireError(.conflict, "A/B test \(request.testID) is \(test.status); it records no outcomes")
-            }
-            if let stored = test.excluded[request.user] { throw Self.excludedUser(request.user, stored, request.testID) }
+    /// Queues an outcome for the next group commit and returns where its answer will be: the caller may
+    /// release its turn at once (outcomes keep their arrival order in the queue) and await the answer after.
+    public func enqueue(_ request: ABOutcomeRequest) -> AsyncPromise<Result<RecordedOutcome, WireError>> {
+        let (promise, startDrain) = outcomes.enqueue(request)
+        if startDrain {
+            Task { await self.drainOutcomes() }
         }
-        let now = UTCTimestamp.now().normalized
-        return try await write { [self] tables in
-            // The tables may have moved under us (a stop or a delete by hand): they decide.
-            guard try self.requireStored(request.testID, in: tables) != "stopped" else {
-                throw WireError(.conflict, "A/B test \(request.testID) is stopped; it records no outcomes")
+        return promise
+    }
+
+    /// Records one outcome and waits for its commit.
+    public func record(_ request: ABOutcomeRequest) async throws(WireError) -> RecordedOutcome {
+        try await enqueue(request).value.get()
+    }
+
+    /// Waits until every outcome queued so far is committed (or failed): the other A/B writes run after them.
+    public func outcomesCommitted() async {
+        guard let idle = outcomes.idlePromise() else { return }
+        await idle.value
+    }
+
+    /// Commits queued outcomes, a group at a time, until the queue is empty. One transaction per group: each
+    /// commit writes every page it touched to the WAL, so one outcome per commit costs ~20 KB of log, and a
+    /// group of a few hundred costs little more than one.
+    private func drainOutcomes() async {
+        while let group = outcomes.nextGroup() {
+            let now = UTCTimestamp.now().normalized
+            let answers: [Result<RecordedOutcome, WireError>]
+            do {
+                answers = try await write { [self] tables in
+                    try self.recordGroup(group.map(\.request), at: now, in: tables)
+                }
+            } catch {
+                answers = Array(repeating: .failure(error), count: group.count)
             }
-            // Read here, in the writer's order: an `assign_ab_test` pipelined just before this request has its
-            // write queued ahead of this one, and its assignment is in the book by now.
-            guard let group = book.withLock({ $0[request.testID]?.assignments[request.user] }) else {
-                throw WireError.notFound("user \"\(request.user.prefix(128))\" is not assigned to A/B test \(request.testID); "
-                                         + "call assign_ab_test first")
+            for (item, answer) in zip(group, answers) { item.promise.resolve(answer) }
+        }
+    }
+
+    /// Each outcome in order, in one transaction: its own refusal (`WireError`) is its answer and writes
+    /// nothing; a store error fails the group (and `write` reloads the book).
+    private func recordGroup(_ requests: [ABOutcomeRequest], at now: String, in tables: ABTestTransaction) throws
+        -> [Result<RecordedOutcome, WireError>]
+    {
+        var statuses: [Int64: String?] = [:]
+        var knownSkills: Set<String> = []
+        var answers: [Result<RecordedOutcome, WireError>] = []
+        answers.reserveCapacity(requests.count)
+        for request in requests {
+            do {
+                answers.append(.success(try recordOne(request, at: now, statuses: &statuses, knownSkills: &knownSkills,
+                                                      in: tables)))
+            } catch let refusal as WireError {
+                answers.append(.failure(refusal))
             }
+        }
+        return answers
+    }
+
+    private func recordOne(_ request: ABOutcomeRequest, at now: String, statuses: inout [Int64: String?],
+                           knownSkills: inout Set<String>, in tables: ABTestTransaction) throws -> RecordedOutcome {
+        let testID = request.testID
+        // The tables may have moved under us (a stop or a delete by hand): they decide.
+        let status: String?
+        if let cached = statuses[testID] { status = cached } else {
+            status = try tables.status(testID: testID)
+            statuses[testID] = status
+        }
+        guard let status else {
+            book.withLock { $0.remove(testID) }
+            throw Self.unknownTest(testID)
+        }
+        let test = try book.withLock { book throws(WireError) -> ABTestRecord in
+            guard let test = book[testID] else { throw Self.unknownTest(testID) }
+            return test
+        }
+        let unit = test.config.unit
+        let id = try request.unit.unitID(for: unit, testID: testID)
+        if let key = request.idempotencyKey, let first = try tables.outcome(testID: testID, idempotencyKey: key) {
+            // A retry: the first outcome's answer, nothing counted (whatever else the retry says).
+            return RecordedOutcome(outcomeID: first.id, unitID: first.unitID, unit: unit,
+                                   group: test.assignments[first.unitID], duplicate: true)
+        }
+        guard status != "stopped", test.isRunning else {
+            throw WireError(.conflict, "A/B test \(testID) is stopped; it records no outcomes")
+        }
+        if let stored = test.excluded[id] { throw Self.excludedUnit(id, unit, stored, testID) }
+        guard let group = test.assignments[id] else {
+            throw WireError.notFound("\(unit.rawValue) \"\(id.prefix(128))\" is not assigned to A/B test \(testID); "
+                                     + "call assign_ab_test first")
+        }
+        if !knownSkills.contains(request.skillName) {
             guard try tables.skillExists(request.skillName) else {
                 throw WireError.notFound("skill \"\(request.skillName.prefix(128))\" has never been invoked "
                                          + "(ab_test_outcomes.skill_name references skill_metrics)")
             }
-            let id = try tables.insertOutcome(testID: request.testID, userID: request.user, skillName: request.skillName,
-                                              completed: request.completed, durationSeconds: request.durationSeconds,
-                                              userRating: request.userRating, at: now)
-            _ = book.withLock {
-                $0[request.testID]?.record(user: request.user, completed: request.completed,
-                                           duration: request.durationSeconds, rating: request.userRating)
-            }
-            return (id, group)
+            knownSkills.insert(request.skillName)
         }
+        let outcomeID = try tables.insertOutcome(testID: testID, userID: id, skillName: request.skillName,
+                                                 completed: request.completed, durationSeconds: request.durationSeconds,
+                                                 userRating: request.userRating, idempotencyKey: request.idempotencyKey,
+                                                 at: now)
+        _ = book.withLock {
+            $0[testID]?.record(unit: id, completed: request.completed, duration: request.durationSeconds,
+                               rating: request.userRating)
+        }
+        return RecordedOutcome(outcomeID: outcomeID, unitID: id, unit: unit, group: group, duplicate: false)
     }
 
     public func test(_ testID: Int64) throws(WireError) -> ABTestRecord {
@@ -134,6 +223,7 @@ public final class ABTestService: Sendable {
 
     /// Stops a test (idempotent: stopping a stopped test returns it as it is).
     public func stop(_ testID: Int64) async throws(WireError) -> ABTestRecord {
+        await outcomesCommitted()
         _ = try test(testID)
         let now = UTCTimestamp.now().normalized
         return try await write { [self] tables in
@@ -181,9 +271,9 @@ public final class ABTestService: Sendable {
         return status
     }
 
-    static func excludedUser(_ user: String, _ group: String, _ testID: Int64) -> WireError {
-        WireError(.conflict, "user \"\(user.prefix(128))\" is stored in group \"\(group.prefix(64))\" of A/B test \(testID), "
-                  + "which is neither control nor treatment; it counts in no arm")
+    static func excludedUnit(_ id: String, _ unit: RandomizationUnit, _ group: String, _ testID: Int64) -> WireError {
+        WireError(.conflict, "\(unit.rawValue) \"\(id.prefix(128))\" is stored in group \"\(group.prefix(64))\" of A/B test "
+                  + "\(testID), which is neither control nor treatment; it counts in no arm")
     }
 
     static func unknownTest(_ id: Int64) -> WireError {
@@ -195,6 +285,7 @@ public final class ABTestService: Sendable {
     static func metricsJSON(_ request: ABTestRequest) -> String {
         var object: [String: JSONValue] = ["metric": .string(request.metric)]
         if let effect = request.minimumDetectableEffect { object["minimum_detectable_effect"] = .number(effect) }
+        if request.unit != .user { object["randomization_unit"] = .string(request.unit.rawValue) }
         let data = (try? JSONEncoder.sortedKeys.encode(JSONValue.object(object))) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
@@ -202,10 +293,12 @@ public final class ABTestService: Sendable {
     static func config(from row: ABTestConfigRow, id: Int64? = nil) -> ABTestConfig {
         var metric = "completion_rate"
         var effect: Double?
+        var unit = RandomizationUnit.user
         if let stored = row.metrics?.trimmingCharacters(in: .whitespaces), !stored.isEmpty {
             if stored.hasPrefix("{"), let value = try? JSONDecoder().decode(JSONValue.self, from: Data(stored.utf8)) {
                 metric = value["metric"]?.stringValue ?? metric
                 effect = value["minimum_detectable_effect"]?.doubleValue
+                unit = value["randomization_unit"]?.stringValue.flatMap(RandomizationUnit.init(rawValue:)) ?? .user
             } else if let first = stored.split(separator: ",").first {
                 metric = first.trimmingCharacters(in: .whitespaces)
             }
@@ -217,7 +310,7 @@ public final class ABTestService: Sendable {
         return ABTestConfig(testID: id ?? row.testID, name: row.testName, description: row.description,
                             controlStrategy: row.controlStrategy, treatmentStrategy: row.treatmentStrategy,
                             assignmentRatio: ratio, minimumSampleSize: max(1, row.minSampleSize), metric: metric,
-                            minimumDetectableEffect: effect, startDate: row.startDate)
+                            minimumDetectableEffect: effect, unit: unit, startDate: row.startDate)
     }
 }
 

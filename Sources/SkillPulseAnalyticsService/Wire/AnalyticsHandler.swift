@@ -48,11 +48,19 @@ public struct AnalyticsHandler: WireHandler {
             return .ready(prediction(query))
         case .model(let model):
             return .later { [self] in await answer(model) }
-        case .experiment(.assign(let testID, let user)):
-            if let group = experiments.existingGroup(testID: testID, user: user) {
-                return .ready(.result(AnalyticsReplies.stamped(Self.assignment(testID, user, group))))
+        case .experiment(.assign(let testID, let unit)):
+            if let known = experiments.existingAssignment(testID: testID, unit: unit) {
+                return .ready(.result(AnalyticsReplies.stamped(Self.assignment(testID, known.unitID, known.unit, known.group))))
             }
-            return inArrivalOrder(.assign(testID: testID, user: user))
+            return inArrivalOrder(.assign(testID: testID, unit: unit))
+        case .experiment(.record(let request)):
+            // The turn ends once the outcome is queued, so pipelined outcomes share one commit; the answer
+            // comes after that commit.
+            let turn = turns.take()
+            return .later { [self] in
+                let answer = await turn.run { experiments.enqueue(request) }
+                return Self.recorded(request, await answer.value)
+            }
         case .experiment(let experiment):
             return inArrivalOrder(experiment)
         }
@@ -168,14 +176,12 @@ public struct AnalyticsHandler: WireHandler {
             case .create(let request):
                 let test = try await experiments.create(request)
                 return .result(AnalyticsReplies.stamped(AnalyticsReplies.compact(AnalyticsReplies.testFields(test))))
-            case .assign(let testID, let user):
-                let group = try await experiments.assign(testID: testID, user: user)
-                return .result(AnalyticsReplies.stamped(Self.assignment(testID, user, group)))
+            case .assign(let testID, let unit):
+                let assigned = try await experiments.assign(testID: testID, unit: unit)
+                return .result(AnalyticsReplies.stamped(Self.assignment(testID, assigned.unitID, assigned.unit,
+                                                                        assigned.group)))
             case .record(let request):
-                let (id, group) = try await experiments.record(request)
-                return .result(AnalyticsReplies.stamped(["test_id": .integer(request.testID), "user_id": .string(request.user),
-                                                         "group_name": .string(group.rawValue), "outcome_id": .integer(id),
-                                                         "recorded": .bool(true)]))
+                return Self.recorded(request, await experiments.enqueue(request).value)
             case .summary(let testID):
                 return .result(AnalyticsReplies.stamped(AnalyticsReplies.summary(try experiments.test(testID))))
             case .stop(let testID):
@@ -200,8 +206,27 @@ public struct AnalyticsHandler: WireHandler {
         }
     }
 
-    static func assignment(_ testID: Int64, _ user: String, _ group: ABTestAssignment.Group) -> JSONValue {
-        .object(["test_id": .integer(testID), "user_id": .string(user), "group_name": .string(group.rawValue)])
+    /// `user_id` or `session_id` (the test's unit) and the group.
+    static func assignment(_ testID: Int64, _ unitID: String, _ unit: RandomizationUnit,
+                           _ group: ABTestAssignment.Group) -> JSONValue {
+        .object(["test_id": .integer(testID), unit.idKey: .string(unitID), "group_name": .string(group.rawValue),
+                 "randomization_unit": .string(unit.rawValue)])
+    }
+
+    static func recorded(_ request: ABOutcomeRequest, _ answer: Result<RecordedOutcome, WireError>) -> WireOutcome {
+        switch answer {
+        case .failure(let error):
+            return .failure(error)
+        case .success(let outcome):
+            var fields: [String: JSONValue] = [
+                "test_id": .integer(request.testID), outcome.unit.idKey: .string(outcome.unitID),
+                "outcome_id": .integer(outcome.outcomeID), "recorded": .bool(!outcome.duplicate),
+                "duplicate": .bool(outcome.duplicate),
+            ]
+            if let group = outcome.group { fields["group_name"] = .string(group.rawValue) }
+            if outcome.unit == .session, let user = request.unit.user { fields["user_id"] = .string(user) }
+            return .result(AnalyticsReplies.stamped(.object(fields)))
+        }
     }
 
     static func unknown(_ skill: String) -> WireOutcome {

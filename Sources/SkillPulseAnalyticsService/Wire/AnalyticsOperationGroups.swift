@@ -29,7 +29,7 @@ public enum AnalyticsQuery: Sendable {
 /// The A/B test ops: they read and write the A/B tables, in arrival order per daemon.
 public enum ExperimentOperation: Sendable {
     case create(ABTestRequest)
-    case assign(testID: Int64, user: String)
+    case assign(testID: Int64, unit: ABUnitKey)
     case record(ABOutcomeRequest)
     case summary(testID: Int64)
     case stop(testID: Int64)

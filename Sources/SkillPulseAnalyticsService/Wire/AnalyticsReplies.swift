@@ -51,9 +51,10 @@ enum AnalyticsReplies {
         return .array([number(interval.lower), number(interval.upper)])
     }
 
-    static func arm(_ arm: ABTestArm, interval: ProportionStatistics.Interval?) -> JSONValue {
+    static func arm(_ arm: ABTestArm, interval: ProportionStatistics.Interval?, unitsWithOutcomes: Int) -> JSONValue {
         compact([
             "users": .integer(Int64(arm.assignedUsers)),
+            "units_with_outcomes": .integer(Int64(unitsWithOutcomes)),
             "n": .integer(Int64(arm.outcomes)),
             "conversions": .integer(Int64(arm.conversions)),
             "rate": number(arm.rate),
@@ -75,6 +76,7 @@ enum AnalyticsReplies {
             "min_sample_size": .integer(Int64(config.minimumSampleSize)),
             "metric": .string(config.metric),
             "minimum_detectable_effect": number(config.minimumDetectableEffect),
+            "randomization_unit": .string(config.unit.rawValue),
             "status": .string(test.status),
             "start_date": .string(config.startDate),
             "end_date": test.endDate.map { .string($0) } ?? .null,
@@ -84,13 +86,25 @@ enum AnalyticsReplies {
     static func summary(_ test: ABTestRecord) -> JSONValue {
         let analysis = test.analysis
         var fields = testFields(test)
-        fields["control"] = arm(analysis.control, interval: analysis.controlInterval)
-        fields["treatment"] = arm(analysis.treatment, interval: analysis.treatmentInterval)
+        fields["control"] = arm(analysis.control, interval: analysis.controlInterval, unitsWithOutcomes: analysis.controlUnits)
+        fields["treatment"] = arm(analysis.treatment, interval: analysis.treatmentInterval,
+                                  unitsWithOutcomes: analysis.treatmentUnits)
         fields["difference"] = number(analysis.difference)
         fields["difference_ci95"] = interval(analysis.differenceInterval)
         fields["z_score"] = number(analysis.zScore)
         fields["p_value"] = number(analysis.pValue)
         fields["always_valid_p_value"] = number(analysis.alwaysValidPValue)
+        fields["always_valid_ci95"] = interval(analysis.alwaysValidInterval)
+        fields["decided_at"] = analysis.finalDecision.map { final in
+            compact([
+                "basis": .string(final.kind.rawValue),
+                "control_n": .integer(Int64(final.controlOutcomes)),
+                "treatment_n": .integer(Int64(final.treatmentOutcomes)),
+                "difference": number(final.difference),
+                "always_valid_p_value": number(final.pValue),
+                "always_valid_ci95": interval(final.interval),
+            ])
+        } ?? .null
         fields["power"] = number(analysis.power)
         fields["decision"] = .string(analysis.decision.rawValue)
         fields["reason"] = .string(analysis.reason)

@@ -12,16 +12,42 @@ public struct ABTestRequest: Sendable, Equatable {
     public let minimumSampleSize: Int
     public let metric: String
     public let minimumDetectableEffect: Double?
+    public let unit: RandomizationUnit
+}
+
+/// Who an A/B request is about: a user, a session, or both. Which one is the randomization unit is the test's
+/// setting, known only once the test is found (`unitID(for:)`).
+public struct ABUnitKey: Sendable, Equatable {
+    public let user: String?
+    public let session: String?
+
+    /// The id this test randomizes by; `bad_request` naming the missing field.
+    public func unitID(for unit: RandomizationUnit, testID: Int64) throws(WireError) -> String {
+        switch unit {
+        case .user:
+            guard let user else {
+                throw WireError.badRequest("params.user_id is required: A/B test \(testID) randomizes users")
+            }
+            return user
+        case .session:
+            guard let session else {
+                throw WireError.badRequest("params.session_id is required: A/B test \(testID) randomizes sessions")
+            }
+            return session
+        }
+    }
 }
 
 /// `record_ab_outcome`'s validated fields.
 public struct ABOutcomeRequest: Sendable, Equatable {
     public let testID: Int64
-    public let user: String
+    public let unit: ABUnitKey
     public let skillName: String
     public let completed: Bool
     public let durationSeconds: Double?
     public let userRating: Double?
+    /// A retry with the same key answers the first outcome and counts nothing.
+    public let idempotencyKey: String?
 }
 
 extension AnalyticsOperation {
@@ -74,6 +100,13 @@ extension AnalyticsOperation {
         let description = try field { () throws(FieldError) in
             try FieldRules.text(decoded.description, field: "description", limit: maxDescriptionLength)
         }
+        let unit = try decoded.randomizationUnit.map { name in
+            guard let unit = RandomizationUnit(rawValue: name) else {
+                throw WireError.badRequest("params.randomization_unit: unknown unit \"\(name.prefix(64))\"; known: "
+                                           + RandomizationUnit.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            return unit
+        } ?? .user
         if let description, description.utf8.contains(0) {
             throw WireError.badRequest("params.description must not contain NUL characters")
         }
@@ -82,12 +115,12 @@ extension AnalyticsOperation {
             controlStrategy: try text(decoded.controlStrategy, "control_strategy"),
             treatmentStrategy: try text(decoded.treatmentStrategy, "treatment_strategy"),
             assignmentRatio: ratio, minimumSampleSize: minimum, metric: metric,
-            minimumDetectableEffect: decoded.minimumDetectableEffect))
+            minimumDetectableEffect: decoded.minimumDetectableEffect, unit: unit))
     }
 
     static func assignABTest(_ params: WireParams) throws -> ExperimentOperation {
         let decoded = try params.decode(AssignParams.self)
-        return .assign(testID: try testID(decoded.testID), user: try text(decoded.userID, "user_id"))
+        return .assign(testID: try testID(decoded.testID), unit: try unitKey(user: decoded.userID, session: decoded.sessionID))
     }
 
     static func recordABOutcome(_ params: WireParams) throws -> ExperimentOperation {
@@ -97,9 +130,10 @@ extension AnalyticsOperation {
             throw WireError.badRequest("params.user_rating must be between 1 and 5")
         }
         return .record(ABOutcomeRequest(
-            testID: try testID(decoded.testID), user: try text(decoded.userID, "user_id"),
+            testID: try testID(decoded.testID), unit: try unitKey(user: decoded.userID, session: decoded.sessionID),
             skillName: try skill(decoded.skillName), completed: decoded.completed,
-            durationSeconds: decoded.durationSeconds, userRating: decoded.userRating))
+            durationSeconds: decoded.durationSeconds, userRating: decoded.userRating,
+            idempotencyKey: try optionalText(decoded.idempotencyKey, "idempotency_key")))
     }
 
     static func recommendations(_ params: WireParams) throws -> AnalyticsQuery {
@@ -118,6 +152,15 @@ extension AnalyticsOperation {
 
     static func optionalText(_ value: String?, _ field: String) throws -> String? {
         try value.map { try text($0, field) }
+    }
+
+    /// A user, a session or both, each by ingest's name rules; at least one.
+    static func unitKey(user: String?, session: String?) throws -> ABUnitKey {
+        let key = ABUnitKey(user: try optionalText(user, "user_id"), session: try optionalText(session, "session_id"))
+        guard key.user != nil || key.session != nil else {
+            throw WireError.badRequest("params.user_id is required (or params.session_id, for a test that randomizes sessions)")
+        }
+        return key
     }
 
     static func testID(_ value: Int64) throws -> Int64 {
@@ -156,29 +199,34 @@ private struct CreateTestParams: Decodable {
     let minSampleSize: Int?
     let metric: String?
     let minimumDetectableEffect: Double?
+    let randomizationUnit: String?
     enum CodingKeys: String, CodingKey {
         case testName = "test_name", description, controlStrategy = "control_strategy"
         case treatmentStrategy = "treatment_strategy", assignmentRatio = "assignment_ratio"
         case minSampleSize = "min_sample_size", metric, minimumDetectableEffect = "minimum_detectable_effect"
+        case randomizationUnit = "randomization_unit"
     }
 }
 
 private struct AssignParams: Decodable {
     let testID: Int64
-    let userID: String
-    enum CodingKeys: String, CodingKey { case testID = "test_id", userID = "user_id" }
+    let userID: String?
+    let sessionID: String?
+    enum CodingKeys: String, CodingKey { case testID = "test_id", userID = "user_id", sessionID = "session_id" }
 }
 
 private struct OutcomeParams: Decodable {
     let testID: Int64
-    let userID: String
+    let userID: String?
+    let sessionID: String?
     let skillName: String
     let completed: Bool
     let durationSeconds: Double?
     let userRating: Double?
+    let idempotencyKey: String?
     enum CodingKeys: String, CodingKey {
-        case testID = "test_id", userID = "user_id", skillName = "skill_name", completed
-        case durationSeconds = "duration_seconds", userRating = "user_rating"
+        case testID = "test_id", userID = "user_id", sessionID = "session_id", skillName = "skill_name", completed
+        case durationSeconds = "duration_seconds", userRating = "user_rating", idempotencyKey = "idempotency_key"
     }
 }
 

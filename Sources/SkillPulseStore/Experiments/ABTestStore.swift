@@ -66,11 +66,19 @@ public struct ABTestTransaction {
         try ABTestTables.status(testID: testID, in: db)
     }
 
-    /// Inserts an outcome and returns its `outcome_id`.
+    /// Inserts an outcome and returns its `outcome_id` (`userID` is the randomization unit's id: the user, or the
+    /// session of a session-randomized test).
     public func insertOutcome(testID: Int64, userID: String, skillName: String, completed: Bool,
-                              durationSeconds: Double?, userRating: Double?, at recordedAt: String) throws -> Int64 {
+                              durationSeconds: Double?, userRating: Double?, idempotencyKey: String?,
+                              at recordedAt: String) throws -> Int64 {
         try ABTestTables.insertOutcome(testID: testID, userID: userID, skillName: skillName, completed: completed,
-                                       durationSeconds: durationSeconds, userRating: userRating, at: recordedAt, in: db)
+                                       durationSeconds: durationSeconds, userRating: userRating,
+                                       idempotencyKey: idempotencyKey, at: recordedAt, in: db)
+    }
+
+    /// The outcome already stored under `idempotencyKey` for the test (its id and unit), if any.
+    public func outcome(testID: Int64, idempotencyKey: String) throws -> (id: Int64, unitID: String)? {
+        try ABTestTables.outcome(testID: testID, idempotencyKey: idempotencyKey, in: db)
     }
 
     /// Marks a test stopped; returns the stored end date, nil when the test's row is gone.

@@ -110,8 +110,8 @@ enum ABTestTables {
 
     /// Whether `skill_metrics` has the skill: `ab_test_outcomes.skill_name` references it.
     static func skillExists(_ name: String, in db: Database) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM skill_metrics WHERE skill_name = ?)", arguments: [name])
-            ?? false
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM skill_metrics WHERE skill_name = ?)"),
+                          arguments: [name]) ?? false
     }
 
     /// The stored status (`running` when NULL); nil when the test's row is gone (deleted by hand).
@@ -122,14 +122,25 @@ enum ABTestTables {
     }
 
     static func insertOutcome(testID: Int64, userID: String, skillName: String, completed: Bool,
-                              durationSeconds: Double?, userRating: Double?, at recordedAt: String,
-                              in db: Database) throws -> Int64 {
-        try db.execute(sql: """
+                              durationSeconds: Double?, userRating: Double?, idempotencyKey: String?,
+                              at recordedAt: String, in db: Database) throws -> Int64 {
+        let statement = try db.cachedStatement(sql: """
             INSERT INTO ab_test_outcomes (test_id, user_id, skill_name, completed, duration_seconds, user_rating,
-                                          recorded_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [testID, userID, skillName, completed, durationSeconds, userRating, recordedAt])
+                                          recorded_at, idempotency_key)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try statement.execute(arguments: [testID, userID, skillName, completed, durationSeconds, userRating, recordedAt,
+                                          idempotencyKey])
         return db.lastInsertedRowID
+    }
+
+    /// The outcome stored under `key` for the test, with its unit and completion (a retry answers as the first).
+    static func outcome(testID: Int64, idempotencyKey key: String, in db: Database) throws -> (id: Int64, unitID: String)? {
+        let statement = try db.cachedStatement(sql: """
+            SELECT outcome_id, user_id FROM ab_test_outcomes WHERE test_id = ? AND idempotency_key = ?
+            """)
+        guard let row = try Row.fetchOne(statement, arguments: [testID, key]), let id = integer(row, 0) else { return nil }
+        return (id, text(row, 1) ?? "")
     }
 
     /// Marks a test stopped and gives it an end date unless it has one; returns the stored end date, nil when

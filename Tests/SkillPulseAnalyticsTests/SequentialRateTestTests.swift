@@ -1,0 +1,129 @@
+import Foundation
+import SkillPulseCore
+import Testing
+@testable import SkillPulseAnalytics
+
+/// Error rates of the A/B decision, measured by simulation (`ExperimentSimulation`): the figures docs/analytics.md
+/// states are what these tests print.
+struct SequentialRateTestTests {
+    @Test(arguments: [300, 100, 40])
+    func aaTestsWithHeterogeneousUsersKeepTheirFalsePositiveRate(users: Int) {
+        let simulation = ExperimentSimulation(units: users, outcomes: 5_000, rates: .logitNormal(mean: 0.7, spread: 1.5))
+        let result = simulation.rates(count: 400, seed: UInt64(users))
+        print("A/A heterogeneous, \(users) users, 5,000 outcomes: false decisions \(result.treatmentBetter + result.controlBetter)")
+        #expect(result.treatmentBetter + result.controlBetter <= 0.05)
+    }
+}
+
+extension SequentialRateTestTests {
+    @Test func rareEventsAtANinetyTenSplitKeepTheirFalsePositiveRate() {
+        let simulation = ExperimentSimulation(units: 2_000, outcomes: 20_000, controlShare: 0.9, rates: .equal(0.01))
+        let result = simulation.rates(count: 300, seed: 3)
+        print("A/A 90/10 at 1 %: false decisions \(result.treatmentBetter + result.controlBetter)")
+        #expect(result.treatmentBetter + result.controlBetter <= 0.05)
+    }
+
+    @Test func aLiftEqualToTheEffectIsFoundAndNeverDeclaredAbsent() {
+        let simulation = ExperimentSimulation(units: 3_000, outcomes: 40_000, rates: .uniform(0.3, 0.7), lift: 0.05,
+                                              minimumDetectableEffect: 0.05)
+        let result = simulation.rates(count: 200, seed: 9)
+        print("lift = MDE: found \(result.treatmentBetter), declared absent \(result.noLift), wrong way \(result.controlBetter)")
+        #expect(result.treatmentBetter >= 0.8)
+        #expect(result.noLift <= 0.05)
+    }
+}
+
+extension SequentialRateTestTests {
+    /// Each unit sends one outcome: the cluster variance is the binomial one (times m/(m−1)).
+    @Test func oneOutcomePerUnitIsTheBinomialVariance() throws {
+        var arm = UnitClusteredArm()
+        for index in 0..<200 { arm.record(unit: "u\(index)", completed: index < 60) }
+        let expected = 200.0 / 199 * 0.3 * 0.7 / 200
+        #expect(abs(try #require(arm.clusteredVariance) - expected) < 1e-15)
+        // One unit sending everything has no between-unit spread to see.
+        var single = UnitClusteredArm()
+        for index in 0..<50 { single.record(unit: "only", completed: index % 2 == 0) }
+        #expect(single.clusteredVariance == nil)
+    }
+
+    /// Worked example of docs/analytics.md: two users per arm with their own rates.
+    @Test func clusteredVarianceWorkedExample() throws {
+        var arm = UnitClusteredArm()
+        for index in 0..<30 { arm.record(unit: "a", completed: index < 27) }   // 27/30
+        for index in 0..<10 { arm.record(unit: "b", completed: index < 3) }    // 3/10
+        // p̂ = 30/40 = 0.75; residuals 27 − 22.5 = 4.5 and 3 − 7.5 = −4.5; 2/1 · 40.5 / 1600 = 0.050625.
+        #expect(abs(try #require(arm.clusteredVariance) - 0.050625) < 1e-15)
+    }
+
+    /// The tester's case: control 0/101 against treatment 1/100 decided `ship_treatment`.
+    @Test func oneCompletionAgainstNoneDecidesNothing() {
+        var test = SequentialRateTest(mixingScale: 0.05, minimumPerArm: 10, minimumDetectableEffect: nil)
+        for index in 0..<101 { test.record(unit: "c\(index)", treatment: false, completed: false) }
+        for index in 0..<100 { test.record(unit: "t\(index)", treatment: true, completed: index == 99) }
+        #expect(test.decision == nil && test.pValue > 0.5)
+        // Every order of the same counts decides nothing either (the completion first).
+        var early = SequentialRateTest(mixingScale: 0.005, minimumPerArm: 10, minimumDetectableEffect: nil)
+        for index in 0..<100 {
+            early.record(unit: "t\(index)", treatment: true, completed: index == 0)
+            early.record(unit: "c\(index)", treatment: false, completed: false)
+        }
+        early.record(unit: "c100", treatment: false, completed: false)
+        #expect(early.decision == nil)
+    }
+
+    /// Once reached, a decision stays, with the figures it was taken on, whatever comes after.
+    @Test func aDecisionIsFinal() throws {
+        var test = SequentialRateTest(mixingScale: 0.05, minimumPerArm: 100, minimumDetectableEffect: 0.05)
+        var random = SplitMix64(seed: 1)
+        var index = 0
+        while test.decision == nil {
+            index += 1
+            let treatment = random.unit() < 0.5
+            test.record(unit: "u\(index)", treatment: treatment, completed: random.unit() < (treatment ? 0.8 : 0.5))
+        }
+        let decided = try #require(test.decision)
+        #expect(decided.kind == .treatmentBetter && decided.interval.lower > 0)
+        // Now the arms swap: control completes far more often. The decision and its figures stay.
+        for _ in 0..<5_000 {
+            index += 1
+            let treatment = random.unit() < 0.5
+            test.record(unit: "u\(index)", treatment: treatment, completed: random.unit() < (treatment ? 0.2 : 0.9))
+        }
+        #expect(test.decision == decided)
+        let analysis = ABTestAnalysis(control: ABTestArm(), treatment: ABTestArm(), sequential: test, unitName: "user")
+        #expect(analysis.decision == .shipTreatment && analysis.reason.contains("The decision is final"))
+        #expect(analysis.reason.contains("Decided at \(decided.controlOutcomes) control"))
+    }
+
+    @Test func analysisSaysWhatItWaitsFor() {
+        func arm(_ conversions: Int, _ outcomes: Int) -> ABTestArm {
+            var arm = ABTestArm()
+            for index in 0..<outcomes { arm.record(completed: index < conversions, duration: nil, rating: nil) }
+            return arm
+        }
+        var few = SequentialRateTest(mixingScale: 0.05, minimumPerArm: 100, minimumDetectableEffect: nil)
+        for index in 0..<10 {
+            few.record(unit: "c\(index)", treatment: false, completed: index < 6)
+            few.record(unit: "t\(index)", treatment: true, completed: index < 9)
+        }
+        let early = ABTestAnalysis(control: arm(6, 10), treatment: arm(9, 10), sequential: few, unitName: "user")
+        #expect(early.decision == .continue && early.reason.contains("Need 100 outcomes per arm"))
+        // Enough outcomes, but from three users per arm: the variance between users cannot be judged yet.
+        var clustered = SequentialRateTest(mixingScale: 0.05, minimumPerArm: 100, minimumDetectableEffect: nil)
+        for index in 0..<300 {
+            clustered.record(unit: "c\(index % 3)", treatment: false, completed: index % 2 == 0)
+            clustered.record(unit: "t\(index % 3)", treatment: true, completed: true)
+        }
+        let users = ABTestAnalysis(control: arm(150, 300), treatment: arm(300, 300), sequential: clustered, unitName: "user")
+        #expect(users.decision == .continue && users.reason.contains("Need outcomes from 10 users per arm"))
+        #expect(clustered.looks == 0)
+        // A clear, repeated difference over many users: shipped, and the futility rule for a null one.
+        var null = SequentialRateTest(mixingScale: 0.05, minimumPerArm: 100, minimumDetectableEffect: 0.05)
+        var random = SplitMix64(seed: 4)
+        for index in 0..<20_000 where null.decision == nil {
+            null.record(unit: "u\(index)", treatment: index % 2 == 0, completed: random.unit() < 0.5)
+        }
+        #expect(null.decision?.kind == .noLiftOfEffect || null.decision?.kind == nil)
+        #expect(null.decision?.kind != .treatmentBetter)
+    }
+}
