@@ -174,6 +174,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "SkillPulseCore",
+                "SkillPulseAnalytics",
                 "SkillPulseWire",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -3,30 +3,51 @@ import SkillPulseCore
 import Testing
 @testable import SkillPulseAnalytics
 
-/// Error rates of the A/B decision, measured by simulation (`ExperimentSimulation`): the figures docs/analytics.md
-/// states are what these tests print.
+/// Error rates of the A/B decision, measured by simulation (`SimulatedExperiment`): docs/analytics.md states
+/// what these tests print.
 struct SequentialRateTestTests {
+    /// Runs `count` simulated tests, each to its decision or its horizon, arms by the daemon's hash at
+    /// `controlShare`; the share of each decision.
+    static func decisionRates(_ simulation: SimulatedExperiment, controlShare: Double = 0.5, minimumPerArm: Int = 100,
+                              effect: Double? = nil, count: Int, seed: UInt64)
+        -> (treatmentBetter: Double, controlBetter: Double, noLift: Double)
+    {
+        var counts: [SequentialRateTest.Decision.Kind: Int] = [:]
+        for run in 0..<count {
+            let testID = Int64(run + 1)
+            let outcomes = simulation.generate(seed: seed &+ UInt64(run) &* 7919) {
+                ABTestAssignment.group(testID: testID, userID: $0, ratio: controlShare) == .treatment
+            }
+            var test = SequentialRateTest(mixingScale: effect ?? 0.05, minimumPerArm: minimumPerArm,
+                                          minimumDetectableEffect: effect)
+            for outcome in outcomes where test.decision == nil {
+                test.record(unit: outcome.unit, treatment: outcome.treatment, completed: outcome.completed)
+            }
+            if let kind = test.decision?.kind { counts[kind, default: 0] += 1 }
+        }
+        let n = Double(count)
+        return (Double(counts[.treatmentBetter] ?? 0) / n, Double(counts[.controlBetter] ?? 0) / n,
+                Double(counts[.noLiftOfEffect] ?? 0) / n)
+    }
+
     @Test(arguments: [300, 100, 40])
     func aaTestsWithHeterogeneousUsersKeepTheirFalsePositiveRate(users: Int) {
-        let simulation = ExperimentSimulation(units: users, outcomes: 5_000, rates: .logitNormal(mean: 0.7, spread: 1.5))
-        let result = simulation.rates(count: 400, seed: UInt64(users))
+        let simulation = SimulatedExperiment(units: users, outcomes: 5_000, rates: .logitNormal(mean: 0.7, spread: 1.5))
+        let result = Self.decisionRates(simulation, count: 400, seed: UInt64(users))
         print("A/A heterogeneous, \(users) users, 5,000 outcomes: false decisions \(result.treatmentBetter + result.controlBetter)")
         #expect(result.treatmentBetter + result.controlBetter <= 0.05)
     }
-}
 
-extension SequentialRateTestTests {
     @Test func rareEventsAtANinetyTenSplitKeepTheirFalsePositiveRate() {
-        let simulation = ExperimentSimulation(units: 2_000, outcomes: 20_000, controlShare: 0.9, rates: .equal(0.01))
-        let result = simulation.rates(count: 300, seed: 3)
+        let simulation = SimulatedExperiment(units: 2_000, outcomes: 20_000, rates: .equal(0.01))
+        let result = Self.decisionRates(simulation, controlShare: 0.9, count: 300, seed: 3)
         print("A/A 90/10 at 1 %: false decisions \(result.treatmentBetter + result.controlBetter)")
         #expect(result.treatmentBetter + result.controlBetter <= 0.05)
     }
 
     @Test func aLiftEqualToTheEffectIsFoundAndNeverDeclaredAbsent() {
-        let simulation = ExperimentSimulation(units: 3_000, outcomes: 40_000, rates: .uniform(0.3, 0.7), lift: 0.05,
-                                              minimumDetectableEffect: 0.05)
-        let result = simulation.rates(count: 200, seed: 9)
+        let simulation = SimulatedExperiment(units: 3_000, outcomes: 40_000, rates: .uniform(0.3, 0.7), lift: 0.05)
+        let result = Self.decisionRates(simulation, effect: 0.05, count: 200, seed: 9)
         print("lift = MDE: found \(result.treatmentBetter), declared absent \(result.noLift), wrong way \(result.controlBetter)")
         #expect(result.treatmentBetter >= 0.8)
         #expect(result.noLift <= 0.05)
