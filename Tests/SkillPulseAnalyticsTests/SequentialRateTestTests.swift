@@ -148,3 +148,22 @@ extension SequentialRateTestTests {
         #expect(null.decision?.kind != .treatmentBetter)
     }
 }
+
+extension SequentialRateTestTests {
+    /// docs/analytics.md's worked example: 500/1000 against 600/1000, one outcome per user, one look.
+    @Test func workedExampleOfTheDocs() throws {
+        var test = SequentialRateTest(mixingScale: 0.05, minimumPerArm: 1_000, minimumDetectableEffect: nil)
+        for index in 0..<1_000 {
+            test.record(unit: "c\(index)", treatment: false, completed: index < 500)
+        }
+        for index in 0..<1_000 {
+            test.record(unit: "t\(index)", treatment: true, completed: index < 600)
+        }
+        #expect(test.looks == 1)
+        #expect(abs(try #require(test.differenceVariance) - 0.0004977552427602378) < 1e-15)
+        #expect(abs(test.pValue - 0.0005645804643326281) < 1e-12)
+        let interval = try #require(test.interval)
+        #expect(abs(interval.lower - 0.03182574574772047) < 1e-12 && abs(interval.upper - 0.16817425425227955) < 1e-12)
+        #expect(test.decision?.kind == .treatmentBetter)
+    }
+}
