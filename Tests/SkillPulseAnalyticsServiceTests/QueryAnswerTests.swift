@@ -106,3 +106,82 @@ struct QueryAnswerTests {
         }
     }
 }
+
+/// session-buddy's result keys keep their meaning (docs/analytics.md, "Compared with session-buddy"): where
+/// SkillPulse has a better figure it is under a new key, so a migrated client never reads a value backwards.
+struct SessionBuddyKeyTests {
+    static let now = UTCTimestamp.now().millisecondsSinceEpoch
+
+    /// `fast` completes in 2 s and 4 s and fails slowly (30 s); `broken` only fails; `deploy` follows `fast` in
+    /// two sessions of four; 14 days of `trending`, improving.
+    static func records() -> [InvocationRecord] {
+        var records: [InvocationRecord] = []
+        func add(_ skill: String, session: String, user: String, completed: Bool, duration: Double?, at time: Int64) {
+            records.append(InvocationRecord(id: Int64(records.count + 1), skillName: skill, sessionID: session, userID: user,
+                                            invokedAt: time, completed: completed, durationSeconds: duration,
+                                            workflowPhase: "execution"))
+        }
+        let day: Int64 = 86_400_000
+        for index in 0..<14 * 20 {
+            let dayIndex = Int64(index / 20)
+            add("trending", session: "t\(index)", user: "tu", completed: index % 20 < 5 + Int(dayIndex),
+                duration: 1, at: now - (13 - dayIndex) * day - 7_200_000 + Int64(index % 20) * 60_000)
+        }
+        for (index, (completed, duration)) in [(true, 2.0), (true, 4.0), (false, 30.0)].enumerated() {
+            add("fast", session: "s\(index)", user: "u\(index)", completed: completed, duration: duration,
+                at: now - 600_000 + Int64(index) * 1_000)
+        }
+        add("broken", session: "s0", user: "u0", completed: false, duration: 9, at: now - 500_000)
+        add("fast", session: "s3", user: "u0", completed: true, duration: 3, at: now - 400_000)
+        return records
+    }
+
+    let analytics = InProcessAnalytics(records: records())
+
+    @Test func realTimeAverageDurationCountsCompletedInvocations() throws {
+        let result = try analytics.call(#"{"id":1,"op":"get_real_time_metrics","params":{"limit":10}}"#).get()
+        let top = try #require(result["top_skills"]?.arrayValue)
+        let fast = try #require(top.first { $0["skill_name"] == "fast" })
+        // session-buddy: completed only (2, 4, 3 → 3); every invocation with a duration: (2+4+30+3)/4 = 9.75.
+        #expect(fast["avg_duration"] == 3 && fast["avg_duration_all"] == 9.75, "\(fast)")
+        let broken = try #require(top.first { $0["skill_name"] == "broken" })
+        #expect(broken["avg_duration"] == 0 && broken["avg_duration_all"] == 9, "\(broken)")
+        let metrics = try analytics.call(#"{"id":2,"op":"get_skill_metrics","params":{"skill_name":"fast"}}"#).get()
+        #expect(metrics["windows"]?["1h"]?["avg_duration"] == 3 && metrics["windows"]?["1h"]?["avg_duration_all"] == 9.75)
+    }
+
+    @Test func trendConfidenceIsThePValueAsInSessionBuddy() throws {
+        let trend = try analytics.call(#"{"id":3,"op":"get_skill_trend","params":{"skill_name":"trending","days":14}}"#).get()
+        let p = try #require(trend["p_value"]?.doubleValue)
+        #expect(trend["trend"] == "improving" && p < 0.05, "\(trend)")
+        #expect(trend["confidence"]?.doubleValue == p && trend["confidence_level"]?.doubleValue == 1 - p)
+    }
+
+    @Test func baselinesCountSessionsAndRankByEffectiveness() throws {
+        let result = try analytics.call(#"{"id":4,"op":"get_community_baselines","params":{"limit":10}}"#).get()
+        let baselines = try #require(result["baselines"]?.arrayValue)
+        let percentiles = baselines.compactMap { $0["effectiveness_percentile"]?.doubleValue }
+        #expect(percentiles == percentiles.sorted(by: >), "most effective first: \(baselines)")
+        let fast = try #require(baselines.first { $0["skill_name"] == "fast" })
+        // Four sessions (s0–s3) of three users.
+        #expect(fast["total_users"] == 4 && fast["distinct_users"] == 3, "\(fast)")
+    }
+
+    @Test func dependencyTypesKeepTheReferenceScaleAndSayTheDirection() throws {
+        let result = try analytics.call(
+            #"{"id":5,"op":"get_skill_dependencies","params":{"skill_name":"fast","min_lift":0}}"#).get()
+        for dependency in result["dependencies"]?.arrayValue ?? [] {
+            let lift = try #require(dependency["lift_score"]?.doubleValue)
+            #expect(dependency["relationship_type"]?.stringValue == Association.relationshipType(lift: lift))
+            #expect(dependency["direction"]?.stringValue == Association.direction(lift: lift))
+        }
+    }
+
+    @Test func recommendationSourcesUseTheReferenceNames() throws {
+        let result = try analytics.call(
+            #"{"id":6,"op":"get_collaborative_recommendations","params":{"user_id":"stranger","limit":3}}"#).get()
+        let items = try #require(result["recommendations"]?.arrayValue)
+        #expect(!items.isEmpty && items.allSatisfy { $0["source"] == "global_popularity" && $0["method"] == "popular" },
+                "\(result)")
+    }
+}

@@ -130,11 +130,14 @@ struct AnalyticsStateTests {
         }
         state.prepare()
         let baselines = state.communityBaselines()
-        let a = try #require(baselines.first)
-        #expect(a.skillName == "a" && a.totalUsers == 2 && a.totalInvocations == 3 && a.globalCompletionRate == 2.0 / 3.0)
+        // session-buddy's order: most effective first (b completes 100 %, a 67 %), though a is invoked more.
+        #expect(baselines.map(\.skillName) == ["b", "a"])
+        let a = try #require(baselines.last)
+        // total_users is session-buddy's COUNT(DISTINCT session_id) (one session here); distinct_users the users.
+        #expect(a.skillName == "a" && a.totalUsers == 1 && a.distinctUsers == 2 && a.totalInvocations == 3
+                && a.globalCompletionRate == 2.0 / 3.0)
         #expect(a.globalAvgDurationSeconds == 2 && a.p50Duration == 2 && a.mostCommonWorkflowPhase == "setup")
-        // b completes 100 %, a 67 %: a ranks below b.
-        #expect(a.effectivenessPercentile == 25 && baselines[1].effectivenessPercentile == 75)
+        #expect(a.effectivenessPercentile == 25 && baselines[0].effectivenessPercentile == 75)
         let comparison = try #require(state.compareToBaseline(user: "u2", skill: "a"))
         #expect(comparison[0].userCompletionRate == 0 && comparison[0].completionRatePercentile == 25)
         #expect(state.compareToBaseline(user: "nobody", skill: nil) == nil)
@@ -164,5 +167,20 @@ struct AnalyticsStateTests {
         retained.prepare()
         let baseline = try #require(retained.communityBaselines().first)
         #expect(baseline.totalInvocations == 2 && baseline.p95Duration == 1, "\(baseline)")
+    }
+}
+
+extension AnalyticsStateTests {
+    /// A count that collapses (Sen's line extrapolated to the window's first day went to −1, "change 480 %"):
+    /// the line stays at 0 or above, and an insufficient series says confidence 1 (session-buddy's p of 1).
+    @Test func trendLinesOfCountsNeverGoNegative() {
+        let daily: [Double?] = [0, 0, 0, 0, 0, 0, 0, 0, 40, 30, 20, 10, 2, 1]
+        let trend = AnalyticsState.trend(of: daily.reversed(), metric: .invocationCount, criteria: TrendCriteria())
+        #expect((trend.startValue ?? -1) >= 0 && (trend.endValue ?? -1) >= 0, "\(trend)")
+        let falling = AnalyticsState.trend(of: [50, 40, 30, 20, 10, 1, 0, 0, 0], metric: .averageDuration,
+                                           criteria: TrendCriteria())
+        #expect((falling.endValue ?? -1) >= 0 && (falling.startValue ?? -1) >= 0, "\(falling)")
+        let short = AnalyticsState.trend(of: [1, 2], metric: .invocationCount, criteria: TrendCriteria())
+        #expect(short.trend == .insufficientData && short.confidence == 1 && short.confidenceLevel == nil)
     }
 }

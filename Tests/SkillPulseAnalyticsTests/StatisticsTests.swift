@@ -55,7 +55,10 @@ struct StatisticsTests {
         #expect(association.lift == 4 && association.confidenceAToB == 0.4 && association.confidenceBToA == 0.8)
         #expect(association.relationshipType == "very_strong_positive")
         #expect(Association.relationshipType(lift: 1.6) == "moderate_positive")
-        #expect(Association.relationshipType(lift: 0.5) == "negative")
+        // session-buddy's scale calls everything below 1.5 weak_positive; the direction says which way it goes.
+        #expect(Association.relationshipType(lift: 0.5) == "weak_positive" && Association.relationshipType(lift: 1.2) == "weak_positive")
+        #expect(Association.direction(lift: 0.5) == "negative" && Association.direction(lift: 1) == "independent"
+                && Association.direction(lift: 1.2) == "positive")
         #expect(Association(together: 0, sessionsWithA: 1, sessionsWithB: 1, sessions: 1) == nil)
     }
 

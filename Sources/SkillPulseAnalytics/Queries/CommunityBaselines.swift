@@ -1,7 +1,10 @@
 /// One skill across every user: `get_community_baselines` and the `skill_community_baselines` row.
 public struct CommunityBaseline: Sendable, Encodable, Equatable {
     public let skillName: String
+    /// Sessions that used the skill: session-buddy's `total_users` is `COUNT(DISTINCT session_id)`.
     public let totalUsers: Int
+    /// Distinct users (by `user_id`) who invoked it.
+    public let distinctUsers: Int
     public let totalInvocations: Int
     public let globalCompletionRate: Double
     public let globalAvgDurationSeconds: Double?
@@ -12,7 +15,8 @@ public struct CommunityBaseline: Sendable, Encodable, Equatable {
     public let effectivenessPercentile: Double
 
     enum CodingKeys: String, CodingKey {
-        case skillName = "skill_name", totalUsers = "total_users", totalInvocations = "total_invocations"
+        case skillName = "skill_name", totalUsers = "total_users", distinctUsers = "distinct_users"
+        case totalInvocations = "total_invocations"
         case globalCompletionRate = "global_completion_rate", globalAvgDurationSeconds = "global_avg_duration_seconds"
         case p50Duration = "p50_duration", p95Duration = "p95_duration"
         case mostCommonWorkflowPhase = "most_common_workflow_phase", effectivenessPercentile = "effectiveness_percentile"
@@ -43,7 +47,7 @@ public struct BaselineComparison: Sendable, Encodable, Equatable {
 }
 
 extension AnalyticsState {
-    /// Every skill's baseline, most invoked first. Percentiles of durations are exact over the durations
+    /// Every skill's baseline, most effective first (session-buddy's order), then most invoked. Percentiles of durations are exact over the durations
     /// held in memory (the retention window). Requires `prepare()`.
     /// `withPercentiles: false` leaves p50/p95 out (the stored table has no columns for them), so the periodic
     /// flush does not sort every changed skill's durations.
@@ -53,15 +57,18 @@ extension AnalyticsState {
         return totals.enumerated().map { index, totals in
             let quantiles = durationQuantiles[index]
             return CommunityBaseline(
-                skillName: skillNames[index], totalUsers: totals.users.count, totalInvocations: totals.invocations,
+                skillName: skillNames[index], totalUsers: sessionsWithSkill[index], distinctUsers: totals.users.count,
+                totalInvocations: totals.invocations,
                 globalCompletionRate: totals.completionRate ?? 0, globalAvgDurationSeconds: totals.averageDuration,
                 p50Duration: withPercentiles ? quantiles.p50 : nil,
                 p95Duration: withPercentiles ? quantiles.p95 : nil,
                 mostCommonWorkflowPhase: mostCommonPhase(ofSkill: index),
                 effectivenessPercentile: Descriptive.percentileRank(totals.completionRate ?? 0, sorted: rates) ?? 0)
         }
-        .sorted { $0.totalInvocations > $1.totalInvocations
-            || ($0.totalInvocations == $1.totalInvocations && $0.skillName < $1.skillName) }
+        .sorted {
+            ($0.effectivenessPercentile, $0.totalInvocations, $1.skillName)
+                > ($1.effectivenessPercentile, $1.totalInvocations, $0.skillName)
+        }
     }
 
     /// The user's skills (or one of them) beside the community; nil when the user (or that skill for the user)

@@ -7,13 +7,17 @@ public struct SkillDependency: Sendable, Encodable, Equatable {
     public let confidence: Double
     /// P(skill_name | skill_b).
     public let reverseConfidence: Double
+    /// session-buddy's scale: lift ≥ 3 `very_strong_positive`, ≥ 2 `strong_positive`, ≥ 1.5 `moderate_positive`,
+    /// else `weak_positive` (negative associations included: see `direction`).
     public let relationshipType: String
+    /// `positive`, `independent` or `negative` (lift above, at or below 1).
+    public let direction: String
     /// `observed` from sessions, or `seeded` (a taxonomy pair with no observed sessions yet).
     public let source: String
 
     enum CodingKeys: String, CodingKey {
         case skillB = "skill_b", coOccurrenceCount = "co_occurrence_count", liftScore = "lift_score", confidence
-        case reverseConfidence = "reverse_confidence", relationshipType = "relationship_type", source
+        case reverseConfidence = "reverse_confidence", relationshipType = "relationship_type", direction, source
     }
 }
 
@@ -47,15 +51,19 @@ extension AnalyticsState {
                                           liftScore: association.lift,
                                           confidence: association.confidenceAToB,
                                           reverseConfidence: association.confidenceBToA,
-                                          relationshipType: association.relationshipType, source: "observed"))
+                                          relationshipType: association.relationshipType,
+                                          direction: Association.direction(lift: association.lift), source: "observed"))
         }
         for seed in seeded where seed.liftScore >= minimumLift {
             let other = seed.skillA == skill ? seed.skillB : (seed.skillB == skill ? seed.skillA : nil)
-            guard let other, id.flatMap({ id in skillIDs[other].map { together(id, $0) } }) ?? 0 == 0 else { continue }
+            // A seed stays until its pair is observed often enough to be shown in its place (not only until
+            // the first session that uses both, which would leave neither).
+            guard let other, id.flatMap({ id in skillIDs[other].map { together(id, $0) } }) ?? 0 < minimumTogether
+            else { continue }
             result.append(SkillDependency(skillB: other, coOccurrenceCount: seed.coOccurrenceCount,
                                           liftScore: seed.liftScore, confidence: 0, reverseConfidence: 0,
                                           relationshipType: Association.relationshipType(lift: seed.liftScore),
-                                          source: "seeded"))
+                                          direction: Association.direction(lift: seed.liftScore), source: "seeded"))
         }
         result.sort { $0.liftScore > $1.liftScore
             || ($0.liftScore == $1.liftScore && ($0.coOccurrenceCount, $1.skillB) > ($1.coOccurrenceCount, $0.skillB)) }

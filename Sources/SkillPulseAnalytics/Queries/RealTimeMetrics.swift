@@ -18,7 +18,8 @@ extension AnalyticsState {
             let name = skillNames[index]
             let durations = series[index].durations(in: figures)
             return TopSkill(skillName: name, invocationCount: figures.invocations, completedCount: figures.completed,
-                            completionRate: figures.completionRate ?? 0, avgDuration: figures.averageDuration,
+                            completionRate: figures.completionRate ?? 0, avgDuration: figures.averageCompletedDuration,
+                            avgDurationAll: figures.averageDuration,
                             p95Duration: Descriptive.quantile(durations, 0.95),
                             lastInvocationAt: UTCTimestamp(millisecondsSinceEpoch: totals[index].last).normalized)
         }

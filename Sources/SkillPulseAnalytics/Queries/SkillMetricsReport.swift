@@ -7,12 +7,16 @@ public struct SkillMetricsReport: Sendable, Encodable {
         public let invocationCount: Int
         public let completedCount: Int
         public let completionRate: Double?
+        /// Completed invocations only, 0 when none (as `get_real_time_metrics`' `avg_duration`).
         public let avgDuration: Double?
+        /// Every invocation that carried a duration.
+        public let avgDurationAll: Double?
         public let p95Duration: Double?
 
         enum CodingKeys: String, CodingKey {
             case invocationCount = "invocation_count", completedCount = "completed_count"
-            case completionRate = "completion_rate", avgDuration = "avg_duration", p95Duration = "p95_duration"
+            case completionRate = "completion_rate", avgDuration = "avg_duration", avgDurationAll = "avg_duration_all"
+            case p95Duration = "p95_duration"
         }
     }
 
@@ -49,7 +53,8 @@ extension AnalyticsState {
         for (name, hours) in SkillMetricsReport.windowHours {
             let figures = series.window(from: now - hours * 3_600_000, to: now + 1)
             windows[name] = .init(invocationCount: figures.invocations, completedCount: figures.completed,
-                                  completionRate: figures.completionRate, avgDuration: figures.averageDuration,
+                                  completionRate: figures.completionRate, avgDuration: figures.averageCompletedDuration,
+                                  avgDurationAll: figures.averageDuration,
                                   p95Duration: Descriptive.quantile(series.durations(in: figures), 0.95))
         }
         return SkillMetricsReport(

@@ -22,7 +22,11 @@ public struct SkillTrend: Sendable, Encodable, Equatable {
     public let endValue: Double?
     public let changePercent: Double?
     public let pValue: Double?
+    /// session-buddy's `confidence`: the test's p-value (small means a real trend), kept under its name so a
+    /// migrated client never reads it backwards.
     public let confidence: Double?
+    /// 1 − p: large means a real trend.
+    public let confidenceLevel: Double?
     /// Daily buckets that entered the test.
     public let n: Int
     /// One value per day, oldest first; null for a day with too few invocations to have one.
@@ -30,7 +34,7 @@ public struct SkillTrend: Sendable, Encodable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case trend, slope, startValue = "start_value", endValue = "end_value", changePercent = "change_percent"
-        case pValue = "p_value", confidence, n, dailyValues = "daily_values"
+        case pValue = "p_value", confidence, confidenceLevel = "confidence_level", n, dailyValues = "daily_values"
     }
 }
 
@@ -79,10 +83,11 @@ extension AnalyticsState {
         let values = points.map(\.1)
         guard values.count >= criteria.minimumPoints, let test = MannKendall(values, positions: points.map(\.0)) else {
             return SkillTrend(trend: .insufficientData, slope: 0, startValue: values.first, endValue: values.last,
-                              changePercent: nil, pValue: nil, confidence: nil, n: values.count, dailyValues: daily)
+                              changePercent: nil, pValue: nil, confidence: 1, confidenceLevel: nil, n: values.count, dailyValues: daily)
         }
-        // Sen's line at the first and last day with a value; a rate's line is kept within 0…1.
-        let clamp = { (value: Double) in metric == .completionRate ? Swift.min(1, Swift.max(0, value)) : value }
+        // Sen's line at the first and last day with a value, kept where the metric can be: a rate within 0…1,
+        // a count or a duration at 0 or above (a steep fall extrapolated to the window's edge went to −1).
+        let clamp = { (value: Double) in metric == .completionRate ? Swift.min(1, Swift.max(0, value)) : Swift.max(0, value) }
         let start = clamp(test.intercept + test.slope * points.first!.0)
         let end = clamp(test.intercept + test.slope * points.last!.0)
         let relative = start != 0 ? (end - start) / abs(start) : (end == 0 ? 0 : .infinity)
@@ -93,6 +98,6 @@ extension AnalyticsState {
         }
         return SkillTrend(trend: direction, slope: test.slope, startValue: start, endValue: end,
                           changePercent: relative.isFinite ? relative * 100 : nil, pValue: test.pValue,
-                          confidence: 1 - test.pValue, n: values.count, dailyValues: daily)
+                          confidence: test.pValue, confidenceLevel: 1 - test.pValue, n: values.count, dailyValues: daily)
     }
 }

@@ -19,6 +19,9 @@ public struct SkillSeries: Sendable {
     private var completedPrefix: [Int32] = [0]
     private var durationSumPrefix: [Double] = [0]
     private var durationCountPrefix: [Int32] = [0]
+    // Durations of completed invocations only: session-buddy's real-time `avg_duration` averages those.
+    private var completedDurationSumPrefix: [Double] = [0]
+    private var completedDurationCountPrefix: [Int32] = [0]
     private var sortedCount = 0
 
     public init() {}
@@ -71,6 +74,8 @@ public struct SkillSeries: Sendable {
         completedPrefix.removeSubrange((start + 1)...)
         durationSumPrefix.removeSubrange((start + 1)...)
         durationCountPrefix.removeSubrange((start + 1)...)
+        completedDurationSumPrefix.removeSubrange((start + 1)...)
+        completedDurationCountPrefix.removeSubrange((start + 1)...)
         for entry in merged { extendPrefixes(with: entry) }
         sortedCount = entries.count
     }
@@ -85,6 +90,8 @@ public struct SkillSeries: Sendable {
         completedPrefix.removeFirst(drop)
         durationSumPrefix.removeFirst(drop)
         durationCountPrefix.removeFirst(drop)
+        completedDurationSumPrefix.removeFirst(drop)
+        completedDurationCountPrefix.removeFirst(drop)
     }
 
     private mutating func extendPrefixes(with entry: Entry) {
@@ -92,6 +99,11 @@ public struct SkillSeries: Sendable {
         let hasDuration = !entry.duration.isNaN
         durationSumPrefix.append(durationSumPrefix[durationSumPrefix.count - 1] + (hasDuration ? entry.duration : 0))
         durationCountPrefix.append(durationCountPrefix[durationCountPrefix.count - 1] + (hasDuration ? 1 : 0))
+        let completedDuration = hasDuration && entry.completed
+        completedDurationSumPrefix.append(completedDurationSumPrefix[completedDurationSumPrefix.count - 1]
+                                          + (completedDuration ? entry.duration : 0))
+        completedDurationCountPrefix.append(completedDurationCountPrefix[completedDurationCountPrefix.count - 1]
+                                            + (completedDuration ? 1 : 0))
     }
 
     /// The first index in `from..<to` (default: all) whose time is ≥ `time`; `to` if none. Requires `prepare()`.
@@ -115,6 +127,8 @@ public struct SkillSeries: Sendable {
             completed: Int(completedPrefix[upper] - completedPrefix[lower]),
             durationSum: durationSumPrefix[upper] - durationSumPrefix[lower],
             durations: durations,
+            completedDurationSum: completedDurationSumPrefix[upper] - completedDurationSumPrefix[lower],
+            completedDurations: Int(completedDurationCountPrefix[upper] - completedDurationCountPrefix[lower]),
             range: lower..<upper)
     }
 
@@ -172,10 +186,18 @@ public struct WindowFigures: Sendable, Equatable {
     public let durationSum: Double
     /// Invocations that carried a duration.
     public let durations: Int
+    /// Completed invocations that carried a duration, and the sum of those durations.
+    public let completedDurationSum: Double
+    public let completedDurations: Int
     let range: Range<Int>
 
     public var completionRate: Double? { invocations > 0 ? Double(completed) / Double(invocations) : nil }
+    /// Mean over every invocation that carried a duration (`avg_duration_all`).
     public var averageDuration: Double? { durations > 0 ? durationSum / Double(durations) : nil }
+    /// Mean over completed invocations, 0 when none carried a duration: session-buddy's `avg_duration`.
+    public var averageCompletedDuration: Double {
+        completedDurations > 0 ? completedDurationSum / Double(completedDurations) : 0
+    }
 }
 
 /// Counts and sums of one bucket (of `SkillSeries.buckets`).

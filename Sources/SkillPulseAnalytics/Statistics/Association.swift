@@ -29,8 +29,14 @@ public struct Association: Sendable, Equatable {
         case 3...: return "very_strong_positive"
         case 2..<3: return "strong_positive"
         case 1.5..<2: return "moderate_positive"
-        case 1..<1.5: return "weak_positive"
-        default: return "negative"
+        default: return "weak_positive"
         }
+    }
+
+    /// Which way the association goes: `positive` (lift > 1), `independent` (= 1) or `negative` (< 1).
+    /// session-buddy's `relationship_type` calls every lift below 1.5 `weak_positive`, negative ones included;
+    /// that key keeps its scale for migrated clients, and this one says the direction.
+    public static func direction(lift: Double) -> String {
+        lift > 1 ? "positive" : lift < 1 ? "negative" : "independent"
     }
 }

@@ -108,7 +108,28 @@ enum AnalyticsReplies {
         fields["power"] = number(analysis.power)
         fields["decision"] = .string(analysis.decision.rawValue)
         fields["reason"] = .string(analysis.reason)
+        // session-buddy's `analyze_results` keys, with their meanings: per-arm metrics over outcome rows, the
+        // test's p-value (here the always-valid one the decision is taken on), the winner and the advice.
+        fields["control_metrics"] = referenceMetrics(analysis.control)
+        fields["treatment_metrics"] = referenceMetrics(analysis.treatment)
+        fields["statistical_significance"] = number(analysis.alwaysValidPValue)
+        let winner: String = switch analysis.finalDecision?.kind {
+        case .treatmentBetter: "treatment"
+        case .controlBetter: "control"
+        case .noLiftOfEffect, nil: "inconclusive"
+        }
+        fields["winner"] = .string(winner)
+        fields["recommendation"] = .string(analysis.reason)
         return compact(fields)
+    }
+
+    static func referenceMetrics(_ arm: ABTestArm) -> JSONValue {
+        compact([
+            "sample_size": .integer(Int64(arm.outcomes)),
+            "completion_rate": number(arm.rate),
+            "avg_duration_seconds": number(arm.averageDuration),
+            "avg_user_rating": number(arm.averageRating),
+        ])
     }
 
     static func listing(_ test: ABTestRecord) -> JSONValue {
@@ -124,10 +145,19 @@ enum AnalyticsReplies {
             "user_id": .string(user),
             "recommendations": .array(items.map {
                 compact(["skill_name": .string($0.skillName), "score": number($0.score),
-                         "completion_rate": number($0.completionRate), "source": .string($0.source.rawValue)])
+                         "completion_rate": number($0.completionRate), "source": .string(referenceSource($0.source)),
+                         "method": .string($0.source.rawValue)])
             }),
             "timestamp": .string(timestamp),
         ])
+    }
+
+    /// session-buddy's `source` values: a migrated client tells the two kinds apart by them.
+    static func referenceSource(_ source: SkillRecommendation.Source) -> String {
+        switch source {
+        case .similarUsers: "collaborative_filtering"
+        case .popular: "global_popularity"
+        }
     }
 
     static func clusters(_ clustering: SkillClustering, limit: Int, timestamp: String) -> JSONValue {

@@ -49,6 +49,10 @@ struct TopSkillsResult: CompactJSONEncodable {
                 buffer.writeStaticString(#","avg_duration":"#)
                 buffer.writeJSONNumber(average)
             }
+            if let average = skill.avgDurationAll {
+                buffer.writeStaticString(#","avg_duration_all":"#)
+                buffer.writeJSONNumber(average)
+            }
             if let p95 = skill.p95Duration {
                 buffer.writeStaticString(#","p95_duration":"#)
                 buffer.writeJSONNumber(p95)

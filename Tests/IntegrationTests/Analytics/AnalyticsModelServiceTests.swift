@@ -226,7 +226,7 @@ struct AnalyticsModelServiceTests {
         #expect(total > 0 && Double(hits) / Double(total) >= 0.6, "\(hits)/\(total)")
         let cold = try await Self.result(client, "get_collaborative_recommendations", ["user_id": "stranger"])
         let coldItems = cold["recommendations"]?.arrayValue ?? []
-        #expect(coldItems.count == 5 && coldItems.allSatisfy { $0["source"] == "popular" }, "\(cold)")
+        #expect(coldItems.count == 5 && coldItems.allSatisfy { $0["source"] == "global_popularity" && $0["method"] == "popular" }, "\(cold)")
 
         // Clusters: the five communities, each whole, and the tables hold them.
         let clusters = try await Self.result(client, "get_skill_clusters", ["limit": 20])

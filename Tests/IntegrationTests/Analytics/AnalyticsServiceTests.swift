@@ -85,7 +85,7 @@ struct AnalyticsServiceTests {
         // Baselines equal a direct count.
         let baselines = try await Self.result(client, "get_community_baselines", ["limit": 1000])["baselines"]?.arrayValue ?? []
         let direct = try OutsideTools.query(ingest.databasePath, """
-            SELECT skill_name, count(*) AS n, count(DISTINCT user_id) AS users, avg(completed) AS rate
+            SELECT skill_name, count(*) AS n, count(DISTINCT session_id) AS users, avg(completed) AS rate
             FROM skill_invocation GROUP BY skill_name
             """)
         #expect(baselines.count == direct.count)
