@@ -55,7 +55,7 @@ public enum AnalyticsDaemon {
         let monitor = LivenessMonitor.reader(reader, database: database, counters: counters)
         let hub = EventHub<AnalyticsTopic>(bufferCapacity: Self.subscriberBuffer)
         let trainer = ModelTrainer(engine: engine, logger: logger)
-        let handler = AnalyticsHandler(engine: engine, experiments: experiments, trainer: trainer, follower: follower, hub: hub, monitor: monitor, database: database,
+        let handler = AnalyticsHandler(engine: engine, experiments: experiments, store: store, trainer: trainer, follower: follower, hub: hub, monitor: monitor, database: database,
                                        context: context, counters: counters)
         // Analytics' replies are large (a thousand baselines, every anomaly) and each takes CPU: a peer that
         // pipelines without reading holds at most this many computed replies (4,096 took 800 MB).

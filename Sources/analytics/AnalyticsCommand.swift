@@ -29,6 +29,14 @@ struct AnalyticsCommand: AsyncParsableCommand {
     @Option(name: .customLong("anomaly-min-samples"), help: "Invocations the observed hour needs before it can alert.")
     var anomalyMinSamples = 10
 
+    @Option(name: .customLong("anomaly-threshold"),
+            help: "Score the background pass records an anomaly at (2: a 1-in-100 chance per pass for a steady skill; 3: 1 in 1000).")
+    var anomalyThreshold = 2.0
+
+    @Option(name: .customLong("anomaly-method"),
+            help: "How the background pass forms baselines: zscore (every hour) or mad (outlying hours left out).")
+    var anomalyMethod = "zscore"
+
     @Option(name: .customLong("trend-min-change"),
             help: "Relative change (0.1 = 10 %) a significant trend also needs to be improving or declining.")
     var trendMinChange = 0.1
@@ -61,6 +69,15 @@ struct AnalyticsCommand: AsyncParsableCommand {
         }
         guard minCoOccurrence >= 1 else { throw ValidationError("--min-co-occurrence must be at least 1") }
         guard anomalyMinSamples >= 1 else { throw ValidationError("--anomaly-min-samples must be at least 1") }
+        guard anomalyThreshold > 0, anomalyThreshold <= AnalyticsSettings.maximumAnomalyThreshold else {
+            throw ValidationError("--anomaly-threshold must be a number above 0 and at most "
+                                  + "\(Int(AnalyticsSettings.maximumAnomalyThreshold)) (got \(anomalyThreshold))")
+        }
+        guard AnalyticsSettings.anomalyMethodNames.contains(anomalyMethod) else {
+            throw ValidationError("--anomaly-method must be one of "
+                                  + AnalyticsSettings.anomalyMethodNames.joined(separator: ", ")
+                                  + " (got \"\(anomalyMethod.prefix(64))\")")
+        }
         guard trendMinChange >= 0, trendMinChange.isFinite else {
             throw ValidationError("--trend-min-change must be a number ≥ 0")
         }
@@ -73,6 +90,8 @@ struct AnalyticsCommand: AsyncParsableCommand {
         settings.flushMaxPairs = flushMaxPairs
         settings.minimumCoOccurrence = minCoOccurrence
         settings.anomalyMinimumSamples = anomalyMinSamples
+        settings.anomalyThreshold = anomalyThreshold
+        settings.chooseAnomalyMethod(named: anomalyMethod)
         settings.trendMinimumChange = trendMinChange
         settings.trainInterval = .milliseconds(Int64(trainInterval * 1000))
         settings.trainDays = trainDays

@@ -12,6 +12,7 @@ struct OpRoundTripTests {
         .getSkillMetrics: #"{"skill_name":"k"}"#,
         .getRealTimeMetrics: "{}",
         .detectAnomalies: "{}",
+        .listAnomalies: #"{"state":"all","since_id":0,"limit":10}"#,
         .getSkillTrend: #"{"skill_name":"k"}"#,
         .getCommunityBaselines: "{}",
         .compareToBaseline: #"{"user_id":"u"}"#,

@@ -90,6 +90,30 @@ struct QueryAnswerTests {
         #expect(error.code == .unknownOp && error.message.hasSuffix(AnalyticsOp.allCases.map(\.rawValue).joined(separator: ", ")))
     }
 
+    /// The planted invocations are half an hour old: no baseline yet, and the answer says so.
+    @Test func anomaliesAnswerWhyTheyAreEmptyAndRefuseWindowsWithoutABaseline() throws {
+        let result = try analytics.call(#"{"id":1,"op":"detect_anomalies"}"#).get()
+        #expect(result["anomalies"] == [] && result["reason"]?.stringValue?.hasPrefix(
+            "not enough history: needs 3 whole hours of baseline before the last hour; the oldest invocation of the 3 skills") == true,
+                "\(result)")
+        #expect(throws: WireError.badRequest("params.time_window_hours must be at least 3 (the baseline needs 3 whole hours "
+                                             + "before the observed hour) and at most 2160 (90 days)")) {
+            try analytics.call(#"{"id":2,"op":"detect_anomalies","params":{"time_window_hours":2}}"#).get()
+        }
+        #expect(throws: WireError.badRequest("params.state: unknown state \"closed\"; known: open, resolved, all")) {
+            try analytics.call(#"{"id":3,"op":"list_anomalies","params":{"state":"closed"}}"#).get()
+        }
+        #expect(throws: WireError.badRequest("params.since_id must be an anomaly id ≥ 0")) {
+            try analytics.call(#"{"id":4,"op":"list_anomalies","params":{"since_id":-5}}"#).get()
+        }
+        #expect(throws: WireError.badRequest("params.limit must be between 1 and 1000")) {
+            try analytics.call(#"{"id":5,"op":"list_anomalies","params":{"limit":5000}}"#).get()
+        }
+        let request = WireRequest<AnalyticsOperation>.decode(Data(#"{"id":6,"op":"list_anomalies"}"#.utf8))
+        guard case .success(.listAnomalies(let listing)) = request.operation else { Issue.record("\(request.operation)"); return }
+        #expect(listing == AnomalyListRequest(state: .open, sinceID: 0, limit: 100))
+    }
+
     @Test func everyQueryOpDecodesToAQueryOfTheSameName() throws {
         let requests: [AnalyticsOp: String] = [
             .getSkillMetrics: #"{"skill_name":"deploy"}"#, .getRealTimeMetrics: "{}", .detectAnomalies: "{}",

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One skill's invocations in time order with prefix sums, so any window's count, completions and mean
 /// duration cost two binary searches, whatever its length.
 ///
@@ -22,7 +24,13 @@ public struct SkillSeries: Sendable {
     // Durations of completed invocations only: session-buddy's real-time `avg_duration` averages those.
     private var completedDurationSumPrefix: [Double] = [0]
     private var completedDurationCountPrefix: [Int32] = [0]
+    /// Σ ln(duration): the anomaly pass judges latency on the log scale, where durations are about normal (an
+    /// hour's plain mean of skewed durations is itself skewed, and a normal tail on it alarmed too often).
+    private var logDurationSumPrefix: [Double] = [0]
     private var sortedCount = 0
+
+    /// Durations below this (1 ms, or 0) count as this on the log scale.
+    public static let shortestLoggedDuration = 0.001
 
     public init() {}
 
@@ -76,6 +84,7 @@ public struct SkillSeries: Sendable {
         durationCountPrefix.removeSubrange((start + 1)...)
         completedDurationSumPrefix.removeSubrange((start + 1)...)
         completedDurationCountPrefix.removeSubrange((start + 1)...)
+        logDurationSumPrefix.removeSubrange((start + 1)...)
         for entry in merged { extendPrefixes(with: entry) }
         sortedCount = entries.count
     }
@@ -92,6 +101,7 @@ public struct SkillSeries: Sendable {
         durationCountPrefix.removeFirst(drop)
         completedDurationSumPrefix.removeFirst(drop)
         completedDurationCountPrefix.removeFirst(drop)
+        logDurationSumPrefix.removeFirst(drop)
     }
 
     private mutating func extendPrefixes(with entry: Entry) {
@@ -104,6 +114,8 @@ public struct SkillSeries: Sendable {
                                           + (completedDuration ? entry.duration : 0))
         completedDurationCountPrefix.append(completedDurationCountPrefix[completedDurationCountPrefix.count - 1]
                                             + (completedDuration ? 1 : 0))
+        let logDuration = hasDuration ? Foundation.log(Swift.max(entry.duration, Self.shortestLoggedDuration)) : 0
+        logDurationSumPrefix.append(logDurationSumPrefix[logDurationSumPrefix.count - 1] + logDuration)
     }
 
     /// The first index in `from..<to` (default: all) whose time is ≥ `time`; `to` if none. Requires `prepare()`.
@@ -129,7 +141,31 @@ public struct SkillSeries: Sendable {
             durations: durations,
             completedDurationSum: completedDurationSumPrefix[upper] - completedDurationSumPrefix[lower],
             completedDurations: Int(completedDurationCountPrefix[upper] - completedDurationCountPrefix[lower]),
+            logDurationSum: logDurationSumPrefix[upper] - logDurationSumPrefix[lower],
             range: lower..<upper)
+    }
+
+    /// The buckets of `width` ms from `start` (`count` of them) that hold at least one invocation, in time
+    /// order, written into `result` (cleared first; a caller reuses it across skills). Requires `prepare()`.
+    ///
+    /// One binary search per occupied bucket, none per empty one: a skill idle for most of a 90-day window costs
+    /// its few busy hours, not 2,160 buckets.
+    public func occupiedBuckets(from start: Int64, width: Int64, count: Int, into result: inout [OccupiedBucket]) {
+        result.removeAll(keepingCapacity: true)
+        let end = start + width * Int64(count)
+        var lower = lowerBound(start)
+        let last = lowerBound(end, from: lower)
+        while lower < last {
+            let slot = Int((entries[lower].time - start) / width)
+            let upper = lowerBound(start + width * Int64(slot + 1), from: lower + 1, to: last)
+            result.append(OccupiedBucket(slot: slot, figures: BucketFigures(
+                invocations: upper - lower,
+                completed: Int(completedPrefix[upper] - completedPrefix[lower]),
+                durationSum: durationSumPrefix[upper] - durationSumPrefix[lower],
+                durations: Int(durationCountPrefix[upper] - durationCountPrefix[lower]),
+                logDurationSum: logDurationSumPrefix[upper] - logDurationSumPrefix[lower])))
+            lower = upper
+        }
     }
 
     /// `count` consecutive buckets of `width` ms starting at `start`. Requires `prepare()`.
@@ -189,6 +225,8 @@ public struct WindowFigures: Sendable, Equatable {
     /// Completed invocations that carried a duration, and the sum of those durations.
     public let completedDurationSum: Double
     public let completedDurations: Int
+    /// Σ ln(duration) over the durations (see `SkillSeries.shortestLoggedDuration`).
+    public let logDurationSum: Double
     let range: Range<Int>
 
     public var completionRate: Double? { invocations > 0 ? Double(completed) / Double(invocations) : nil }
@@ -206,16 +244,25 @@ public struct BucketFigures: Sendable, Equatable {
     public var completed = 0
     public var durationSum = 0.0
     public var durations = 0
+    /// Σ ln(duration) (see `SkillSeries.shortestLoggedDuration`); filled by `occupiedBuckets` only.
+    public var logDurationSum = 0.0
 
     public init() {}
 
-    public init(invocations: Int, completed: Int, durationSum: Double, durations: Int) {
+    public init(invocations: Int, completed: Int, durationSum: Double, durations: Int, logDurationSum: Double = 0) {
         self.invocations = invocations
         self.completed = completed
         self.durationSum = durationSum
         self.durations = durations
+        self.logDurationSum = logDurationSum
     }
 
     public var completionRate: Double? { invocations > 0 ? Double(completed) / Double(invocations) : nil }
     public var averageDuration: Double? { durations > 0 ? durationSum / Double(durations) : nil }
+}
+
+/// A bucket with at least one invocation, and its place among the buckets asked for.
+public struct OccupiedBucket: Sendable, Equatable {
+    public let slot: Int
+    public let figures: BucketFigures
 }

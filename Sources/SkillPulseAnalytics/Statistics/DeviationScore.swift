@@ -1,8 +1,9 @@
-/// How far an observation lies from a baseline sample, in units of the baseline's spread.
+/// How a baseline is formed from its hours (`detect_anomalies`' `method`), and how `DeviationScore` scores.
 public enum DeviationMethod: String, Sendable, CaseIterable {
-    /// (x − mean) / standard deviation.
+    /// Every baseline hour counts; `DeviationScore`: (x − mean) / standard deviation.
     case zscore
-    /// (x − median) / (1.4826 · MAD): the robust variant, which a few outliers in the baseline cannot mask.
+    /// Baseline hours further than 5 robust spreads (1.4826 · MAD) from the median hour are left out first, so an
+    /// earlier outage in the baseline neither moves it nor widens it; `DeviationScore`: (x − median) / (1.4826 · MAD).
     case mad
 }
 

@@ -3,7 +3,8 @@ import SkillPulseCore
 import SkillPulseStore
 import SkillPulseWire
 
-/// The background anomaly pass: what `detect_anomalies` finds with the default criteria is recorded in
+/// The background anomaly pass: what `detect_anomalies` finds with the pass's criteria (`--anomaly-threshold`,
+/// `--anomaly-method`, a 24-hour baseline) is recorded in
 /// `skill_anomalies` once (keyed by skill and type while it stays open), resolved when it clears, and
 /// published as `anomaly` events with `state` open or resolved.
 final class AnomalyRecorder: Sendable {
@@ -25,7 +26,8 @@ final class AnomalyRecorder: Sendable {
     /// One pass at `now`; returns the events it published.
     @discardableResult
     func pass(now: UTCTimestamp) async throws -> [AnomalyEvent] {
-        let criteria = engine.anomalyCriteria()
+        let settings = engine.settings
+        let criteria = engine.anomalyCriteria(threshold: settings.anomalyThreshold, method: settings.anomalyMethod)
         let found = engine.query { $0.anomalies(criteria, now: now.millisecondsSinceEpoch) }
         let stamp = now.normalized
         let events = try await store.updateAnomalies { anomalies -> [AnomalyEvent] in

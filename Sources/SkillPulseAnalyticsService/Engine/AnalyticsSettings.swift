@@ -1,3 +1,5 @@
+import SkillPulseAnalytics
+
 /// The analytics daemon's tunables (its command-line options; docs/analytics.md explains each).
 public struct AnalyticsSettings: Sendable {
     /// How often the background pass looks for anomalies and records them.
@@ -13,6 +15,10 @@ public struct AnalyticsSettings: Sendable {
     public var minimumCoOccurrence = 3
     /// Invocations the observed hour needs before it can raise an alert.
     public var anomalyMinimumSamples = 10
+    /// The score the background pass records an anomaly at (`detect_anomalies`' `threshold` for the pass).
+    public var anomalyThreshold = 2.0
+    /// How the background pass forms baselines (`detect_anomalies`' `method` for the pass).
+    public var anomalyMethod = DeviationMethod.zscore
     /// The relative change (Sen's line, start to end) a significant trend also needs.
     public var trendMinimumChange = 0.1
     /// Invocations older than this leave memory (lifetime totals stay); no window may be longer.
@@ -28,4 +34,17 @@ public struct AnalyticsSettings: Sendable {
     public var clusterInterval: Duration = .seconds(300)
 
     public init() {}
+
+    /// The names `anomalyMethod` takes (`--anomaly-method`).
+    public static var anomalyMethodNames: [String] { DeviationMethod.allCases.map(\.rawValue) }
+    /// The largest `anomalyThreshold` that means anything: scores are capped there.
+    public static let maximumAnomalyThreshold = AnomalyCriteria.maximumScore
+
+    /// Sets `anomalyMethod` by name; false (and unchanged) for a name not in `anomalyMethodNames`.
+    @discardableResult
+    public mutating func chooseAnomalyMethod(named name: String) -> Bool {
+        guard let method = DeviationMethod(rawValue: name) else { return false }
+        anomalyMethod = method
+        return true
+    }
 }

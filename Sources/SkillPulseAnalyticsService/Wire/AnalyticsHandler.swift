@@ -1,6 +1,7 @@
 import SkillPulseAnalytics
 import SkillPulseCore
 import SkillPulseDaemon
+import SkillPulseStore
 import SkillPulseWire
 
 /// Answers `analytics.sock`: queries run off the event loop against the engine's in-memory state (never a
@@ -8,6 +9,8 @@ import SkillPulseWire
 public struct AnalyticsHandler: WireHandler {
     let engine: AnalyticsEngine
     let experiments: ABTestService
+    /// `list_anomalies` reads `skill_anomalies` through it.
+    let store: AnalyticsStore
     /// A/B requests run in arrival order (see `RequestOrderTurns`).
     let turns = RequestOrderTurns()
     let trainer: ModelTrainer
@@ -48,6 +51,9 @@ public struct AnalyticsHandler: WireHandler {
             return .ready(prediction(query))
         case .model(let model):
             return .later { [self] in await answer(model) }
+        case .listAnomalies(let request):
+            let store = store
+            return .later { [self] in await replying { .result(try await AnomalyListResult.page(request, from: store)) } }
         case .experiment(.assign(let testID, let unit)):
             if let known = experiments.existingAssignment(testID: testID, unit: unit) {
                 return .ready(.result(AnalyticsReplies.stamped(Self.assignment(testID, known.unitID, known.unit, known.group))))
@@ -119,8 +125,9 @@ public struct AnalyticsHandler: WireHandler {
             return .result(TopSkillsResult(topSkills: top, timeWindowHours: hours, timestamp: now.normalized))
         case .detectAnomalies(let threshold, let hours, let method):
             let criteria = engine.anomalyCriteria(threshold: threshold, windowHours: hours, method: method)
-            let found = engine.query { $0.anomalies(criteria, now: millis) }
-            return .result(Stamped(body: AnomaliesResult(anomalies: found, method: method.rawValue, threshold: threshold,
+            let report = engine.query { $0.anomalyReport(criteria, now: millis) }
+            return .result(Stamped(body: AnomaliesResult(anomalies: report.anomalies, reason: report.reason,
+                                                         method: method.rawValue, threshold: threshold,
                                                          timeWindowHours: hours), extra: stamp))
         case .skillTrend(let skill, let metric, let days):
             let criteria = engine.trendCriteria

@@ -5,6 +5,7 @@ public enum AnalyticsOp: String, WireOpName {
     case getSkillMetrics = "get_skill_metrics"
     case getRealTimeMetrics = "get_real_time_metrics"
     case detectAnomalies = "detect_anomalies"
+    case listAnomalies = "list_anomalies"
     case getSkillTrend = "get_skill_trend"
     case getCommunityBaselines = "get_community_baselines"
     case compareToBaseline = "compare_to_baseline"

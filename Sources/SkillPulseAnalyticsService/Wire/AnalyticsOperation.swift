@@ -9,6 +9,8 @@ public enum AnalyticsOperation: WireOperation {
     case query(AnalyticsQuery)
     case experiment(ExperimentOperation)
     case model(ModelOperation)
+    /// Rows of `skill_anomalies`, read from the database: the recovery after `lagged`.
+    case listAnomalies(AnomalyListRequest)
     case subscribe(topics: Set<AnalyticsTopic>)
     case health
     case stats
@@ -23,6 +25,7 @@ public enum AnalyticsOperation: WireOperation {
         case .query(let query): query.name
         case .experiment(let experiment): experiment.name
         case .model(let model): model.name
+        case .listAnomalies: .listAnomalies
         case .subscribe: .subscribe
         case .health: .health
         case .stats: .stats
@@ -42,14 +45,16 @@ public enum AnalyticsOperation: WireOperation {
             let decoded = try params.decode(AnomalyParams.self)
             let threshold = decoded.threshold ?? 2
             guard threshold > 0, threshold.isFinite else {
-                throw WireError.badRequest("params.threshold must be a positive number of standard deviations")
+                throw WireError.badRequest("params.threshold must be a positive number (2: a 1-in-100 chance per pass for a steady skill)")
             }
             let name = decoded.method ?? "zscore"
             guard let method = DeviationMethod(rawValue: name) else {
                 throw WireError.badRequest("params.method: unknown method \"\(name.prefix(64))\"; known: zscore, mad")
             }
-            self = .query(.detectAnomalies(threshold: threshold, windowHours: try Self.window(decoded.timeWindowHours ?? 24),
+            self = .query(.detectAnomalies(threshold: threshold, windowHours: try Self.baselineWindow(decoded.timeWindowHours ?? 24),
                                            method: method))
+        case .listAnomalies:
+            self = .listAnomalies(try AnomalyListRequest(params))
         case .getSkillTrend:
             let decoded = try params.decode(TrendParams.self)
             let name = decoded.metric ?? TrendMetric.completionRate.rawValue
@@ -127,6 +132,16 @@ public enum AnalyticsOperation: WireOperation {
             throw WireError.badRequest("params.limit must be between 1 and \(maxLimit)")
         }
         return value
+    }
+
+    /// `detect_anomalies`' window: it must hold `AnomalyCriteria.minimumBaselineHours` whole hours of baseline.
+    static func baselineWindow(_ hours: Double) throws -> Double {
+        let minimum = AnomalyCriteria.minimumBaselineHours
+        guard hours >= Double(minimum), hours <= maxWindowHours else {
+            throw WireError.badRequest("params.time_window_hours must be at least \(minimum) (the baseline needs \(minimum) "
+                                       + "whole hours before the observed hour) and at most \(Int(maxWindowHours)) (90 days)")
+        }
+        return hours
     }
 
     static func window(_ hours: Double) throws -> Double {

@@ -71,10 +71,12 @@ struct TopSkillsResult: CompactJSONEncodable {
 
 struct AnomaliesResult: Encodable, Sendable {
     let anomalies: [Anomaly]
+    /// Why `anomalies` is empty; absent when it is not.
+    let reason: String?
     let method: String
     let threshold: Double
     let timeWindowHours: Double
-    enum CodingKeys: String, CodingKey { case anomalies, method, threshold, timeWindowHours = "time_window_hours" }
+    enum CodingKeys: String, CodingKey { case anomalies, reason, method, threshold, timeWindowHours = "time_window_hours" }
 }
 
 struct BaselinesResult: Encodable, Sendable {

@@ -61,6 +61,11 @@ public final class AnalyticsStore: Sendable {
         try await writer.write { db in try body(AnomalyTransaction(db: db)) }
     }
 
+    /// Up to `limit` stored anomalies in `state` with ids above `id`, in id order (`list_anomalies`).
+    public func anomalies(_ state: AnomalyRowState, after id: Int64, limit: Int) async throws -> [StoredAnomalyRow] {
+        try await reader.pool.read { db in try AnalyticsTables.anomalies(state, after: id, limit: limit, in: db) }
+    }
+
     // MARK: Clusters
 
     /// Replaces every cluster with `clusters` in one transaction (readers see the old set or the new one).

@@ -15,6 +15,38 @@ public struct OpenAnomalyRow: Sendable, Equatable {
     }
 }
 
+/// Which rows of `skill_anomalies` a listing wants.
+public enum AnomalyRowState: String, Sendable, CaseIterable {
+    /// `resolved_at` is NULL.
+    case open
+    case resolved
+    case all
+}
+
+/// A row of `skill_anomalies` as stored; values another writer left NULL or unreadable are nil.
+public struct StoredAnomalyRow: Sendable, Equatable {
+    public let id: Int64
+    public let skillName: String
+    public let anomalyType: String
+    public let detectedAt: String
+    public let baselineValue: Double?
+    public let observedValue: Double?
+    public let deviationScore: Double?
+    public let resolvedAt: String?
+
+    public init(id: Int64, skillName: String, anomalyType: String, detectedAt: String, baselineValue: Double?,
+                observedValue: Double?, deviationScore: Double?, resolvedAt: String?) {
+        self.id = id
+        self.skillName = skillName
+        self.anomalyType = anomalyType
+        self.detectedAt = detectedAt
+        self.baselineValue = baselineValue
+        self.observedValue = observedValue
+        self.deviationScore = deviationScore
+        self.resolvedAt = resolvedAt
+    }
+}
+
 /// What analytics writes into `skill_community_baselines`.
 public struct BaselineRow: Sendable, Equatable {
     public let skillName: String
@@ -72,6 +104,38 @@ enum AnalyticsTables {
         try Row.fetchAll(db, sql: """
             SELECT id, skill_name, anomaly_type, detected_at FROM skill_anomalies WHERE resolved_at IS NULL ORDER BY id
             """).map { OpenAnomalyRow(id: $0[0], skillName: $0[1] ?? "", anomalyType: $0[2] ?? "", detectedAt: $0[3] ?? "") }
+    }
+
+    /// Up to `limit` rows in `state` with ids above `id`, in id order: a range of the primary key.
+    static func anomalies(_ state: AnomalyRowState, after id: Int64, limit: Int, in db: Database) throws
+        -> [StoredAnomalyRow]
+    {
+        let filter = switch state {
+        case .open: " AND resolved_at IS NULL"
+        case .resolved: " AND resolved_at IS NOT NULL"
+        case .all: ""
+        }
+        // Every column through `DatabaseValue`: session-buddy or an operator may have stored any type, and
+        // GRDB's typed getters trap on a value they cannot convert.
+        return try Row.fetchAll(db, sql: """
+            SELECT id, skill_name, anomaly_type, detected_at, baseline_value, observed_value, deviation_score, resolved_at
+            FROM skill_anomalies WHERE id > ?\(filter) ORDER BY id LIMIT ?
+            """, arguments: [id, limit]).map { row in
+            StoredAnomalyRow(id: row[0], skillName: StoredText.lenient(row[1]) ?? "",
+                             anomalyType: StoredText.lenient(row[2]) ?? "", detectedAt: StoredText.lenient(row[3]) ?? "",
+                             baselineValue: finite(row[4]), observedValue: finite(row[5]), deviationScore: finite(row[6]),
+                             resolvedAt: StoredText.lenient(row[7]))
+        }
+    }
+
+    /// A finite number, or nil (NULL, text that is no number, a blob).
+    private static func finite(_ value: DatabaseValue) -> Double? {
+        switch value.storage {
+        case .int64(let number): return Double(number)
+        case .double(let number): return number.isFinite ? number : nil
+        case .string(let text): return Double(text).flatMap { $0.isFinite ? $0 : nil }
+        case .blob, .null: return nil
+        }
     }
 
     /// Inserts a newly detected anomaly and returns its id.
