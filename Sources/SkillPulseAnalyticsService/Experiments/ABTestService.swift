@@ -257,7 +257,8 @@ public final class ABTestService: Sendable {
             throw WireError.unavailable("A/B tables not written: \(error.description); retry")
         } catch {
             try? await load()
-            throw WireError.unavailable("A/B tables not written: \(error); retry")
+            // The store's words for a SQLite failure ("the disk is full"), never SQLite's raw text.
+            throw WireError.unavailable("A/B tables not written: \(SQLiteFailure.describe(error) ?? "\(type(of: error))"); retry")
         }
     }
 

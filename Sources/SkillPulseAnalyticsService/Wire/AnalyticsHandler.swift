@@ -121,7 +121,9 @@ public struct AnalyticsHandler: WireHandler {
             guard let report = engine.query({ $0.skillMetrics(skill, now: millis) }) else { return unknown(skill) }
             return .result(Stamped(body: report, extra: stamp))
         case .realTimeMetrics(let limit, let hours):
-            let top = engine.query { $0.topSkills(limit: limit, windowMillis: Int64(hours * 3_600_000), now: millis) }
+            // Rounded: 65/60 h is 3,899,999.9999… ms in binary, and truncating lost the window's inclusive edge.
+            let top = engine.query { $0.topSkills(limit: limit, windowMillis: Int64((hours * 3_600_000).rounded()),
+                                                          now: millis) }
             return .result(TopSkillsResult(topSkills: top, timeWindowHours: hours, timestamp: now.normalized))
         case .detectAnomalies(let threshold, let hours, let method):
             let criteria = engine.anomalyCriteria(threshold: threshold, windowHours: hours, method: method)

@@ -20,9 +20,11 @@ enum InvocationFeed {
         var rows: [StoredInvocation] = []
         rows.reserveCapacity(limit)
         let cursor = try Row.fetchCursor(db, sql: """
-            SELECT id, skill_name, session_id, user_id, invoked_at, completed, duration_seconds, workflow_phase
+            SELECT id, skill_name, session_id, user_id, invoked_at, completed,
+                   CASE WHEN typeof(duration_seconds) IN ('integer', 'real') THEN duration_seconds END, workflow_phase
             FROM skill_invocation WHERE id > ? ORDER BY id LIMIT ?
             """, arguments: [id, limit])
+        // A duration a foreign writer stored as text is no duration (SQLite would read 'abc' as 0 s).
         while let row = try cursor.next() {
             rows.append(StoredInvocation(
                 id: row[0], skillName: row[1] ?? "", sessionID: row[2] ?? "", userID: row[3], invokedAt: row[4] ?? "",
