@@ -209,3 +209,11 @@ struct SessionBuddyKeyTests {
                 "\(result)")
     }
 }
+
+extension SessionBuddyKeyTests {
+    @Test func fractionalWindowsKeepTheirInclusiveEdge() {
+        #expect(AnalyticsHandler.windowMillis(hours: 65.0 / 60) == 3_900_000)
+        #expect(AnalyticsHandler.windowMillis(hours: 1.0 / 60) == 60_000)
+        #expect(AnalyticsHandler.windowMillis(hours: 0.1) == 360_000)
+    }
+}

@@ -121,9 +121,7 @@ public struct AnalyticsHandler: WireHandler {
             guard let report = engine.query({ $0.skillMetrics(skill, now: millis) }) else { return unknown(skill) }
             return .result(Stamped(body: report, extra: stamp))
         case .realTimeMetrics(let limit, let hours):
-            // Rounded: 65/60 h is 3,899,999.9999… ms in binary, and truncating lost the window's inclusive edge.
-            let top = engine.query { $0.topSkills(limit: limit, windowMillis: Int64((hours * 3_600_000).rounded()),
-                                                          now: millis) }
+            let top = engine.query { $0.topSkills(limit: limit, windowMillis: Self.windowMillis(hours: hours), now: millis) }
             return .result(TopSkillsResult(topSkills: top, timeWindowHours: hours, timestamp: now.normalized))
         case .detectAnomalies(let threshold, let hours, let method):
             let criteria = engine.anomalyCriteria(threshold: threshold, windowHours: hours, method: method)
@@ -237,6 +235,10 @@ public struct AnalyticsHandler: WireHandler {
             return .result(AnalyticsReplies.stamped(.object(fields)))
         }
     }
+
+    /// A window in hours as milliseconds, rounded: 65/60 h is 3,899,999.9999… ms in binary, and truncating lost
+    /// the window's inclusive edge.
+    static func windowMillis(hours: Double) -> Int64 { Int64((hours * 3_600_000).rounded()) }
 
     static func unknown(_ skill: String) -> WireOutcome {
         .failure(.notFound("skill \"\(skill.prefix(128))\" has never been invoked"))
