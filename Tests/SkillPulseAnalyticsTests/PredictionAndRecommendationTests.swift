@@ -193,6 +193,38 @@ struct PredictionAndRecommendationTests {
         #expect(abs(items[1].score - (1.0 / 3.0)) < 1e-12)
     }
 
+    /// Issue #23: an empty list came without a word. An answer that similar users did not fill says why.
+    @Test func recommendationsSayWhySimilarUsersDidNotFillThem() {
+        var state = AnalyticsState()
+        #expect(state.recommendationAnswer(for: "anyone", limit: 5) == RecommendationAnswer(items: [], reason: .noInvocations))
+        var id: Int64 = 0
+        func add(_ user: String, _ skill: String, _ completed: Bool) {
+            id += 1
+            state.apply(InvocationRecord(id: id, skillName: skill, sessionID: user, userID: user, invokedAt: id,
+                                         completed: completed, durationSeconds: nil, workflowPhase: nil))
+        }
+        add("a", "x", true)
+        add("a", "y", true)
+        add("loner", "z", true)
+        add("quitter", "x", false)
+        add("b", "x", true)
+        add("b", "y", true)
+        let unknown = state.recommendationAnswer(for: "stranger", limit: 5)
+        #expect(unknown.reason == .unknownUser && unknown.items.count == 3 && unknown.items.allSatisfy { $0.source == .popular })
+        #expect(state.recommendationAnswer(for: "quitter", limit: 5).reason == .noCompletedSkills)
+        #expect(state.recommendationAnswer(for: "loner", limit: 5).reason == .noSimilarUsers)
+        // a's only neighbour, b, completed nothing a has not tried: z comes from popularity.
+        let nothingNew = state.recommendationAnswer(for: "a", limit: 5)
+        #expect(nothingNew.reason == .nothingNewFromSimilarUsers && nothingNew.items.map(\.skillName) == ["z"])
+        add("a", "z", false)
+        #expect(state.recommendationAnswer(for: "a", limit: 5) == RecommendationAnswer(items: [], reason: .triedEverySkill))
+        // c completes x and w: b's neighbours now vote for w, and no reason is needed.
+        add("c", "x", true)
+        add("c", "w", true)
+        let voted = state.recommendationAnswer(for: "b", limit: 5)
+        #expect(voted.reason == nil && voted.items.first?.skillName == "w" && voted.items.first?.source == .similarUsers)
+    }
+
     /// Sessions use 3–6 skills of one of five planted communities (of 12 skills each) and now and then a stray
     /// skill: the clusters recovered from co-usage match the planted ones (adjusted Rand index ≥ 0.8).
     @Test func clustersRecoverPlantedCommunities() throws {

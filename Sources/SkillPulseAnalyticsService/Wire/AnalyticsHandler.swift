@@ -138,8 +138,8 @@ public struct AnalyticsHandler: WireHandler {
             return .result(Stamped(body: DependenciesResult(skillName: skill, dependencies: found, sessions: sessions),
                                    extra: stamp))
         case .recommendations(let user, let limit):
-            let items = engine.query { $0.recommendations(for: user, limit: limit) }
-            return .result(AnalyticsReplies.recommendations(items, user: user, timestamp: now.normalized))
+            let answer = engine.query { $0.recommendationAnswer(for: user, limit: limit) }
+            return .result(AnalyticsReplies.recommendations(answer, user: user, timestamp: now.normalized))
         }
     }
 

@@ -105,13 +105,18 @@ enum AnalyticsReplies {
         return compact(fields)
     }
 
-    static func recommendations(_ items: [SkillRecommendation], user: String, timestamp: String) -> JSONValue {
-        compact([
+    static func recommendations(_ answer: RecommendationAnswer, user: String, timestamp: String) -> JSONValue {
+        let items = answer.items
+        var message = "Generated \(items.count) recommendation\(items.count == 1 ? "" : "s") for \(user.prefix(128))"
+        if let reason = answer.reason { message += ": " + reason.explanation }
+        return compact([
             "user_id": .string(user),
             "recommendations": .array(items.map {
                 compact(["skill_name": .string($0.skillName), "score": number($0.score),
                          "completion_rate": number($0.completionRate), "source": .string($0.source.rawValue)])
             }),
+            "reason": answer.reason.map { .string($0.rawValue) } ?? .null,
+            "message": .string(message),
             "timestamp": .string(timestamp),
         ])
     }
