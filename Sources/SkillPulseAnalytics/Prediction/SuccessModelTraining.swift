@@ -56,8 +56,8 @@ public enum SuccessModelTraining {
     /// The penalty when the training slice is too small or one-sided to choose: the cautious end.
     static let defaultPenalty = 100.0
     /// Rows the penalty is chosen on at most (the latest of the training slice): the choice matters for small
-    /// sets, and four fits of a million rows would cost seconds.
-    static let selectionRows = 100_000
+    /// sets, where the data cannot outweigh the penalty; six fits of a million rows would cost seconds.
+    static let selectionRows = 20_000
     /// The span of time the training slice must cover before the hour of day is a feature: over a shorter one
     /// "hour of day" is only "how late", and every prediction (made after the last row) sits at its edge.
     public static let hourOfDayMinimumSpanMillis: Int64 = 3 * 86_400_000

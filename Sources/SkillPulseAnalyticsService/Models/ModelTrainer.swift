@@ -3,6 +3,7 @@ import ServiceLifecycle
 import SkillPulseAnalytics
 import SkillPulseCore
 import SkillPulseWire
+import Synchronization
 
 /// What `train_model` answers: the report of the model trained, its version and every invocation of the window.
 struct TrainingAnswer: Sendable {
@@ -85,11 +86,46 @@ final class ModelTrainer: Service, Sendable {
                 guard due else { continue }
                 attempted = true
                 lastTraining = .now
-                do { _ = try await self.train(days: settings.trainDays) } catch {
-                    self.logger.debug("background training left the model as it was: \(error)")
+                await Self.awaitUnlessCancelled {
+                    do { _ = try await self.train(days: settings.trainDays) } catch {
+                        self.logger.debug("background training left the model as it was: \(error)")
+                    }
                 }
                 lastDuration = ContinuousClock.now - lastTraining
             }
         }
+    }
+
+    /// Runs `body` in a task of its own and waits for it — unless this task is cancelled first (a shutdown): a
+    /// training takes seconds on a million rows (more in a debug build) and must not hold a stop up past its
+    /// deadline. Its thread then finishes on its own, and the process ends without waiting for it.
+    static func awaitUnlessCancelled(_ body: @escaping @Sendable () async -> Void) async {
+        let waiting = WaitingContinuation()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                waiting.store(continuation)
+                Task {
+                    await body()
+                    waiting.resume()
+                }
+                // Cancelled before the continuation was stored: the handler found nothing to resume.
+                if Task.isCancelled { waiting.resume() }
+            }
+        } onCancel: {
+            waiting.resume()
+        }
+    }
+}
+
+/// A continuation resumed once, by whichever comes first (see `ModelTrainer.awaitUnlessCancelled`).
+private final class WaitingContinuation: Sendable {
+    private let continuation = Mutex<CheckedContinuation<Void, Never>?>(nil)
+
+    func store(_ continuation: CheckedContinuation<Void, Never>) {
+        self.continuation.withLock { $0 = continuation }
+    }
+
+    func resume() {
+        continuation.withLock { $0.take() }?.resume()
     }
 }
