@@ -23,14 +23,18 @@ struct NamedPredictor {
     func predict(_ query: PredictionQuery) -> SuccessPrediction { predictor.predict(query, keys: names.keys(of: query)) }
 }
 
-/// A training log fed by name.
+/// A training log fed by name (through a predictor: the live history numbers the rows' pairs).
 struct NamedLog {
     var names = InvocationNames()
-    var log: TrainingLog
+    var predictor: SuccessPredictor
 
-    init(capacity: Int = 2_000_000) { log = TrainingLog(capacity: capacity) }
+    init(capacity: Int = 2_000_000) { predictor = SuccessPredictor(capacity: capacity) }
 
-    mutating func append(_ record: InvocationRecord) { log.append(names.number(record)) }
+    var log: TrainingLog { predictor.log }
 
-    func rows(from start: Int64 = .min, through end: Int64 = .max) -> TrainingSet { log.rows(from: start, through: end) }
+    mutating func append(_ record: InvocationRecord) { predictor.observe(names.number(record)) }
+
+    func rows(from start: Int64 = .min, through end: Int64 = .max) -> TrainingSet {
+        predictor.trainingRows(from: start, through: end)
+    }
 }

@@ -69,48 +69,86 @@ public struct SuccessFeatureHistory: Sendable {
     var skillRecent: [Recent] = []
     var userCounts: [Counts] = []
     var sessionCounts: [Counts] = []
-    var userSkill: [UInt64: Counts] = [:]
-    var skillPhase: [UInt64: Counts] = [:]
+    /// By pair number (`PairNumbers`): the (user, skill) and (skill, phase) pairs are numbered on first sight,
+    /// so that a training replay (`TrainingLog`) updates arrays instead of hashing two keys per row.
+    var userSkillCounts: [Counts] = []
+    var skillPhaseCounts: [Counts] = []
+    /// The numbering of the pairs; only the live history keeps it (a replay reads the numbers from its rows).
+    var userSkillNumbers: [UInt64: Int32] = [:]
+    var skillPhaseNumbers: [UInt64: Int32] = [:]
     public private(set) var observed = 0
 
     public init() {}
 
+    /// The numbers of an invocation's (user, skill) and (skill, phase) pairs; -1 when it has no user or phase.
+    struct PairNumbers: Sendable {
+        var userSkill: Int32 = -1
+        var skillPhase: Int32 = -1
+    }
+
     /// The features of a query (its names' numbers, its time, and the position in its session when the
     /// caller knows it and the session is not known here) as of now: everything observed so far.
     public func features(_ keys: PredictionKeys, time: Int64, sessionInvocations: Int? = nil) -> [Double] {
+        var pairs = PairNumbers()
+        if let skill = keys.skill {
+            if let user = keys.user { pairs.userSkill = userSkillNumbers[Self.key(user, skill)] ?? -1 }
+            if let phase = keys.phase { pairs.skillPhase = skillPhaseNumbers[Self.key(phase, skill)] ?? -1 }
+        }
+        var row: [Double] = []
+        row.reserveCapacity(Self.featureCount)
+        appendFeatures(to: &row, skill: keys.skill ?? -1, user: keys.user ?? -1, session: keys.session ?? -1, pairs: pairs,
+                       time: time, sessionInvocations: sessionInvocations)
+        return row
+    }
+
+    /// Appends the features of a row (numbers -1 for none or never seen) to `row`.
+    func appendFeatures(to row: inout [Double], skill: Int32, user: Int32, session: Int32, pairs: PairNumbers,
+                        time: Int64, sessionInvocations: Int? = nil) {
         let globalRate = global.rate(towards: 0.5, weight: 1)
-        let skillCounts = Self.entry(self.skillCounts, keys.skill) ?? Counts()
+        let skillCounts = Self.entry(self.skillCounts, skill) ?? Counts()
         let skillRate = skillCounts.rate(towards: globalRate)
-        let recent = Self.entry(skillRecent, keys.skill)?.decayed(to: time) ?? Recent()
+        let recent = Self.entry(skillRecent, skill)?.decayed(to: time) ?? Recent()
         let recentRate = (recent.completed + Self.priorWeight * skillRate) / (recent.invocations + Self.priorWeight)
-        let userCounts = Self.entry(self.userCounts, keys.user) ?? Counts()
+        let userCounts = Self.entry(self.userCounts, user) ?? Counts()
         let userRate = userCounts.rate(towards: globalRate)
-        var userSkillCounts = Counts()
-        if let user = keys.user, let skill = keys.skill { userSkillCounts = userSkill[Self.key(user, skill)] ?? Counts() }
+        let userSkillCounts = Self.entry(self.userSkillCounts, pairs.userSkill) ?? Counts()
         let userSkillRate = userSkillCounts.rate(towards: skillRate)
-        let session = Self.entry(sessionCounts, keys.session)
+        let session = Self.entry(sessionCounts, session)
         let sessionRate = (session ?? Counts()).rate(towards: userRate)
         let position = session?.invocations ?? Double(max(0, sessionInvocations ?? 0))
-        var phaseCounts = Counts()
-        if let skill = keys.skill, let phase = keys.phase { phaseCounts = skillPhase[Self.key(phase, skill)] ?? Counts() }
-        let phaseRate = phaseCounts.rate(towards: skillRate)
+        let phaseRate = (Self.entry(skillPhaseCounts, pairs.skillPhase) ?? Counts()).rate(towards: skillRate)
         let hour = Double(((time % 86_400_000) + 86_400_000) % 86_400_000) / 3_600_000
         let angle = 2 * Double.pi * hour / 24
-        return [
-            Self.logit(skillRate), Self.logit(recentRate),
-            Self.logit(userSkillRate), Self.logit(userRate), log1p(userSkillCounts.invocations),
-            Self.logit(sessionRate), log1p(position), Self.logit(phaseRate),
-            sin(angle), cos(angle),
-        ]
+        row.append(Self.logit(skillRate))
+        row.append(Self.logit(recentRate))
+        row.append(Self.logit(userSkillRate))
+        row.append(Self.logit(userRate))
+        row.append(log1p(userSkillCounts.invocations))
+        row.append(Self.logit(sessionRate))
+        row.append(log1p(position))
+        row.append(Self.logit(phaseRate))
+        row.append(sin(angle))
+        row.append(cos(angle))
     }
 
-    /// Adds one invocation's outcome to the history.
-    public mutating func observe(_ invocation: NumberedInvocation) {
-        observe(skill: invocation.skill, user: invocation.user, session: invocation.session, phase: invocation.phase,
+    /// Adds one invocation's outcome to the history; returns its pairs' numbers (numbering new pairs).
+    @discardableResult
+    mutating func observe(_ invocation: NumberedInvocation) -> PairNumbers {
+        var pairs = PairNumbers()
+        if let user = invocation.user {
+            pairs.userSkill = Self.number(Self.key(user, invocation.skill), in: &userSkillNumbers)
+        }
+        if let phase = invocation.phase {
+            pairs.skillPhase = Self.number(Self.key(phase, invocation.skill), in: &skillPhaseNumbers)
+        }
+        observe(skill: invocation.skill, user: invocation.user ?? -1, session: invocation.session, pairs: pairs,
                 time: invocation.time, completed: invocation.completed)
+        return pairs
     }
 
-    mutating func observe(skill number: Int32, user: Int32?, session: Int32, phase: Int32?, time: Int64, completed: Bool) {
+    /// Adds one outcome by numbers (-1: none).
+    mutating func observe(skill number: Int32, user: Int32, session: Int32, pairs: PairNumbers, time: Int64,
+                          completed: Bool) {
         observed += 1
         global.add(completed)
         let skill = Int(number)
@@ -118,16 +156,28 @@ public struct SuccessFeatureHistory: Sendable {
         Self.grow(&skillRecent, to: skill)
         skillCounts[skill].add(completed)
         skillRecent[skill].add(completed, at: time)
-        if let user {
+        if user >= 0 {
             Self.grow(&userCounts, to: Int(user))
             userCounts[Int(user)].add(completed)
-            userSkill[Self.key(user, number), default: Counts()].add(completed)
         }
-        if let phase {
-            skillPhase[Self.key(phase, number), default: Counts()].add(completed)
+        if pairs.userSkill >= 0 {
+            Self.grow(&userSkillCounts, to: Int(pairs.userSkill))
+            userSkillCounts[Int(pairs.userSkill)].add(completed)
+        }
+        if pairs.skillPhase >= 0 {
+            Self.grow(&skillPhaseCounts, to: Int(pairs.skillPhase))
+            skillPhaseCounts[Int(pairs.skillPhase)].add(completed)
         }
         Self.grow(&sessionCounts, to: Int(session))
         sessionCounts[Int(session)].add(completed)
+    }
+
+    /// The number of `key`, numbering it if it is new.
+    static func number(_ key: UInt64, in numbers: inout [UInt64: Int32]) -> Int32 {
+        if let existing = numbers[key] { return existing }
+        let number = Int32(numbers.count)
+        numbers[key] = number
+        return number
     }
 
     /// The entry of a number, nil when the number is absent or past what has been observed.

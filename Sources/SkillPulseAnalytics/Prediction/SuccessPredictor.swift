@@ -46,8 +46,8 @@ public struct SuccessPredictor: Sendable {
 
     /// Adds an invocation (numbered by the state's `InvocationNames`) to the history and the training log.
     public mutating func observe(_ invocation: NumberedInvocation) {
-        history.observe(invocation)
-        log.append(invocation)
+        let pairs = history.observe(invocation)
+        log.append(invocation, pairs: pairs)
     }
 
     /// The training rows dated in [`start`, `end`] (see `TrainingLog.rows`).

@@ -4,8 +4,9 @@
 ///
 /// Sampling rows as they arrived (the first versions) read a back-dated row's features from a history that
 /// already held later rows, so such rows were dropped: an imported history never trained a model. Replaying in
-/// time order costs a sort and one pass over the kept rows per training, and keeps less in memory than the
-/// feature rows did (11 floats each).
+/// time order costs a sort and one pass over the kept rows per training (0.45–0.95 s for a million rows on the
+/// 2-core development machine under load), keeps less in memory than the feature rows did (11 floats each),
+/// and makes the apply path cheaper (no features are computed as rows arrive).
 ///
 /// Past the capacity the oldest tenth (by time) leaves the log for `base`, the history of the dropped rows; every
 /// kept row is dated after all of them (`horizon`), so the replay starts from `base` without reading the future.
@@ -17,21 +18,23 @@ public struct TrainingLog: Sendable {
         /// -1: none.
         var user: Int32
         var session: Int32
-        /// -1: none.
-        var phase: Int32
+        /// The (user, skill) and (skill, phase) pairs' numbers of the live history, -1 for none.
+        var userSkill: Int32
+        var skillPhase: Int32
         var completed: Bool
 
-        init(_ invocation: NumberedInvocation) {
+        init(_ invocation: NumberedInvocation, pairs: SuccessFeatureHistory.PairNumbers) {
             time = invocation.time
             skill = invocation.skill
             user = invocation.user ?? -1
             session = invocation.session
-            phase = invocation.phase ?? -1
+            userSkill = pairs.userSkill
+            skillPhase = pairs.skillPhase
             completed = invocation.completed
         }
 
-        var keys: PredictionKeys {
-            PredictionKeys(skill: skill, user: user >= 0 ? user : nil, phase: phase >= 0 ? phase : nil, session: session)
+        var pairs: SuccessFeatureHistory.PairNumbers {
+            SuccessFeatureHistory.PairNumbers(userSkill: userSkill, skillPhase: skillPhase)
         }
     }
 
@@ -50,8 +53,9 @@ public struct TrainingLog: Sendable {
     /// Rows kept for training.
     public var count: Int { entries.count }
 
-    public mutating func append(_ invocation: NumberedInvocation) {
-        let entry = Entry(invocation)
+    /// Adds an invocation, with its pairs' numbers from the live history (`SuccessFeatureHistory.observe`).
+    mutating func append(_ invocation: NumberedInvocation, pairs: SuccessFeatureHistory.PairNumbers) {
+        let entry = Entry(invocation, pairs: pairs)
         guard entry.time > horizon else {
             base.observe(entry)
             return
@@ -80,7 +84,7 @@ public struct TrainingLog: Sendable {
             if left.skill != right.skill { return left.skill < right.skill }
             if left.user != right.user { return left.user < right.user }
             if left.session != right.session { return left.session < right.session }
-            if left.phase != right.phase { return left.phase < right.phase }
+            if left.skillPhase != right.skillPhase { return left.skillPhase < right.skillPhase }
             return !left.completed && right.completed
         }
         var history = base
@@ -90,12 +94,14 @@ public struct TrainingLog: Sendable {
             let time = order[first].time
             var next = first + 1
             while next < order.count && order[next].time == time { next += 1 }
-            if time >= start && time <= end {
+            if time > end { break }
+            if time >= start {
                 for entry in order[first..<next] {
-                    set.append(history.features(entry.keys, time: time), label: entry.completed, time: time)
+                    history.appendFeatures(to: &set.features, skill: entry.skill, user: entry.user,
+                                           session: entry.session, pairs: entry.pairs, time: time)
+                    set.labels.append(entry.completed)
+                    set.times.append(time)
                 }
-            } else if time > end {
-                break
             }
             for entry in order[first..<next] { history.observe(entry) }
             first = next
@@ -107,9 +113,9 @@ public struct TrainingLog: Sendable {
 /// Training rows in time order: row-major features, outcomes and times.
 public struct TrainingSet: Sendable, Equatable {
     public let width: Int
-    public private(set) var features: [Double] = []
-    public private(set) var labels: [Bool] = []
-    public private(set) var times: [Int64] = []
+    public internal(set) var features: [Double] = []
+    public internal(set) var labels: [Bool] = []
+    public internal(set) var times: [Int64] = []
 
     public init(width: Int) {
         self.width = width
@@ -144,7 +150,7 @@ public struct TrainingSet: Sendable, Equatable {
 
 extension SuccessFeatureHistory {
     mutating func observe(_ entry: TrainingLog.Entry) {
-        observe(skill: entry.skill, user: entry.user >= 0 ? entry.user : nil, session: entry.session,
-                phase: entry.phase >= 0 ? entry.phase : nil, time: entry.time, completed: entry.completed)
+        observe(skill: entry.skill, user: entry.user, session: entry.session, pairs: entry.pairs, time: entry.time,
+                completed: entry.completed)
     }
 }
