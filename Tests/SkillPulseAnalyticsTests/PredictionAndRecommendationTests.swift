@@ -33,10 +33,7 @@ struct PredictionAndRecommendationTests {
     static func train(_ records: [InvocationRecord]) throws -> (NamedPredictor, TrainingReport) {
         var predictor = NamedPredictor()
         for record in records { predictor.observe(record) }
-        let rows = predictor.samples.rows(since: .min)
-        let trained = try #require(SuccessModelTraining.train(features: rows.features, labels: rows.labels,
-                                                              width: SuccessFeatureHistory.featureCount))
-        predictor.install(trained.model, report: trained.report)
+        let trained = try predictor.train().get()
         return (predictor, trained.report)
     }
 
@@ -65,13 +62,10 @@ struct PredictionAndRecommendationTests {
         var predictor = NamedPredictor()
         for index in 0..<75 {
             predictor.observe(InvocationRecord(id: Int64(index + 1), skillName: "s1", sessionID: "s", userID: "u1",
-                                               invokedAt: start + Int64(index) * 90, completed: index < 60,
+                                               invokedAt: start + Int64(index) * 90, completed: index % 5 != 0,
                                                durationSeconds: nil, workflowPhase: nil))
         }
-        let rows = predictor.samples.rows(since: .min)
-        let trained = try #require(SuccessModelTraining.train(features: rows.features, labels: rows.labels,
-                                                              width: SuccessFeatureHistory.featureCount))
-        predictor.install(trained.model, report: trained.report)
+        let trained = try predictor.train().get()
         let hour = SuccessFeatureHistory.featureNames.firstIndex(of: "hour_of_day_sin")!
         #expect(!trained.model.active[hour] && !trained.model.active[hour + 1])
         var seen: [Double] = []
@@ -86,18 +80,22 @@ struct PredictionAndRecommendationTests {
 
     @Test func aRowsOwnOutcomeNeverReachesItsFeatures() {
         var records = Self.plantedInvocations(count: 2_000)
-        var original = NamedHistory()
-        let before = records.map { original.sample($0) }
+        var original = NamedLog()
+        for record in records { original.append(record) }
+        let before = original.rows()
         // Flip one row's outcome: its own features and every earlier row's stay exactly the same.
         let flipped = 1_234
         let row = records[flipped]
         records[flipped] = InvocationRecord(id: row.id, skillName: row.skillName, sessionID: row.sessionID,
                                             userID: row.userID, invokedAt: row.invokedAt, completed: !row.completed,
                                             durationSeconds: row.durationSeconds, workflowPhase: row.workflowPhase)
-        var changed = NamedHistory()
-        let after = records.map { changed.sample($0) }
-        #expect(before[...flipped] == after[...flipped])
-        #expect(before[(flipped + 1)...] != after[(flipped + 1)...])
+        var changed = NamedLog()
+        for record in records { changed.append(record) }
+        let after = changed.rows()
+        let width = SuccessFeatureHistory.featureCount
+        #expect(before.count == 2_000 && after.count == 2_000 && before.times == after.times)
+        #expect(before.features[..<((flipped + 1) * width)] == after.features[..<((flipped + 1) * width)])
+        #expect(before.features[((flipped + 1) * width)...] != after.features[((flipped + 1) * width)...])
     }
 
     /// With outcomes that are pure coin flips, nothing can predict them — unless a row's outcome leaks into its
@@ -108,32 +106,83 @@ struct PredictionAndRecommendationTests {
         #expect(auc < 0.56, "AUC \(auc) on coin flips")
     }
 
-    @Test func lateRowsAreObservedButNotSampled() {
-        var history = NamedHistory()
-        let now: Int64 = 1_780_000_000_000
-        func record(_ id: Int64, _ time: Int64) -> InvocationRecord {
-            InvocationRecord(id: id, skillName: "a", sessionID: "s", userID: "u", invokedAt: time, completed: true,
-                             durationSeconds: nil, workflowPhase: nil)
+    /// Issue #23: back-dated rows (an imported history) were not sampled — only rows arriving in time order
+    /// were — so an import never trained a model. The training rows are now a replay of the kept rows in time
+    /// order: whatever the order of arrival, every row is a training row, with the same features, and a row's
+    /// features never depend on rows dated at or after it.
+    @Test func trainingRowsDoNotDependOnArrivalOrderOrLaterRows() {
+        let records = Self.plantedInvocations(count: 3_000, seed: 5)
+        var inOrder = NamedLog()
+        for record in records { inOrder.append(record) }
+        var random = SplitMix64(seed: 11)
+        var shuffled = records
+        for index in stride(from: shuffled.count - 1, to: 0, by: -1) {
+            shuffled.swapAt(index, Int(random.next() % UInt64(index + 1)))
         }
-        #expect(history.sample(record(1, now)) != nil)
-        #expect(history.sample(record(2, now - 3_600_000)) == nil)
-        #expect(history.observed == 2)
+        var imported = NamedLog()
+        for record in shuffled { imported.append(record) }
+        let expected = inOrder.rows()
+        #expect(expected.count == records.count)
+        #expect(imported.rows() == expected)
+        // The rows dated before a cut-off, fed alone and in reverse, have exactly the features they have in the
+        // whole set: nothing dated later reached them.
+        let cut = records[1_800].invokedAt
+        var earlier = NamedLog()
+        for record in records.reversed() where record.invokedAt < cut { earlier.append(record) }
+        let prefix = earlier.rows()
+        #expect(prefix.count == 1_800 && prefix == expected.slice(0..<1_800))
+        // The window: rows dated in it, with features as of everything before them (not only the window's).
+        let window = imported.rows(from: cut, through: records[2_499].invokedAt)
+        #expect(window == expected.slice(1_800..<2_500))
     }
 
-    /// Review finding: one row dated 2099 made every later row "late", and training stopped for good. A row
-    /// further than 5 minutes past the wall clock is observed but neither sampled nor the newest.
+    /// Rows of one instant never see each other, in whatever order they came.
+    @Test func rowsOfOneInstantDoNotSeeEachOther() {
+        func record(_ id: Int64, _ completed: Bool) -> InvocationRecord {
+            InvocationRecord(id: id, skillName: "a", sessionID: "s", userID: "u", invokedAt: 1_780_000_000_000,
+                             completed: completed, durationSeconds: nil, workflowPhase: nil)
+        }
+        var log = NamedLog()
+        for (id, completed) in [(1, true), (2, false), (3, true)] { log.append(record(Int64(id), completed)) }
+        let rows = log.rows()
+        let width = rows.width
+        #expect(rows.count == 3 && rows.features[0..<width] == rows.features[width..<(2 * width)]
+                && rows.features[0..<width] == rows.features[(2 * width)...])
+    }
+
+    /// Past its capacity the log drops its oldest tenth into the history it replays from: later rows keep the
+    /// dropped rows' say, and a row dated before the dropped ones is history only, never a training row.
+    @Test func droppedRowsStayInTheHistory() {
+        let records = Self.plantedInvocations(count: 1_000, seed: 8)
+        var full = NamedLog()
+        var capped = NamedLog(capacity: 500)
+        for record in records {
+            full.append(record)
+            capped.append(record)
+        }
+        let kept = capped.rows()
+        #expect(kept.count == capped.log.count && kept.count <= 500 && kept.count >= 450)
+        #expect(kept == full.rows().slice((1_000 - kept.count)..<1_000))
+        let horizon = capped.log.horizon
+        capped.append(InvocationRecord(id: 5_000, skillName: "skill-1", sessionID: "late", userID: "user-1",
+                                       invokedAt: horizon - 1, completed: true, durationSeconds: nil, workflowPhase: nil))
+        #expect(capped.rows().count == kept.count)
+    }
+
+    /// A row dated in 2099 (a foreign writer's typo) is not a training row before its time, and stops nothing:
+    /// every other row is still one.
     @Test func aRowFromTheFutureDoesNotStopTraining() {
-        var history = NamedHistory()
+        var log = NamedLog()
         let now: Int64 = 1_780_000_000_000
         func record(_ id: Int64, _ time: Int64) -> InvocationRecord {
             InvocationRecord(id: id, skillName: "a", sessionID: "s", userID: "u", invokedAt: time, completed: true,
                              durationSeconds: nil, workflowPhase: nil)
         }
-        #expect(history.sample(record(1, now), now: now) != nil)
-        #expect(history.sample(record(2, 4_070_908_800_000), now: now) == nil)
-        #expect(history.sample(record(3, now + 1_000), now: now + 1_000) != nil)
-        #expect(history.sample(record(4, now + 200_000), now: now + 1_000) != nil)
-        #expect(history.observed == 4)
+        log.append(record(1, now - 2_000))
+        log.append(record(2, 4_070_908_800_000))
+        log.append(record(3, now - 1_000))
+        log.append(record(4, now))
+        #expect(log.rows(from: now - 86_400_000, through: now).times == [now - 2_000, now - 1_000, now])
     }
 
     /// Five planted communities of 20 skills; each user completes 8 skills of their own and one stray: the
@@ -191,6 +240,38 @@ struct PredictionAndRecommendationTests {
         // b is the closer neighbour (2/3 vs 1/3): z gets b's vote share 2/3 ÷ (2/3 + 1/3).
         #expect(abs(items[0].score - (2.0 / 3.0)) < 1e-12 && items[0].source == .similarUsers)
         #expect(abs(items[1].score - (1.0 / 3.0)) < 1e-12)
+    }
+
+    /// Issue #23: an empty list came without a word. An answer that similar users did not fill says why.
+    @Test func recommendationsSayWhySimilarUsersDidNotFillThem() {
+        var state = AnalyticsState()
+        #expect(state.recommendationAnswer(for: "anyone", limit: 5) == RecommendationAnswer(items: [], reason: .noInvocations))
+        var id: Int64 = 0
+        func add(_ user: String, _ skill: String, _ completed: Bool) {
+            id += 1
+            state.apply(InvocationRecord(id: id, skillName: skill, sessionID: user, userID: user, invokedAt: id,
+                                         completed: completed, durationSeconds: nil, workflowPhase: nil))
+        }
+        add("a", "x", true)
+        add("a", "y", true)
+        add("loner", "z", true)
+        add("quitter", "x", false)
+        add("b", "x", true)
+        add("b", "y", true)
+        let unknown = state.recommendationAnswer(for: "stranger", limit: 5)
+        #expect(unknown.reason == .unknownUser && unknown.items.count == 3 && unknown.items.allSatisfy { $0.source == .popular })
+        #expect(state.recommendationAnswer(for: "quitter", limit: 5).reason == .noCompletedSkills)
+        #expect(state.recommendationAnswer(for: "loner", limit: 5).reason == .noSimilarUsers)
+        // a's only neighbour, b, completed nothing a has not tried: z comes from popularity.
+        let nothingNew = state.recommendationAnswer(for: "a", limit: 5)
+        #expect(nothingNew.reason == .nothingNewFromSimilarUsers && nothingNew.items.map(\.skillName) == ["z"])
+        add("a", "z", false)
+        #expect(state.recommendationAnswer(for: "a", limit: 5) == RecommendationAnswer(items: [], reason: .triedEverySkill))
+        // c completes x and w: b's neighbours now vote for w, and no reason is needed.
+        add("c", "x", true)
+        add("c", "w", true)
+        let voted = state.recommendationAnswer(for: "b", limit: 5)
+        #expect(voted.reason == nil && voted.items.first?.skillName == "w" && voted.items.first?.source == .similarUsers)
     }
 
     /// Sessions use 3–6 skills of one of five planted communities (of 12 skills each) and now and then a stray

@@ -1,6 +1,11 @@
 import Foundation
 
-/// A fitted logistic regression over standardised features: P(success) = σ(b + Σ wᵢ·(xᵢ − μᵢ)/sᵢ).
+/// A fitted logistic regression over standardised features: P(success) = σ(b + o + Σ wᵢ·(xᵢ − μᵢ)/sᵢ), where
+/// the offset o is the raw value of one feature (the prior's log-odds, `offsetFeature`) or 0.
+///
+/// With an offset the penalty pulls the weights towards "the prior is right" rather than towards "nothing is
+/// known": a model fitted on little or uninformative data answers close to the prior (the smoothed rates), and
+/// only data that contradicts the prior moves it.
 ///
 /// Two guards keep a model trained on a narrow slice of history from extrapolating wildly: a feature that
 /// barely varied in training (standard deviation below `minimumSpread`, e.g. the hour of day when every row
@@ -15,6 +20,10 @@ public struct LogisticModel: Sendable, Equatable {
     public let upper: [Double]
     /// Features that varied enough in training to be used.
     public let active: [Bool]
+    /// The feature whose raw value enters the log-odds with weight 1 (beside its own fitted weight), if any.
+    public let offsetFeature: Int?
+    /// The L2 penalty the weights were fitted with.
+    public let penalty: Double
 
     /// Features are logits, log counts and sines: all of order 1, so one absolute threshold serves them all.
     public static let minimumSpread = 0.01
@@ -24,15 +33,18 @@ public struct LogisticModel: Sendable, Equatable {
     }
 
     public func logOdds(_ features: [Double]) -> Double {
-        contributions(features).reduce(intercept, +)
+        contributions(features).reduce(intercept + (offsetFeature.map { means[$0] } ?? 0), +)
     }
 
-    /// Each feature's share of this prediction's log-odds, relative to an average row.
+    /// Each feature's share of this prediction's log-odds, relative to an average row (the offset feature's
+    /// share includes its raw deviation from its mean: the prior's own say).
     public func contributions(_ features: [Double]) -> [Double] {
         weights.indices.map { index in
-            guard active[index] else { return 0 }
+            // The offset is the prior's belief, not an extrapolated weight: it is not clamped.
+            let prior = index == offsetFeature ? features[index] - means[index] : 0
+            guard active[index] else { return prior }
             let value = min(max(features[index], lower[index]), upper[index])
-            return weights[index] * (value - means[index]) / scales[index]
+            return prior + weights[index] * (value - means[index]) / scales[index]
         }
     }
 
@@ -43,8 +55,10 @@ public struct LogisticModel: Sendable, Equatable {
     /// Fits by Newton–Raphson (iteratively reweighted least squares) with an L2 penalty on the weights (not on
     /// the intercept): a dozen features converge in a few iterations, and the penalty keeps a perfectly
     /// separable feature from running to infinity. `rows` holds `count` rows of `width` values, row-major.
-    public static func fit(rows: [Double], width: Int, labels: [Bool], penalty: Double = 1.0,
-                           maxIterations: Int = 30) -> LogisticModel {
+    /// `offsetFeature` names the feature whose raw value is added to every row's log-odds (see the type);
+    /// `excluded` features are left out as if they had not varied.
+    public static func fit(rows: [Double], width: Int, labels: [Bool], penalty: Double = 1.0, offsetFeature: Int? = nil,
+                           excluded: Set<Int> = [], maxIterations: Int = 30) -> LogisticModel {
         let count = labels.count
         precondition(rows.count == count * width && count > 0)
         var means = [Double](repeating: 0, count: width)
@@ -68,14 +82,14 @@ public struct LogisticModel: Sendable, Equatable {
         }
         for j in 0..<width { scales[j] = (scales[j] / Double(count)).squareRoot() }
         // A (nearly) constant feature enters as 0: its weight stays at 0.
-        let active = scales.map { $0 >= minimumSpread }
+        let active = scales.indices.map { scales[$0] >= minimumSpread && !excluded.contains($0) }
         for j in 0..<width where !active[j] { scales[j] = 1 }
 
         let p = width + 1  // the intercept is parameter 0
         var beta = [Double](repeating: 0, count: p)
         let positives = Double(labels.filter { $0 }.count)
         let prior = min(max(positives / Double(count), 1e-6), 1 - 1e-6)
-        beta[0] = log(prior / (1 - prior))
+        beta[0] = log(prior / (1 - prior)) - (offsetFeature.map { means[$0] } ?? 0)
         var x = [Double](repeating: 0, count: p)
         for _ in 0..<maxIterations {
             var gradient = [Double](repeating: 0, count: p)
@@ -83,7 +97,7 @@ public struct LogisticModel: Sendable, Equatable {
             for row in 0..<count {
                 x[0] = 1
                 for j in 0..<width { x[j + 1] = active[j] ? (rows[row * width + j] - means[j]) / scales[j] : 0 }
-                var eta = 0.0
+                var eta = offsetFeature.map { rows[row * width + $0] } ?? 0
                 for j in 0..<p { eta += beta[j] * x[j] }
                 let mu = sigmoid(eta)
                 let residual = (labels[row] ? 1 : 0) - mu
@@ -108,7 +122,7 @@ public struct LogisticModel: Sendable, Equatable {
             if largest < 1e-8 { break }
         }
         return LogisticModel(means: means, scales: scales, weights: Array(beta[1...]), intercept: beta[0], lower: lower,
-                             upper: upper, active: active)
+                             upper: upper, active: active, offsetFeature: offsetFeature, penalty: penalty)
     }
 
     /// Solves A·x = b for a symmetric positive-definite A by Cholesky; nil if A is not.

@@ -15,6 +15,42 @@ public struct SkillRecommendation: Sendable, Equatable {
     public let source: Source
 }
 
+/// Why similar users did not fill a recommendation list (popular skills did), or why it is empty.
+public enum RecommendationReason: String, Sendable, Equatable {
+    /// Empty: no invocation has been seen yet, so there is nothing to recommend.
+    case noInvocations = "no_invocations"
+    /// Empty: the user has tried every skill analytics knows.
+    case triedEverySkill = "tried_every_skill"
+    /// Popular skills: the user has no invocation.
+    case unknownUser = "unknown_user"
+    /// Popular skills: the user completed no skill, so there is nothing to compare.
+    case noCompletedSkills = "no_completed_skills"
+    /// Popular skills: no other user completed a skill the user completed.
+    case noSimilarUsers = "no_similar_users"
+    /// Popular skills: the similar users completed nothing the user has not tried.
+    case nothingNewFromSimilarUsers = "nothing_new_from_similar_users"
+
+    /// The reason in words, for a reply's message.
+    public var explanation: String {
+        switch self {
+        case .noInvocations: "no invocation has been recorded yet, so there is nothing to recommend"
+        case .triedEverySkill: "the user has already tried every skill there is"
+        case .unknownUser: "the user has no invocations; these are popular skills"
+        case .noCompletedSkills: "the user has completed no skill to compare with others; these are popular skills"
+        case .noSimilarUsers: "no other user completed a skill the user completed; these are popular skills"
+        case .nothingNewFromSimilarUsers:
+            "the most similar users completed nothing the user has not tried; these are popular skills"
+        }
+    }
+}
+
+/// A recommendation list and, when similar users did not fill it, why (`reason`).
+public struct RecommendationAnswer: Sendable, Equatable {
+    public let items: [SkillRecommendation]
+    /// Nil when similar users contributed; otherwise why popular skills (or nothing) came instead.
+    public let reason: RecommendationReason?
+}
+
 /// Set similarity of the distinct skills two users completed.
 public enum SetSimilarity {
     /// |A ∩ B| / |A ∪ B| from the sizes: always in [0, 1] — the reference counted rows, not distinct skills,
@@ -41,22 +77,34 @@ extension AnalyticsState {
     /// share (Σ sim·rate / Σ sim over the neighbours, so in [0, 1]). Unknown users, users with no completed
     /// skill or no similar user, and any places left over get popular skills the user never tried.
     public func recommendations(for user: String, limit: Int) -> [SkillRecommendation] {
+        recommendationAnswer(for: user, limit: limit).items
+    }
+
+    /// `recommendations(for:limit:)` with the reason when similar users contributed nothing.
+    public func recommendationAnswer(for user: String, limit: Int) -> RecommendationAnswer {
         var tried = [Bool](repeating: false, count: skillNames.count)
         var result: [SkillRecommendation] = []
+        var reason: RecommendationReason? = .unknownUser
         if let target = userIDs[user] {
             for skill in userTried[Int(target)] { tried[Int(skill)] = true }
-            result = similarUserVotes(target, tried: tried, limit: limit)
+            (result, reason) = similarUserVotes(target, tried: tried, limit: limit)
         }
         if result.count < limit {
             for chosen in result { tried[Int(skillIDs[chosen.skillName]!)] = true }
             result += popular(excluding: tried, limit: limit - result.count)
         }
-        return result
+        if result.isEmpty {
+            // Popular skills are every invoked skill the user never tried: none means none untried, or none at all.
+            reason = totals.contains(where: { $0.invocations > 0 }) ? .triedEverySkill : .noInvocations
+        }
+        return RecommendationAnswer(items: result, reason: reason)
     }
 
-    private func similarUserVotes(_ target: Int32, tried: [Bool], limit: Int) -> [SkillRecommendation] {
+    private func similarUserVotes(_ target: Int32, tried: [Bool], limit: Int)
+        -> (items: [SkillRecommendation], reason: RecommendationReason?)
+    {
         let completed = userCompleted[Int(target)]
-        guard !completed.isEmpty else { return [] }
+        guard !completed.isEmpty else { return ([], .noCompletedSkills) }
         // Overlap with every user who shares a completed skill: one pass over those skills' completers.
         var overlap = [Int32](repeating: 0, count: userNames.count)
         var touched: [Int32] = []
@@ -73,7 +121,7 @@ extension AnalyticsState {
         neighbours.sort { $0.similarity > $1.similarity || ($0.similarity == $1.similarity && $0.user < $1.user) }
         neighbours = Array(neighbours.prefix(Self.recommendationNeighbours))
         let weight = neighbours.reduce(0) { $0 + $1.similarity }
-        guard weight > 0 else { return [] }
+        guard weight > 0 else { return ([], .noSimilarUsers) }
         var votes: [Int32: Double] = [:]
         for (other, similarity) in neighbours {
             for skill in userCompleted[Int(other)] where !tried[Int(skill)] {
@@ -86,10 +134,11 @@ extension AnalyticsState {
             if left.score != right.score { return left.score > right.score }
             return skillNames[Int(left.skill)] < skillNames[Int(right.skill)]
         }
-        return ranked.prefix(limit).map {
+        let items = ranked.prefix(limit).map {
             SkillRecommendation(skillName: skillNames[Int($0.skill)], score: $0.score,
                                 completionRate: totals[Int($0.skill)].outcomes.completionRate, source: .similarUsers)
         }
+        return (items, items.isEmpty ? .nothingNewFromSimilarUsers : nil)
     }
 
     /// Community popularity: completion rate × log(1 + users) / log(1 + the most users any skill has), so a

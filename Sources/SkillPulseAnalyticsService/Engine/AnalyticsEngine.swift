@@ -58,9 +58,8 @@ public final class AnalyticsEngine: Sendable {
             return accepted
         }
         guard !accepted.isEmpty else { return 0 }
-        let now = UTCTimestamp.now().millisecondsSinceEpoch
         predictor.withLock { predictor in
-            for invocation in accepted { predictor.observe(invocation, now: now) }
+            for invocation in accepted { predictor.observe(invocation) }
         }
         return accepted.count
     }
@@ -114,22 +113,32 @@ public final class AnalyticsEngine: Sendable {
         return predictor.withLock { $0.predict(query, keys: keys) }
     }
 
-    /// The training rows of the last `days` days (features as of each row's time), copied out.
-    public func trainingRows(days: Int, now: Int64) -> (features: [Double], labels: [Bool], times: [Int64]) {
-        // Copy-on-write: the lock is held for a reference copy; the rows are gathered outside it.
-        predictor.withLock { $0.samples }.rows(since: now - Int64(days) * 86_400_000)
+    /// The training rows dated in the last `days` days up to `now` (features as of each row's time, from a
+    /// replay in time order), and how many rows had been observed when they were copied.
+    public func trainingRows(days: Int, now: Int64) -> (rows: TrainingSet, observed: Int) {
+        // Copy-on-write: the lock is held for a reference copy; the replay runs outside it.
+        let (log, observed) = predictor.withLock { ($0.log, $0.rowsObserved) }
+        return (log.rows(from: now - Int64(days) * 86_400_000, through: now), observed)
     }
 
-    public func install(_ model: LogisticModel, report: TrainingReport) -> String {
+    /// Every invocation dated in the last `days` days up to `now` that the state holds (training rows or not).
+    public func invocationsInWindow(days: Int, now: Int64) -> Int {
+        query { $0.invocationCount(from: now - Int64(days) * 86_400_000, through: now) }
+    }
+
+    /// Records a training attempt (see `SuccessPredictor.record`); returns the version then served.
+    public func record(_ outcome: Result<(model: LogisticModel, report: TrainingReport), TrainingRefusal>,
+                       rowsObserved: Int) -> String {
         predictor.withLock { predictor in
-            predictor.install(model, report: report)
+            predictor.record(outcome, rowsObserved: rowsObserved)
             return predictor.modelVersion
         }
     }
 
-    /// Training figures: samples taken in all and when the model was trained, the model's version and report.
-    public func predictorFigures() -> (taken: Int, atTraining: Int, version: String, report: TrainingReport?) {
-        predictor.withLock { ($0.samplesTaken, $0.samplesAtTraining, $0.modelVersion, $0.report) }
+    /// Training figures: rows observed in all and at the last training attempt, the rows kept for training, the
+    /// model's version and report (nil while there is no model).
+    public func predictorFigures() -> (observed: Int, atTraining: Int, kept: Int, version: String, report: TrainingReport?) {
+        predictor.withLock { ($0.rowsObserved, $0.rowsAtTraining, $0.log.count, $0.modelVersion, $0.report) }
     }
 
     /// The skill clusters, recomputed only when an invocation arrived since the last computation (Louvain over

@@ -3,11 +3,21 @@ import ServiceLifecycle
 import SkillPulseAnalytics
 import SkillPulseCore
 import SkillPulseWire
+import Synchronization
+
+/// What `train_model` answers: the report of the model trained, its version and every invocation of the window.
+struct TrainingAnswer: Sendable {
+    let report: TrainingReport
+    let version: String
+    let days: Int
+    /// Invocations dated in the window, training rows or not.
+    let rowsInWindow: Int
+}
 
 /// Trains the success model: on request (`train_model`), every `trainInterval`, and early once the rows that
 /// arrived since the last model reach `retrainGrowth` of the rows seen then (or there is no model yet and enough
 /// rows) — but in the background at most once a minute, so a bulk load does not spend its CPU refitting.
-/// The fit runs on a thread of its own, never on the cooperative pool.
+/// The replay and the fit run on a thread of their own, never on the cooperative pool.
 final class ModelTrainer: Service, Sendable {
     let engine: AnalyticsEngine
     let logger: Logger
@@ -19,53 +29,103 @@ final class ModelTrainer: Service, Sendable {
         self.logger = logger
     }
 
-    /// Fits a model on the last `days` days and installs it; `bad_request`-free: too little data is `not_found`
-    /// naming how many rows there are.
-    func train(days: Int) async throws(WireError) -> (report: TrainingReport, version: String) {
+    /// Fits a model on the training rows dated in the last `days` days and installs it. Too few rows, or too
+    /// few of one outcome, is `not_found` saying what the window holds; the current model (or the prior) stays.
+    func train(days: Int) async throws(WireError) -> TrainingAnswer {
         let engine = engine
-        let fitted: (LogisticModel, TrainingReport)?
+        let now = UTCTimestamp.now().millisecondsSinceEpoch
+        let attempt: (outcome: Result<(model: LogisticModel, report: TrainingReport), TrainingRefusal>, observed: Int,
+                      inWindow: Int)
         do {
-            fitted = try await BlockingWork.run("analytics-train") {
-                let rows = engine.trainingRows(days: days, now: UTCTimestamp.now().millisecondsSinceEpoch)
-                return SuccessModelTraining.train(features: rows.features, labels: rows.labels,
-                                                  width: SuccessFeatureHistory.featureCount).map { ($0.model, $0.report) }
+            attempt = try await BlockingWork.run("analytics-train") {
+                let (rows, observed) = engine.trainingRows(days: days, now: now)
+                return (SuccessModelTraining.train(rows), observed, engine.invocationsInWindow(days: days, now: now))
             }
         } catch {
             throw WireError(.internal, "training failed: \(error)")
         }
-        guard let (model, report) = fitted else {
-            let available = engine.trainingRows(days: days, now: UTCTimestamp.now().millisecondsSinceEpoch).labels.count
-            throw WireError.notFound("too little history to train on: \(available) rows in the last \(days) days, "
-                                     + "at least \(SuccessModelTraining.minimumSamples) needed")
+        let version = engine.record(attempt.outcome, rowsObserved: attempt.observed)
+        let inWindow = attempt.inWindow
+        switch attempt.outcome {
+        case .failure(let refusal):
+            throw WireError.notFound("no model trained on the last \(days) days (\(inWindow) invocations dated in "
+                                     + "them): \(refusal.explanation)")
+        case .success(let trained):
+            let report = trained.report
+            logger.info("success model trained", metadata: [
+                "version": "\(version)", "samples": "\(report.samples)", "rows_in_window": "\(inWindow)",
+                "auc": "\(report.auc.map { "\($0)" } ?? "n/a")", "brier": "\(report.brier.map { "\($0)" } ?? "n/a")",
+                "penalty": "\(report.penalty)",
+            ])
+            return TrainingAnswer(report: report, version: version, days: days, rowsInWindow: inWindow)
         }
-        let version = engine.install(model, report: report)
-        logger.info("success model trained", metadata: [
-            "version": "\(version)", "samples": "\(report.samples)", "auc": "\(report.auc.map { "\($0)" } ?? "n/a")",
-            "brier": "\(report.brier.map { "\($0)" } ?? "n/a")",
-        ])
-        return (report, version)
     }
 
     func run() async throws {
         let settings = engine.settings
         await cancelWhenGracefulShutdown {
             var lastTraining = ContinuousClock.now
+            var lastDuration = Duration.zero
+            var attempted = false
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(5))
                 let figures = self.engine.predictorFigures()
-                let grown = figures.taken - figures.atTraining
+                let grown = figures.observed - figures.atTraining
                 let since = ContinuousClock.now - lastTraining
-                let due = figures.report == nil
-                    ? figures.taken >= SuccessModelTraining.minimumSamples
-                    : (since >= settings.trainInterval && grown > 0)
+                let due: Bool
+                if figures.report == nil {
+                    // No model yet: try again once rows arrived, but no more often than 20 times the last attempt
+                    // took (a long one-sided history costs a replay each time).
+                    due = figures.observed >= SuccessModelTraining.minimumSamples && (!attempted || grown > 0)
+                        && since >= lastDuration * 20
+                } else {
+                    due = (since >= settings.trainInterval && grown > 0)
                         || (since >= Self.minimumSpacing
                             && Double(grown) >= settings.retrainGrowth * Double(max(figures.atTraining, 1_000)))
-                guard due else { continue }
-                lastTraining = .now
-                do { _ = try await self.train(days: settings.trainDays) } catch {
-                    self.logger.debug("background training skipped: \(error)")
                 }
+                guard due else { continue }
+                attempted = true
+                lastTraining = .now
+                await Self.awaitUnlessCancelled {
+                    do { _ = try await self.train(days: settings.trainDays) } catch {
+                        self.logger.debug("background training left the model as it was: \(error)")
+                    }
+                }
+                lastDuration = ContinuousClock.now - lastTraining
             }
         }
+    }
+
+    /// Runs `body` in a task of its own and waits for it — unless this task is cancelled first (a shutdown): a
+    /// training takes seconds on a million rows (more in a debug build) and must not hold a stop up past its
+    /// deadline. Its thread then finishes on its own, and the process ends without waiting for it.
+    static func awaitUnlessCancelled(_ body: @escaping @Sendable () async -> Void) async {
+        let waiting = WaitingContinuation()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                waiting.store(continuation)
+                Task {
+                    await body()
+                    waiting.resume()
+                }
+                // Cancelled before the continuation was stored: the handler found nothing to resume.
+                if Task.isCancelled { waiting.resume() }
+            }
+        } onCancel: {
+            waiting.resume()
+        }
+    }
+}
+
+/// A continuation resumed once, by whichever comes first (see `ModelTrainer.awaitUnlessCancelled`).
+private final class WaitingContinuation: Sendable {
+    private let continuation = Mutex<CheckedContinuation<Void, Never>?>(nil)
+
+    func store(_ continuation: CheckedContinuation<Void, Never>) {
+        self.continuation.withLock { $0 = continuation }
+    }
+
+    func resume() {
+        continuation.withLock { $0.take() }?.resume()
     }
 }

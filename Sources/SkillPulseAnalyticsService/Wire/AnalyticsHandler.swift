@@ -47,7 +47,7 @@ public struct AnalyticsHandler: WireHandler {
             let engine = engine
             return .later { Self.answer(query, engine: engine) }
         case .model(.predictSuccess(let query)):
-            // A dot product over eleven features: cheaper than leaving the event loop.
+            // A dot product over ten features: cheaper than leaving the event loop.
             return .ready(prediction(query))
         case .model(let model):
             return .later { [self] in await answer(model) }
@@ -95,6 +95,7 @@ public struct AnalyticsHandler: WireHandler {
 
     func figures() -> [String: JSONValue] {
         let figures = engine.figures()
+        let predictor = engine.predictorFigures()
         return [
             "last_invocation_id": .integer(figures.lastID),
             "invocations_applied": .integer(Int64(figures.applied)),
@@ -105,8 +106,8 @@ public struct AnalyticsHandler: WireHandler {
             "dependency_rows_pending": .integer(Int64(engine.pendingDependencyRows)),
             "subscribers": .integer(Int64(hub.subscriberCount)),
             "ab_tests": .integer(Int64(experiments.testCount)),
-            "model_version": .string(engine.predictorFigures().version),
-            "training_rows": .integer(Int64(engine.predictorFigures().taken)),
+            "model_version": .string(predictor.version),
+            "training_rows": .integer(Int64(predictor.kept)),
             "connections_active": .integer(Int64(counters.activeConnections)),
             "requests_handled": .integer(Int64(counters.requestsHandled)),
         ]
@@ -153,8 +154,8 @@ public struct AnalyticsHandler: WireHandler {
             return .result(Stamped(body: DependenciesResult(skillName: skill, dependencies: found, sessions: sessions),
                                    extra: stamp))
         case .recommendations(let user, let limit):
-            let items = engine.query { $0.recommendations(for: user, limit: limit) }
-            return .result(AnalyticsReplies.recommendations(items, user: user, timestamp: now.normalized))
+            let answer = engine.query { $0.recommendationAnswer(for: user, limit: limit) }
+            return .result(AnalyticsReplies.recommendations(answer, user: user, timestamp: now.normalized))
         }
     }
 
@@ -165,8 +166,7 @@ public struct AnalyticsHandler: WireHandler {
             case .predictSuccess(let query):
                 return prediction(query)
             case .train(let days):
-                let (report, version) = try await trainer.train(days: days)
-                return .result(AnalyticsReplies.stamped(AnalyticsReplies.training(report, version: version, days: days)))
+                return .result(AnalyticsReplies.stamped(AnalyticsReplies.training(try await trainer.train(days: days))))
             case .clusters(let limit):
                 let engine = engine
                 let clustering = try await BlockingWork.run("analytics-cluster") { engine.clusters().clustering }

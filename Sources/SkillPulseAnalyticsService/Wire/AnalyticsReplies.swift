@@ -28,20 +28,28 @@ enum AnalyticsReplies {
             "model_version": .string(prediction.modelVersion),
             "top_factors": .array(prediction.topFactors.map { compact(["feature": .string($0.feature), "weight": number($0.weight)]) }),
             "skill_known": .bool(known),
+            "model": .string(prediction.source.rawValue),
+            "reason": prediction.reason.map { .string($0) } ?? .null,
         ])
     }
 
-    static func training(_ report: TrainingReport, version: String, days: Int) -> JSONValue {
-        compact([
+    static func training(_ answer: TrainingAnswer) -> JSONValue {
+        let report = answer.report
+        return compact([
             "samples": .integer(Int64(report.samples)),
+            "rows_in_window": .integer(Int64(answer.rowsInWindow)),
             "training_samples": .integer(Int64(report.trainingSamples)),
             "evaluation_samples": .integer(Int64(report.evaluationSamples)),
             "auc": number(report.auc),
             "brier": number(report.brier),
             "base_rate_brier": number(report.baseRateBrier),
             "base_rate": number(report.baseRate),
-            "model_version": .string(version),
-            "days": .integer(Int64(days)),
+            "prior_brier": number(report.priorBrier),
+            "prior_auc": number(report.priorAUC),
+            "penalty": number(report.penalty),
+            "model": .string(SuccessPrediction.Source.logistic.rawValue),
+            "model_version": .string(answer.version),
+            "days": .integer(Int64(answer.days)),
             "features": .array(SuccessFeatureHistory.featureNames.map { .string($0) }),
         ])
     }
@@ -140,14 +148,19 @@ enum AnalyticsReplies {
         return compact(fields)
     }
 
-    static func recommendations(_ items: [SkillRecommendation], user: String, timestamp: String) -> JSONValue {
-        compact([
+    static func recommendations(_ answer: RecommendationAnswer, user: String, timestamp: String) -> JSONValue {
+        let items = answer.items
+        var message = "Generated \(items.count) recommendation\(items.count == 1 ? "" : "s") for \(user.prefix(128))"
+        if let reason = answer.reason { message += ": " + reason.explanation }
+        return compact([
             "user_id": .string(user),
             "recommendations": .array(items.map {
                 compact(["skill_name": .string($0.skillName), "score": number($0.score),
                          "completion_rate": number($0.completionRate), "source": .string(referenceSource($0.source)),
                          "method": .string($0.source.rawValue)])
             }),
+            "reason": answer.reason.map { .string($0.rawValue) } ?? .null,
+            "message": .string(message),
             "timestamp": .string(timestamp),
         ])
     }

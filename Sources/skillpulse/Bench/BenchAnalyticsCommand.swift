@@ -91,6 +91,8 @@ struct BenchAnalyticsCommand: AsyncParsableCommand {
         print(String(format: "  training on %.0f rows: %.3f s (target < 2 s); held-out AUC %.3f, Brier %.4f vs %.4f",
                      local["train_rows"] ?? 0, local["train_100k_seconds"] ?? .nan, local["train_100k_auc"] ?? .nan,
                      local["train_100k_brier"] ?? .nan, local["train_100k_base_rate_brier"] ?? .nan))
+        print(String(format: "  the training rows of all %d invocations (a replay in time order): %.3f s",
+                     invocations, local["replay_all_rows_seconds"] ?? .nan))
         print(String(format: "  predict_success_probability: p50 %.4f ms, p99 %.4f ms (target < 0.2 ms)",
                      local["predict_in_process_p50_ms"] ?? .nan, local["predict_in_process_p99_ms"] ?? .nan))
         print(String(format: "  assign_ab_test: p50 %.4f ms, p99 %.4f ms (target < 0.1 ms)",

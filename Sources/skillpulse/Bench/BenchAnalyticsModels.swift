@@ -89,13 +89,12 @@ struct BenchAnalyticsModels {
         var figures = BenchAnalyticsQueries.time(&state, skills: skills, now: now, calls: calls)
         figures["apply_in_process_rows_per_second"] = Double(id) / (ContinuousClock.now - loadStarted).seconds
         let names = state.names
-        let all = predictor.samples.rows(since: .min)
-        let width = SuccessFeatureHistory.featureCount
-        let rows = min(100_000, all.labels.count)
-        let first = all.labels.count - rows
+        let replayStarted = ContinuousClock.now
+        let all = predictor.trainingRows(from: .min, through: .max)
+        figures["replay_all_rows_seconds"] = (ContinuousClock.now - replayStarted).seconds
+        let rows = min(100_000, all.count)
         let started = ContinuousClock.now
-        if let trained = SuccessModelTraining.train(features: Array(all.features[(first * width)...]),
-                                                    labels: Array(all.labels[first...]), width: width) {
+        if case .success(let trained) = SuccessModelTraining.train(all.slice((all.count - rows)..<all.count)) {
             figures["train_100k_seconds"] = (ContinuousClock.now - started).seconds
             figures["train_100k_auc"] = trained.report.auc ?? .nan
             figures["train_100k_brier"] = trained.report.brier ?? .nan
