@@ -28,15 +28,9 @@ extension InvocationBatchWriter {
             guard let batch = nextBatch() else { break }
             if !batch.isEmpty {
                 commit(batch)
-                let frames = store.withLock { store in
-                    let frames = store.walFrameCount
-                    if walRestart.take() || frames > walBudget.safetyFrames { store.checkpointWAL() }
-                    return frames
-                }
-                figures.withLock { figures in
-                    // The WAL hook reports fewer frames than before only when this commit started it over.
-                    if frames < figures.walFrames { figures.walRestarts += 1 }
-                    figures.walFrames = frames
+                store.withLock { store in
+                    // The hook's count after this commit: the WAL's length, whoever wrote the frames.
+                    if walRestart.take() || store.walFrameCount > walBudget.safetyFrames { store.checkpointWAL() }
                 }
             }
             if batch.isEmpty, figures.withLock({ $0.lockBlockedSince != nil }) {
