@@ -106,8 +106,8 @@ extension InvocationBatchWriter {
             let busy = (ContinuousClock.now - started).seconds
             figures.withLock { $0.busySeconds += busy }
         }
-        // Windows count rows before the commit; if a command later fails alone they over-count until the
-        // next start re-seeds them from the table.
+        // The cache windows count a batch's rows only once its transaction committed (`StagedWindowCounts`):
+        // a failed batch, and each command retried alone, leave them as they were.
         let result: BatchResult
         let foreignCommits: Int
         do {
