@@ -21,6 +21,7 @@ public enum IngestDaemon {
         try await database.applyWALSettings(walBudget)
         let walEnabled = try await database.journalIsWAL()
         let walRestart = WALRestartRequest()
+        let walGauge = WALGauge()
         let context = try DaemonBootstrap.context(service: service, options: options, schemaVersion: schemaVersion,
                                                   logger: logger)
         let broadcaster = EventHub<IngestTopic>(bufferCapacity: subscriberBuffer)
@@ -36,7 +37,7 @@ public enum IngestDaemon {
         let monitor = LivenessMonitor(activity: { counters.repliesWritten },
                                       probes: [LivenessProbe(name: "event loop") { try await EventLoopProbe.check() }])
         let handler = IngestHandler(writer: writer, broadcaster: broadcaster, context: context, counters: counters,
-                                    walEnabled: walEnabled, policy: policy, monitor: monitor)
+                                    walEnabled: walEnabled, policy: policy, monitor: monitor, walGauge: walGauge)
         let server = WireServer(listener: context.listener, handler: handler,
                                 configuration: context.serverConfiguration, counters: counters, logger: logger)
         // Bound last, once the database is checked: a taken or forbidden socket fails the start before READY.
@@ -56,8 +57,8 @@ public enum IngestDaemon {
         // waits for them to be written; the checkpointer stops last.
         try await runtime.run(services: [
             .init(service: WALCheckpointService(path: paths.databasePath, interval: .milliseconds(50),
-                                                restartFrames: walBudget.restartFrames, restart: walRestart,
-                                                logger: logger)),
+                                                budget: walBudget, restart: walRestart,
+                                                writerIsIdle: { writer.isIdle }, gauge: walGauge, logger: logger)),
             .init(service: monitor),
             .init(service: IngestServingService(server: server, writer: writer, publisher: publisher,
                                                 broadcaster: broadcaster, drainTimeout: context.drainTimeout)),

@@ -26,7 +26,7 @@ struct IngestCommand: AsyncParsableCommand {
     var subscriberBuffer: Int = 25_000
 
     @Option(name: .customLong("wal-restart-mib"),
-            help: "Start the WAL over once it holds this many MiB: each restart pauses writes for one small checkpoint.")
+            help: "Start the WAL over once it holds this many MiB (from half of it while ingest is idle beside other writers): each restart pauses writes for one small checkpoint.")
     var walRestartMiB: Int = WALBudget.defaultRestartMiB
 
     @Option(name: .customLong("lock-wait-ms"),

@@ -20,4 +20,13 @@ void skillpulse_sqlite_record_wal_frames(void *db, int *frames);
 /// Returns SQLITE_OK, or the first error a sync reported.
 int skillpulse_sqlite_sync_files(void *db);
 
+/// Reads the WAL-index header of `db`'s main database from the shared memory SQLite itself has mapped (the
+/// VFS's xShmMap on the file SQLite holds: no descriptor is opened or closed): `*frames` is the number of valid
+/// frames in the WAL whoever wrote them (mxFrame), `*restarts` the header's first salt, which SQLite adds one to
+/// each time the WAL starts over from its beginning, whichever connection restarts it. The header is kept twice;
+/// a copy is used only when both agree (SQLite's own lock-free read), else the read is retried.
+/// Returns SQLITE_OK; SQLITE_BUSY when the copies kept changing; another code when the file is not in WAL mode or
+/// the connection has no shared memory mapped yet.
+int skillpulse_sqlite_wal_index_header(void *db, unsigned int *frames, unsigned int *restarts);
+
 #endif

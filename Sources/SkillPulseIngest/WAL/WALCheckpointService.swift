@@ -4,17 +4,27 @@ import SkillPulseCore
 import SkillPulseStore
 
 /// Checkpoints the WAL from a connection of its own (`WALCheckpointer`), so the batch writer never pays for
-/// copying pages back into the database file (SQLite's auto-checkpoint runs inside the committing thread).
+/// copying pages back into the database file (SQLite's auto-checkpoint runs inside the committing thread), and
+/// keeps the WAL file bounded whoever writes it (`WALRestartPolicy`).
 ///
-/// PASSIVE checkpoints copy pages while the writer keeps going. Once the WAL holds more than
-/// `restartFrames` frames and a checkpoint has caught up, the writer is asked to finish the restart at its
-/// next batch boundary (see `WALRestartRequest`), which keeps the WAL file bounded without stalling ingest.
+/// PASSIVE checkpoints copy pages while the writers keep going. Once the WAL is past its restart point, either
+/// the writer is asked to finish the restart at its next batch boundary (see `WALRestartRequest`), or — while
+/// the writer is idle, or when its hand-over did not complete — a RESTART checkpoint here makes the next write
+/// transaction of any connection start the WAL over. Each pass also feeds `stats`' WAL figures (`WALGauge`).
 struct WALCheckpointService: Service {
     let path: String
     let interval: Duration
-    let restartFrames: Int
+    let budget: WALBudget
     let restart: WALRestartRequest
+    /// True while ingest's writer has no batch in hand and none queued.
+    let writerIsIdle: @Sendable () -> Bool
+    let gauge: WALGauge
     let logger: Logger
+
+    /// How long a RESTART checkpoint here waits for the write lock, and then for readers to leave the WAL. It
+    /// holds the write lock while it waits for readers, so every writer waits with it: short, and tried again a
+    /// second later (`WALRestartPolicy.failureBackoff`).
+    static let restartLockWait: Duration = .milliseconds(100)
 
     func run() async throws {
         let path = self.path
@@ -22,12 +32,25 @@ struct WALCheckpointService: Service {
             try WALCheckpointer.openConnection(path: path, label: "ingest-checkpointer")
         }
         await cancelWhenGracefulShutdown {
+            var policy = WALRestartPolicy(budget: budget)
             while !Task.isCancelled {
                 do { try await Task.sleep(for: interval) } catch { return }
                 // Flushed after each checkpoint, ahead of the writer's restart (see `WALCheckpointer.checkpoint`).
-                guard let frames = await checkpoint(checkpointer, .passive, thenFlush: true) else { continue }
-                if frames.walFrameCount >= restartFrames && frames.checkpointedFrameCount == frames.walFrameCount {
+                guard let pass = await checkpoint(checkpointer, .passive, thenFlush: true) else { continue }
+                gauge.record(pass)
+                switch policy.next(after: pass, writerIdle: writerIsIdle(), now: .now) {
+                case .nothing:
+                    break
+                case .handOver:
                     restart.request()
+                case .restartHere(let truncate):
+                    if let done = await checkpoint(checkpointer, truncate ? .truncate : .restart,
+                                                   lockWait: Self.restartLockWait) {
+                        gauge.recordCheckpointerRestart()
+                        gauge.record(done)
+                    } else {
+                        policy.restartHereFailed(now: .now)
+                    }
                 }
             }
         }
@@ -44,7 +67,7 @@ struct WALCheckpointService: Service {
         do {
             return try await checkpointer.checkpoint(kind, thenFlush: thenFlush, lockWait: lockWait)
         } catch {
-            logger.debug("checkpoint skipped", metadata: ["error": "\(error)"])
+            logger.debug("checkpoint skipped", metadata: ["kind": "\(kind)", "error": "\(error)"])
             return nil
         }
     }

@@ -14,6 +14,7 @@ public struct IngestHandler: WireHandler {
     let walEnabled: Bool
     let policy: GroupCommitPolicy
     let monitor: LivenessMonitor
+    let walGauge: WALGauge
 
     public func handle(_ operation: IngestOperation) -> PendingOutcome {
         handle(operation, on: WireConnection())
@@ -138,14 +139,17 @@ public struct IngestHandler: WireHandler {
 
     func statsFigures() -> [String: JSONValue] {
         let figures = writer.currentFigures
+        let wal = walGauge.current
         return [
             "invocations_committed": .integer(Int64(figures.committedInvocations)),
             "transactions_committed": .integer(Int64(figures.committedBatches)),
             "commands_committed": .integer(Int64(figures.committedCommands)),
             "batches_failed": .integer(Int64(figures.failedBatches)),
             "writer_busy_seconds": .number(figures.busySeconds),
-            "wal_frames": .integer(Int64(figures.walFrames)),
-            "wal_restarts": .integer(Int64(figures.walRestarts)),
+            "wal_frames": .integer(Int64(wal.frames)),
+            "wal_bytes": .integer(Int64(wal.fileBytes)),
+            "wal_restarts": .integer(Int64(wal.restarts)),
+            "wal_checkpointer_restarts": .integer(Int64(wal.checkpointerRestarts)),
             "rejected_queue_full": .integer(Int64(figures.rejectedFull)),
             "lock_timeouts": .integer(Int64(figures.lockTimeouts)),
             "foreign_commits": .integer(Int64(figures.foreignCommits)),

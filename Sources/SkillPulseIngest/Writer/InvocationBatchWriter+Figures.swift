@@ -17,9 +17,6 @@ extension InvocationBatchWriter {
         public var lastBatchFailed: Bool
         /// Time the writer thread spent inside batch transactions: near wall-clock time means it is saturated.
         public var busySeconds: Double = 0
-        /// WAL frames after the last commit, and how often the WAL started over from its beginning.
-        public var walFrames = 0
-        public var walRestarts = 0
         /// Requests answered `unavailable` because another connection held the write lock past `lockWait`.
         public var lockTimeouts = 0
         /// Since when the writer has been waiting for another connection's write lock; nil while it is not.
@@ -28,6 +25,12 @@ extension InvocationBatchWriter {
         public var lastFailureAt: ContinuousClock.Instant?
         /// Batches that found another connection's commits first (and reloaded what the writer keeps in memory).
         public var foreignCommits = 0
+    }
+
+    /// True while the writer has no batch in hand and none queued: the WAL checkpointer may then take the write
+    /// lock for a moment without delaying anyone's request.
+    public var isIdle: Bool {
+        withQueue { $0.pending.isEmpty && $0.inFlight.isEmpty }
     }
 
     public var currentFigures: Figures {

@@ -28,15 +28,9 @@ extension InvocationBatchWriter {
             guard let batch = nextBatch() else { break }
             if !batch.isEmpty {
                 commit(batch)
-                let frames = store.withLock { store in
-                    let frames = store.walFrameCount
-                    if walRestart.take() || frames > walBudget.safetyFrames { store.checkpointWAL() }
-                    return frames
-                }
-                figures.withLock { figures in
-                    // The WAL hook reports fewer frames than before only when this commit started it over.
-                    if frames < figures.walFrames { figures.walRestarts += 1 }
-                    figures.walFrames = frames
+                store.withLock { store in
+                    // The hook's count after this commit: the WAL's length, whoever wrote the frames.
+                    if walRestart.take() || store.walFrameCount > walBudget.safetyFrames { store.checkpointWAL() }
                 }
             }
             if batch.isEmpty, figures.withLock({ $0.lockBlockedSince != nil }) {
@@ -112,8 +106,8 @@ extension InvocationBatchWriter {
             let busy = (ContinuousClock.now - started).seconds
             figures.withLock { $0.busySeconds += busy }
         }
-        // Windows count rows before the commit; if a command later fails alone they over-count until the
-        // next start re-seeds them from the table.
+        // The cache windows count a batch's rows only once its transaction committed (`StagedWindowCounts`):
+        // a failed batch, and each command retried alone, leave them as they were.
         let result: BatchResult
         let foreignCommits: Int
         do {

@@ -3,25 +3,24 @@ import SkillPulseStore
 import Synchronization
 
 // The sliding per-minute windows behind skill_metrics_cache's 1 h / 24 h figures: seeded from the table at
-// start, fed by every batch, and the cache's periodic refresh as time passes.
+// start, fed by every committed batch (staged while its transaction runs, see `StagedWindowCounts`), and the
+// cache's periodic refresh as time passes.
 extension InvocationBatchWriter {
     /// Loads the last 24 h of per-minute counts so the cache's windows are exact from the first batch.
     public func seedWindows(now: UTCTimestamp) throws {
         let since = now.adding(milliseconds: -86_400_000)
         let nowMinute = now.millisecondsSinceEpoch / 60_000
         let tallies = try store.withLock { try $0.recentMinuteCounts(since: since) }
-        cacheWindows(nowMinute: nowMinute).record(tallies)
+        windows.withLock { $0.record(tallies, now: nowMinute) }
     }
 
-    /// The sliding windows as the store feeds and reads them, as of `nowMinute`.
+    /// The sliding windows as the store stages, settles and reads them, as of `nowMinute`.
     func cacheWindows(nowMinute: Int64) -> CacheWindows {
         CacheWindows(
-            record: { tallies in
+            stage: { tallies in self.windows.withLock { $0.stage(tallies, now: nowMinute) } },
+            settle: { committed in
                 self.windows.withLock { windows in
-                    for tally in tallies {
-                        windows.record(tally.skill, minute: tally.minute, count: tally.count,
-                                       completed: tally.completed, now: nowMinute)
-                    }
+                    if committed { windows.commitStaged(now: nowMinute) } else { windows.discardStaged() }
                 }
             },
             figures: { skills in

@@ -45,7 +45,7 @@ public final class InvocationBatchWriter: Sendable {
     // NSCondition guards `queueBox`; it is the one lock both submitters and the writer thread take.
     let condition = NSCondition()
     let queueBox: QueueBox
-    let windows = Mutex(SlidingWindowCounts<String>(windowMinutes: WindowEdgeCounts.windowMinutes))
+    let windows = Mutex(StagedWindowCounts(windowMinutes: WindowEdgeCounts.windowMinutes))
     let figures = Mutex(Figures(committedInvocations: 0, committedBatches: 0, committedCommands: 0,
                                 rejectedFull: 0, failedBatches: 0, queuedRows: 0, lastError: nil,
                                 lastBatchFailed: false))

@@ -27,8 +27,22 @@ extension InvocationBatchStore {
     /// Re-writes cache rows whose window figures changed because time passed (windows decay without inserts)
     /// or another writer added invocations.
     public func refreshCache(windows: CacheWindows, now: UTCTimestamp) throws -> Int {
+        let foreignBefore = foreign
+        do {
+            let changed = try refreshCacheTransaction(windows: windows, now: now)
+            windows.settle(true)
+            return changed
+        } catch {
+            // As in a batch: the windows and the foreign-commit tracker change only if the transaction committed.
+            windows.settle(false)
+            foreign = foreignBefore
+            throw error
+        }
+    }
+
+    private func refreshCacheTransaction(windows: CacheWindows, now: UTCTimestamp) throws -> Int {
         try queue.write { db in
-            if let changes = try absorbForeignCommits(db) { windows.record(changes.tallies) }
+            if let changes = try absorbForeignCommits(db) { windows.stage(changes.tallies) }
             // Rows whose name is not UTF-8 (another writer's bytes) cannot be ingest's skills: the triggers keep them.
             let rows = try Row.fetchAll(db, sql: """
                 SELECT CAST(skill_name AS BLOB) AS skill_name, invocation_count_1h, invocation_count_24h,

@@ -3,7 +3,8 @@ import GRDB
 import SkillPulseCore
 
 // One batch's transaction: foreign commits first, then the commands, the multi-row inserts, the rollups and
-// the cache rows, committed together; what the writer keeps in memory changes only after the commit.
+// the cache rows, committed together; what the writer keeps in memory (the cache windows included) changes only
+// after the commit.
 extension InvocationBatchStore {
     func writeTransaction(_ commands: [WriteCommand], now: UTCTimestamp, windows: CacheWindows) throws
         -> BatchResult
@@ -11,6 +12,9 @@ extension InvocationBatchStore {
         var result = BatchResult(outcomes: [], invocations: [], sessions: [])
         var rollups = RollupChanges()
         var began = false
+        // What the transaction reads of other writers' commits moves the tracker on; a rollback must move it
+        // back, so that the next transaction reads those rows again (their tallies were only staged).
+        let foreignBefore = foreign
         do {
             try queue.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
@@ -33,7 +37,7 @@ extension InvocationBatchStore {
                     result.outcomes = staged.map { $0.resolve(ids) }
                     rollups = try writeRollups(aggregates, db: db, now: createdAt)
                     let tallies = Self.minuteTallies(result.invocations) + (foreignChanges?.tallies ?? [])
-                    windows.record(tallies)
+                    windows.stage(tallies)
                     var latest = foreignChanges?.lastInvokedAt ?? [:]
                     for (skill, totals) in aggregates.skills where totals.last > latest[skill] ?? "" {
                         latest[skill] = totals.last
@@ -46,11 +50,14 @@ extension InvocationBatchStore {
                 }
             }
         } catch {
+            windows.settle(false)
+            foreign = foreignBefore
             // The rolled-back transaction may have inserted or changed sessions the directory remembers.
             sessions.forget()
             if !began, let error = error as? DatabaseError, error.resultCode == .SQLITE_BUSY { throw WriteLockTimeout() }
             throw error
         }
+        windows.settle(true)
         skillMetrics.merge(rollups.metrics) { _, new in new }
         hourSessions.record(rollups.hourSessions)
         if let last = result.invocations.last { foreign.committed(upTo: last.id) }

@@ -23,8 +23,9 @@ public final class DerivedTableWriter: Sendable {
     }
 
     /// 0: this connection never checkpoints on commit. Checkpoints are ingest's — its checkpointer copies
-    /// pages off the write path and restarts the WAL past `WALBudget.restartFrames`, and its writer checkpoints
-    /// past `safetyFrames`. With SQLite's default (1,000 frames) every commit here ran a checkpoint of ingest's
+    /// pages off the write path and starts the WAL over past its budget whoever writes it (a RESTART checkpoint
+    /// makes this connection's next commit restart it while ingest is idle), and its writer checkpoints past
+    /// `safetyFrames`. With SQLite's default (1,000 frames) every commit here ran a checkpoint of ingest's
     /// WAL, copying and fsyncing: under load a fifth of analytics' CPU; and a threshold at the safety size was
     /// still crossed under load, racing ingest's own. Without ingest, the writes here are a few rows a second
     /// (a foreign writer such as `sqlite3` checkpoints its own), and ingest's next start checkpoints the rest.

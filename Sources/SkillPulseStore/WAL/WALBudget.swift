@@ -1,7 +1,8 @@
 /// How large ingest lets the WAL grow, in frames (one frame per page written; 4 KiB pages by default).
 ///
 /// The checkpointer asks the writer to start the WAL over once it holds `restartFrames` and a checkpoint has
-/// caught up. That hand-over pauses ingest for one checkpoint of the last frames (two small syncs, 5–10 ms
+/// caught up (while the writer is idle, it starts the WAL over itself from half of that: see ingest's
+/// `WALRestartPolicy`). That hand-over pauses ingest for one checkpoint of the last frames (two small syncs, 5–10 ms
 /// under load), so its frequency is a latency knob: under sustained small commits the WAL grows by ~80 MiB
 /// per second, and a 16 MiB budget paused ingest five times a second. Past `safetyFrames` the writer
 /// checkpoints by itself, e.g. when no checkpointer runs or readers kept it from catching up.

@@ -29,13 +29,15 @@ final class DaemonProcess: @unchecked Sendable {
     var pid: Int32 { process.processIdentifier }
 
     /// Migrates a new database (unless `migrate` is false) and starts `name` on it; returns once it serves.
+    /// The database is `skillpulse.db` in the directory unless `database` names another place (a small
+    /// file system, say); sockets and logs stay in the directory.
     init(_ name: String = "ingest", arguments: [String] = [], environment: [String: String] = [:],
-         migrate: Bool = true, directory: TemporaryDirectory? = nil, waitUntilReady: Bool = true,
-         cpus: String? = nil) async throws {
+         migrate: Bool = true, directory: TemporaryDirectory? = nil, database: String? = nil,
+         waitUntilReady: Bool = true, cpus: String? = nil) async throws {
         self.name = name
         self.cpus = cpus
         self.directory = try directory ?? TemporaryDirectory(name)
-        databasePath = self.directory.path("skillpulse.db")
+        databasePath = database ?? self.directory.path("skillpulse.db")
         runtimeDirectory = self.directory.path("run")
         logPath = self.directory.path("\(name)-\(UUID().uuidString.prefix(4)).log")
         self.arguments = arguments
