@@ -28,8 +28,10 @@ public enum AnalyticsDaemon {
         let context = try DaemonBootstrap.context(service: service, options: options, schemaVersion: schemaVersion,
                                                   logger: logger)
         let engine = AnalyticsEngine(settings: settings)
+        // One record of analytics' own read and write failures, shown by `health`.
+        let storage = StorageHealth()
         let follower = IngestFollower(store: store, engine: engine, ingestSocket: paths.socketPath(for: "ingest"),
-                                      logger: logger)
+                                      logger: logger, storage: storage)
         // The state comes from the database alone, before READY: a restart answers as before it.
         let loadStart = ContinuousClock.now
         let notifier = SystemdNotifier()
@@ -43,7 +45,7 @@ public enum AnalyticsDaemon {
         }
         engine.prune(now: UTCTimestamp.now().millisecondsSinceEpoch)
         try await follower.refreshSeeds()
-        let experiments = ABTestService(store: ABTestStore(reader: reader, writer: writer))
+        let experiments = ABTestService(store: ABTestStore(reader: reader, writer: writer), storage: storage)
         try await experiments.load()
         let dependencies = DependencyTableWriter(store: store)
         try await dependencies.loadRowIDs(engine: engine)
@@ -83,7 +85,7 @@ public enum AnalyticsDaemon {
             .init(service: monitor),
             .init(service: follower),
             .init(service: DerivedTableSync(engine: engine, store: store, recorder: recorder,
-                                               dependencies: dependencies, logger: logger)),
+                                               dependencies: dependencies, logger: logger, storage: storage)),
             .init(service: MetricsPublisher(engine: engine, hub: hub)),
             .init(service: trainer),
             .init(service: ClusterRefresher(engine: engine, store: store, logger: logger)),

@@ -73,19 +73,20 @@ struct CLIBadInputTests {
         let path = directory.path("skillpulse.db")
         let dry = try Binaries.skillpulse(["migrate", "--db", path, "--dry-run"])
         #expect(dry.status == 0)
-        #expect(dry.stdout.contains("would apply V1__initial_schema") && dry.stdout.contains("would apply V9__lean_dependency_index"))
+        #expect(dry.stdout.contains("would apply V1__initial_schema") && dry.stdout.contains("would apply V10__ab_outcome_idempotency"))
         // A dry run creates nothing, so there is still nothing to look at.
         #expect(!FileManager.default.fileExists(atPath: path))
         #expect(try Binaries.skillpulse(["status", "--db", path]).stderr.contains("no database at"))
         try #require(try Binaries.skillpulse(["migrate", "--db", path]).status == 0)
-        let rolled = try Binaries.skillpulse(["rollback", "--db", path, "--steps", "6"])
-        #expect(rolled.stdout.contains("rolled back V9__lean_dependency_index")
+        let rolled = try Binaries.skillpulse(["rollback", "--db", path, "--steps", "7"])
+        #expect(rolled.stdout.contains("rolled back V10__ab_outcome_idempotency")
+                && rolled.stdout.contains("rolled back V9__lean_dependency_index")
                 && rolled.stdout.contains("rolled back V8__one_timestamp_rule")
                 && rolled.stdout.contains("rolled back V7__derived_user_interactions")
                 && rolled.stdout.contains("rolled back V6__lean_ingest_indexes")
                 && rolled.stdout.contains("rolled back V5__skillpulse_core") && rolled.stdout.contains("schema is at V3"))
         let again = try Binaries.skillpulse(["migrate", "--db", path])
-        #expect(again.stdout.contains("applied V4__phase4_extensions") && again.stdout.contains("applied V9__lean_dependency_index"))
+        #expect(again.stdout.contains("applied V4__phase4_extensions") && again.stdout.contains("applied V10__ab_outcome_idempotency"))
         let both = try Binaries.skillpulse(["rollback", "--db", path, "--to", "3", "--steps", "1"])
         #expect(both.status != 0 && both.stderr.contains("not both"))
     }
@@ -125,7 +126,7 @@ extension CLIBadInputTests {
     @Test func numbersThatCannotBeDurationsAreUsageErrors() async throws {
         for arguments in [["demo", "--duration", "nan"], ["demo", "--duration", "inf"], ["demo", "--rate", "1e-300"],
                           ["track", "--session", "s", "--skill", "k", "--duration", "inf"], ["tail", "--count", "0"],
-                          ["rollback", "--to", "10"]] {
+                          ["rollback", "--to", "11"]] {
             let result = try await OutsideTools.skillpulse(arguments + ["--runtime-dir", "/nonexistent"])
             #expect(result.status == 64 && !result.stderr.contains("Backtracing") && !result.stderr.contains("Fatal"),
                     "\(arguments): \(result.status) \(result.stderr)")

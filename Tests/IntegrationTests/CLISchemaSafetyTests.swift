@@ -93,7 +93,7 @@ struct CLISchemaSafetyTests {
         let client = try await daemon.client()
         #expect(try await IngestTraffic.track(client, session: "before") != nil)
         let changed = try await OutsideTools.sqlite3(daemon.databasePath, """
-            DELETE FROM skill_migrations WHERE version LIKE 'V9__%'; CREATE TABLE rolled_back_marker (x);
+            DELETE FROM skill_migrations WHERE version LIKE 'V10__%'; CREATE TABLE rolled_back_marker (x);
             """)
         try #require(changed.status == 0, "\(changed.stderr)")
         let reply = try await client.call("track_invocation", params: IngestTraffic.invocation(session: "after"))
@@ -101,7 +101,7 @@ struct CLISchemaSafetyTests {
             Issue.record("a write into a changed schema was acknowledged")
             return
         }
-        #expect(error.message.contains("schema changed under ingest") && error.message.contains("V9 → V8"),
+        #expect(error.message.contains("schema changed under ingest") && error.message.contains("V10 → V9"),
                 "\(error.message)")
         // Every later write is refused too (before: only the first batch after the change was).
         for index in 0..<3 {

@@ -16,8 +16,12 @@ final class DerivedTableSync: Service, Sendable {
     static let rowsPerTransaction = 2_000
     static let fullWriteSpacing = Duration.seconds(60)
 
+    /// Where a failed write shows (`health`).
+    let storage: StorageHealth
+
     init(engine: AnalyticsEngine, store: AnalyticsStore, recorder: AnomalyRecorder,
-         dependencies: DependencyTableWriter, logger: Logger) {
+         dependencies: DependencyTableWriter, logger: Logger, storage: StorageHealth = StorageHealth()) {
+        self.storage = storage
         self.engine = engine
         self.store = store
         self.recorder = recorder
@@ -47,11 +51,13 @@ final class DerivedTableSync: Service, Sendable {
                 } catch is CancellationError {
                     // Shutting down: the last flush below runs after the loop.
                 } catch {
+                    self.storage.failed(.writes, "write baselines or dependencies", error)
                     self.logger.warning("could not write baselines or dependencies; retrying: \(error)")
                 }
                 if ContinuousClock.now - lastAnomalyPass >= settings.anomalyInterval {
                     lastAnomalyPass = .now
                     do { try await self.recorder.pass(now: .now()) } catch {
+                        self.storage.failed(.writes, "write the anomaly table", error)
                         self.logger.warning("anomaly pass failed; retrying at the next interval: \(error)")
                     }
                 }
@@ -86,6 +92,7 @@ final class DerivedTableSync: Service, Sendable {
                     : state.associations(of: changes.pairs, minimumTogether: minimum)
             }
             try await dependencies.write(pairs, at: stamp)
+            storage.succeeded(.writes)
         } catch {
             // A failed full rewrite is retried whole (the count it started from stays), so its pairs need no
             // marks — and a shutdown's last flush then writes only what changed since, not every pair.

@@ -15,9 +15,12 @@ public final class ABTestService: Sendable {
     private let book = Mutex(ABTestBook())
     private let store: ABTestStore
     private let outcomes = OutcomeQueue()
+    /// Where a failed A/B write shows (`health`).
+    private let storage: StorageHealth
 
-    public init(store: ABTestStore) {
+    public init(store: ABTestStore, storage: StorageHealth = StorageHealth()) {
         self.store = store
+        self.storage = storage
     }
 
     /// Reads every test, assignment and outcome (start-up, and after a failed commit).
@@ -249,13 +252,17 @@ public final class ABTestService: Sendable {
         -> T
     {
         do {
-            return try await store.transaction(body)
+            let result = try await store.transaction(body)
+            storage.succeeded(.writes)
+            return result
         } catch let error as WireError {
             throw error
         } catch let error as StoreError {
+            storage.failed(.writes, "write the A/B tables", error)
             try? await load()
             throw WireError.unavailable("A/B tables not written: \(error.description); retry")
         } catch {
+            storage.failed(.writes, "write the A/B tables", error)
             try? await load()
             // The store's words for a SQLite failure ("the disk is full"), never SQLite's raw text.
             throw WireError.unavailable("A/B tables not written: \(SQLiteFailure.describe(error) ?? "\(type(of: error))"); retry")

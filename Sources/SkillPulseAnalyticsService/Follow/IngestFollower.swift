@@ -28,7 +28,12 @@ public final class IngestFollower: Service, Sendable {
     /// transaction holds the WAL back for long.
     static let pageSize = 20_000
 
-    public init(store: AnalyticsStore, engine: AnalyticsEngine, ingestSocket: String, logger: Logger) {
+    /// Where a failed read of the invocation log shows (`health`).
+    let storage: StorageHealth
+
+    public init(store: AnalyticsStore, engine: AnalyticsEngine, ingestSocket: String, logger: Logger,
+                storage: StorageHealth = StorageHealth()) {
+        self.storage = storage
         self.store = store
         self.engine = engine
         self.ingestSocket = ingestSocket
@@ -52,7 +57,16 @@ public final class IngestFollower: Service, Sendable {
             if !firstPage { afterPage() }
             firstPage = false
             let after = engine.lastInvocationID
-            let rows = try await store.invocations(after: after, limit: Self.pageSize)
+            let rows: [StoredInvocation]
+            do {
+                rows = try await store.invocations(after: after, limit: Self.pageSize)
+                storage.succeeded(.reads)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                storage.failed(.reads, "read the invocation log", error)
+                throw error
+            }
             guard let last = rows.last else { return true }
             engine.apply(page: rows.compactMap(InvocationRecord.init), through: last.id)
             if rows.count < Self.pageSize { return true }

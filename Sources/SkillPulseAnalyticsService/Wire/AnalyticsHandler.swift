@@ -85,12 +85,20 @@ public struct AnalyticsHandler: WireHandler {
                                                                             known: known)))
     }
 
-    /// Healthy only while it follows ingest; answering from the database alone is `degraded`.
+    /// Healthy only while it follows ingest and its own reads and writes succeed; answering from the database
+    /// alone, or with derived tables that cannot be written, is `degraded`.
     func liveness() -> Liveness {
-        let current = monitor.current
-        guard let problem = follower.streamProblem else { return current }
-        return current.combined(with: Liveness(status: .degraded, reason: problem + "; answering from the database",
-                                               progressing: true))
+        var current = monitor.current
+        if let problem = follower.streamProblem {
+            current = current.combined(with: Liveness(status: .degraded, reason: problem + "; answering from the database",
+                                                      progressing: true))
+        }
+        let storageProblems = follower.storage.problems
+        if !storageProblems.isEmpty {
+            current = current.combined(with: Liveness(status: .degraded, reason: storageProblems.joined(separator: "; "),
+                                                      progressing: true))
+        }
+        return current
     }
 
     func figures() -> [String: JSONValue] {
