@@ -217,3 +217,26 @@ extension SessionBuddyKeyTests {
         #expect(AnalyticsHandler.windowMillis(hours: 0.1) == 360_000)
     }
 }
+
+/// Every empty answer says why.
+struct EmptyAnswerReasonTests {
+    let empty = InProcessAnalytics(records: [])
+    let planted = InProcessAnalytics(records: QueryAnswerTests.plantedRecords())
+
+    @Test func emptyListsCarryAReason() throws {
+        let top = try empty.call(#"{"id":1,"op":"get_real_time_metrics","params":{}}"#).get()
+        #expect(top["top_skills"]?.arrayValue?.isEmpty == true && top["reason"] == "no invocations yet", "\(top)")
+        let baselines = try empty.call(#"{"id":2,"op":"get_community_baselines","params":{}}"#).get()
+        #expect(baselines["baselines"]?.arrayValue?.isEmpty == true
+                && baselines["reason"]?.stringValue?.contains("no invocations yet") == true, "\(baselines)")
+        let dependencies = try planted.call(
+            #"{"id":3,"op":"get_skill_dependencies","params":{"skill_name":"deploy","min_lift":1000}}"#).get()
+        #expect(dependencies["dependencies"]?.arrayValue?.isEmpty == true
+                && dependencies["reason"]?.stringValue?.contains("lift of 1000") == true, "\(dependencies)")
+        // A list with entries has no reason.
+        let busy = try planted.call(#"{"id":4,"op":"get_real_time_metrics","params":{}}"#).get()
+        #expect(busy["reason"] == nil && busy["top_skills"]?.arrayValue?.isEmpty == false)
+        let old = try planted.call(#"{"id":5,"op":"get_real_time_metrics","params":{"time_window_hours":0.001}}"#).get()
+        #expect(old["top_skills"]?.arrayValue?.isEmpty == false || old["reason"]?.stringValue?.contains("no invocations in the last") == true)
+    }
+}

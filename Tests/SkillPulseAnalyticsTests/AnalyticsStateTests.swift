@@ -184,3 +184,31 @@ extension AnalyticsStateTests {
         #expect(short.trend == .insufficientData && short.confidence == 1 && short.confidenceLevel == nil)
     }
 }
+
+extension AnalyticsStateTests {
+    /// A seeded pair stays shown until sessions have used the pair often enough to show it observed: one or two
+    /// sessions with both made it vanish (no longer "seeded", not yet "observed").
+    @Test func aSeedStaysUntilItsPairIsObservedEnough() {
+        var state = AnalyticsState()
+        let seed = SeededDependency(skillA: "lint", skillB: "test", coOccurrenceCount: 10, liftScore: 2)
+        var id: Int64 = 0
+        func session(_ name: String, _ skills: [String]) {
+            for skill in skills {
+                id += 1
+                state.apply(Self.record(id, skill, session: name, at: Self.now))
+            }
+        }
+        for index in 0..<6 { session("other\(index)", ["other"]) }
+        state.prepare()
+        #expect(state.dependencies(of: "lint", limit: 10, minimumLift: 1.5, minimumTogether: 3, seeded: [seed])
+                    .map(\.source) == ["seeded"])
+        for index in 0..<2 { session("both\(index)", ["lint", "test"]) }
+        state.prepare()
+        let twoSessions = state.dependencies(of: "lint", limit: 10, minimumLift: 1.5, minimumTogether: 3, seeded: [seed])
+        #expect(twoSessions.map(\.source) == ["seeded"], "\(twoSessions)")
+        session("both2", ["lint", "test"])
+        state.prepare()
+        let observed = state.dependencies(of: "lint", limit: 10, minimumLift: 1.5, minimumTogether: 3, seeded: [seed])
+        #expect(observed.map(\.source) == ["observed"] && observed.first?.coOccurrenceCount == 3, "\(observed)")
+    }
+}

@@ -131,7 +131,11 @@ public struct AnalyticsHandler: WireHandler {
             return .result(Stamped(body: report, extra: stamp))
         case .realTimeMetrics(let limit, let hours):
             let top = engine.query { $0.topSkills(limit: limit, windowMillis: Self.windowMillis(hours: hours), now: millis) }
-            return .result(TopSkillsResult(topSkills: top, timeWindowHours: hours, timestamp: now.normalized))
+            let reason = top.isEmpty
+                ? (engine.figures().lastID == 0 ? "no invocations yet"
+                    : "no invocations in the last \(String(format: "%g", hours)) hours") : nil
+            return .result(TopSkillsResult(topSkills: top, timeWindowHours: hours, timestamp: now.normalized,
+                                           reason: reason))
         case .detectAnomalies(let threshold, let hours, let method):
             let criteria = engine.anomalyCriteria(threshold: threshold, windowHours: hours, method: method)
             let report = engine.query { $0.anomalyReport(criteria, now: millis) }
@@ -159,8 +163,11 @@ public struct AnalyticsHandler: WireHandler {
                 return unknown(skill)
             }
             let sessions = engine.figures().sessions
-            return .result(Stamped(body: DependenciesResult(skillName: skill, dependencies: found, sessions: sessions),
-                                   extra: stamp))
+            let reason = found.isEmpty
+                ? "no skill shares \(engine.settings.minimumCoOccurrence) or more sessions with \(skill.prefix(128)) "
+                    + "at a lift of \(String(format: "%g", minimumLift)) or more" : nil
+            return .result(Stamped(body: DependenciesResult(skillName: skill, dependencies: found, sessions: sessions,
+                                                            reason: reason), extra: stamp))
         case .recommendations(let user, let limit):
             let answer = engine.query { $0.recommendationAnswer(for: user, limit: limit) }
             return .result(AnalyticsReplies.recommendations(answer, user: user, timestamp: now.normalized))
@@ -203,9 +210,11 @@ public struct AnalyticsHandler: WireHandler {
                 return .result(AnalyticsReplies.stamped(AnalyticsReplies.summary(try await experiments.stop(testID))))
             case .list(let limit):
                 let all = experiments.all()
-                return .result(JSONValue.object(["tests": .array(all.prefix(limit).map(AnalyticsReplies.listing)),
-                                                 "total_tests": .integer(Int64(all.count)),
-                                                 "timestamp": .string(UTCTimestamp.now().normalized)]))
+                var fields: [String: JSONValue] = ["tests": .array(all.prefix(limit).map(AnalyticsReplies.listing)),
+                                                   "total_tests": .integer(Int64(all.count)),
+                                                   "timestamp": .string(UTCTimestamp.now().normalized)]
+                if all.isEmpty { fields["reason"] = "no A/B tests yet: create_ab_test makes one" }
+                return .result(JSONValue.object(fields))
             }
         }
     }

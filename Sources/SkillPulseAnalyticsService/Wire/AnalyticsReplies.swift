@@ -189,6 +189,8 @@ enum AnalyticsReplies {
             "clustered_skills": .integer(Int64(clustering.clusteredSkills)),
             "method": .string(SkillClustering.method),
             "modularity": number(clustering.modularity),
+            "reason": clustering.clusters.isEmpty
+                ? .string("no skills are used together in enough sessions to form a cluster yet") : .null,
             "timestamp": .string(timestamp),
         ])
     }

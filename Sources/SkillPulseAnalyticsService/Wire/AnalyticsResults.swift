@@ -29,8 +29,10 @@ struct TopSkillsResult: CompactJSONEncodable {
     let topSkills: [TopSkill]
     let timeWindowHours: Double
     let timestamp: String
+    /// Why `top_skills` is empty; absent when it is not.
+    var reason: String? = nil
     enum CodingKeys: String, CodingKey {
-        case topSkills = "top_skills", timeWindowHours = "time_window_hours", timestamp
+        case topSkills = "top_skills", timeWindowHours = "time_window_hours", timestamp, reason
     }
 
     func writeJSON(to buffer: inout ByteBuffer) {
@@ -65,6 +67,10 @@ struct TopSkillsResult: CompactJSONEncodable {
         buffer.writeJSONNumber(timeWindowHours)
         buffer.writeStaticString(#","timestamp":"#)
         buffer.writeJSONString(timestamp)
+        if let reason {
+            buffer.writeStaticString(#","reason":"#)
+            buffer.writeJSONString(reason)
+        }
         buffer.writeStaticString("}")
     }
 }
@@ -82,7 +88,16 @@ struct AnomaliesResult: Encodable, Sendable {
 struct BaselinesResult: Encodable, Sendable {
     let baselines: [CommunityBaseline]
     let totalSkills: Int
-    enum CodingKeys: String, CodingKey { case baselines, totalSkills = "total_skills" }
+    /// Why `baselines` is empty; absent when it is not.
+    var reason: String? { baselines.isEmpty ? "no invocations yet: every skill invoked gets a baseline" : nil }
+    enum CodingKeys: String, CodingKey { case baselines, totalSkills = "total_skills", reason }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(baselines, forKey: .baselines)
+        try container.encode(totalSkills, forKey: .totalSkills)
+        try container.encodeIfPresent(reason, forKey: .reason)
+    }
 }
 
 struct ComparisonResult: Encodable, Sendable {
@@ -95,5 +110,7 @@ struct DependenciesResult: Encodable, Sendable {
     let skillName: String
     let dependencies: [SkillDependency]
     let sessions: Int
-    enum CodingKeys: String, CodingKey { case skillName = "skill_name", dependencies, sessions }
+    /// Why `dependencies` is empty; absent when it is not.
+    var reason: String? = nil
+    enum CodingKeys: String, CodingKey { case skillName = "skill_name", dependencies, sessions, reason }
 }
