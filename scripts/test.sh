@@ -5,7 +5,7 @@
 #   integration  tests that start the real binaries on real sockets and database files, and the wire tests that
 #                time real sockets — serially: run in parallel on this 2-core machine they starve Swift's
 #                cooperative thread pool (two threads) until their deadlines pass
-# `scripts/test.sh unit` (under a minute after a build) is the inner loop; `scripts/test.sh integration` the rest.
+# `scripts/test.sh unit` (about a minute after a build: the statistics simulations) is the inner loop; `scripts/test.sh integration` the rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
