@@ -257,15 +257,11 @@ public final class ABTestService: Sendable {
             return result
         } catch let error as WireError {
             throw error
-        } catch let error as StoreError {
-            storage.failed(.writes, "write the A/B tables", error)
-            try? await load()
-            throw WireError.unavailable("A/B tables not written: \(error.description); retry")
         } catch {
             storage.failed(.writes, "write the A/B tables", error)
             try? await load()
-            // The store's words for a SQLite failure ("the disk is full"), never SQLite's raw text.
-            throw WireError.unavailable("A/B tables not written: \(SQLiteFailure.describe(error) ?? "\(type(of: error))"); retry")
+            // The store's words ("the disk is full", "database is busy"), never SQLite's raw text.
+            throw WireError.unavailable("A/B tables not written: \(StorageHealth.cause(of: error)); retry")
         }
     }
 

@@ -28,11 +28,17 @@ public final class StorageHealth: Sendable {
 
     /// Records a failure of `what` (e.g. "write baselines"); the first failure's time is kept while they repeat.
     public func failed(_ access: Access, _ what: String, _ error: any Error) {
-        let cause = SQLiteFailure.describe(error) ?? (error as? StoreError)?.description ?? "\(type(of: error))"
+        let cause = Self.cause(of: error)
         failures.withLock { failures in
             let since = failures[access]?.since ?? UTCTimestamp.now().normalized
             failures[access] = Failure(what: what, cause: cause, since: since)
         }
+    }
+
+    /// A store failure in the store's words (a SQLite failure as `SQLiteFailure` says it, a `StoreError` as it
+    /// describes itself), never SQLite's raw message; other errors by their type.
+    public static func cause(of error: any Error) -> String {
+        SQLiteFailure.describe(error) ?? (error as? StoreError)?.description ?? "\(type(of: error))"
     }
 
     /// A success of that kind: its problem is over.

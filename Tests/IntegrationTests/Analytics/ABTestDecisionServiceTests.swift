@@ -63,24 +63,17 @@ struct ABTestDecisionServiceTests {
             }
         }
         _ = try await send(assigns, over: clients)
-        // Interleave the tests' streams as many users of many tests would send them.
+        // Interleave the tests' streams as many users of many tests would send them: a shuffled sequence of test
+        // numbers, each taking its test's next outcome, so every test keeps its own order.
         var random = SplitMix64(seed: seed)
-        let shuffled = outcomes.enumerated().sorted { _, _ in random.unit() < 0.5 }.map(\.element)
-        _ = try await send(Self.keepingOrderPerTest(outcomes, shuffled), over: clients)
-        return ids
-    }
-
-    /// Outcomes of different tests interleaved, each test's in its own order (a stable merge by test).
-    static func keepingOrderPerTest(_ original: [(op: String, params: JSONValue)],
-                                    _ shuffled: [(op: String, params: JSONValue)]) -> [(op: String, params: JSONValue)] {
-        var queues: [Int64: [(op: String, params: JSONValue)]] = [:]
-        for call in original { queues[call.params["test_id"]?.intValue ?? 0, default: []].append(call) }
-        var next: [Int64: Int] = [:]
-        return shuffled.map { call in
-            let test = call.params["test_id"]?.intValue ?? 0
-            defer { next[test, default: 0] += 1 }
-            return queues[test]![next[test, default: 0]]
+        var turns = outcomes.map { $0.params["test_id"]?.intValue ?? 0 }
+        for index in turns.indices.reversed() where index > 0 {
+            turns.swapAt(index, Int(random.next() % UInt64(index + 1)))
         }
+        var queues = Dictionary(grouping: outcomes) { $0.params["test_id"]?.intValue ?? 0 }.mapValues { $0[...] }
+        let interleaved = turns.map { queues[$0]!.removeFirst() }
+        _ = try await send(interleaved, over: clients)
+        return ids
     }
 
     /// The procedure replayed over the stored rows in `outcome_id` order (the order the daemon looked in).
