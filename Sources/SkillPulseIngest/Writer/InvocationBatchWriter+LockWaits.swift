@@ -8,10 +8,12 @@ extension InvocationBatchWriter {
     /// Another connection held the write lock for a whole lock-wait slice, so `batch` was not executed. Its
     /// requests go back to the head of the queue, in order, unless they have waited `lockWait` (or ingest is
     /// draining): those, and queued requests as old, are answered `unavailable` with nothing written.
-    func waitedForLock(_ batch: [Pending]) {
+    /// `attemptStarted` is when this attempt began waiting: the writer has been blocked since then, not since
+    /// the slice ran out (which would understate every figure by one slice).
+    func waitedForLock(_ batch: [Pending], attemptStarted: ContinuousClock.Instant) {
         let now = ContinuousClock.now
         let since = figures.withLock { figures in
-            let since = figures.lockBlockedSince ?? now
+            let since = figures.lockBlockedSince ?? attemptStarted
             figures.lockBlockedSince = since
             return since
         }

@@ -116,7 +116,7 @@ extension InvocationBatchWriter {
                  store.foreignCommitsSeen)
             }
         } catch {
-            waitedForLock(batch)
+            waitedForLock(batch, attemptStarted: started)
             return
         }
         let committedCommands = result.outcomes.count { outcome in
