@@ -14,6 +14,9 @@ public enum AnalyticsDaemon {
     public static let service = "analytics"
     /// Requests one connection may have in flight (ingest allows 4,096: its replies are a few bytes).
     public static let maxInFlightPerConnection = 16
+
+    /// Threads for queries over every skill or user: two, or one on a single core.
+    static let queryThreads = min(2, ProcessInfo.processInfo.activeProcessorCount)
     /// Frames one subscriber may have queued: anomaly and metrics events are few (a metrics frame a second at
     /// most), so a full queue means a peer that stopped reading.
     public static let subscriberBuffer = 1024

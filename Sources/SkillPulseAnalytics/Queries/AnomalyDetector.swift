@@ -77,44 +77,27 @@ public struct AnomalyReport: Sendable {
     public let reason: String?
 }
 
-extension AnalyticsState {
-    /// Every skill's last hour [now − 1 h, now] against the `baselineHours` hourly buckets before it, for
-    /// completion rate, mean duration and volume; sorted by |score|, largest first. Requires `prepare()`.
-    public func anomalies(_ criteria: AnomalyCriteria, now: Int64) -> [Anomaly] {
-        anomalyReport(criteria, now: now).anomalies
+/// Part of an anomaly pass: what the skills of one range gave (see `AnalyticsState.anomalyScan`).
+public struct AnomalyScan: Sendable {
+    public var found: [Anomaly] = []
+    var judged = 0
+    var young = 0
+    var oldestActive = Int64.max
+
+    public init() {}
+
+    /// Adds the next range's scan.
+    public mutating func merge(_ other: AnomalyScan) {
+        found += other.found
+        judged += other.judged
+        young += other.young
+        oldestActive = Swift.min(oldestActive, other.oldestActive)
     }
 
-    /// `anomalies` with the figures behind an empty answer.
-    ///
-    /// A skill with no invocation in the window is skipped after one look at its newest invocation; hours
-    /// before a skill's first invocation are not part of its baseline (they were not quiet hours: it did not
-    /// exist), and a skill with fewer than `minimumBaselineHours` whole hours since then is not judged.
-    public func anomalyReport(_ criteria: AnomalyCriteria, now: Int64) -> AnomalyReport {
+    /// The whole pass: anomalies by |score|, largest first, or why there are none.
+    public func report(_ criteria: AnomalyCriteria, skillCount: Int, now: Int64) -> AnomalyReport {
         let hour: Int64 = 3_600_000
-        let observedStart = now - hour + 1
-        let baselineStart = observedStart - hour * Int64(criteria.baselineHours)
-        var found: [Anomaly] = []
-        var judged = 0
-        var young = 0
-        var oldestActive = Int64.max
-        var scratch: [OccupiedBucket] = []
-        for (index, series) in series.enumerated() {
-            guard let newest = series.newest, newest >= baselineStart else { continue }
-            let first = totals[index].first
-            oldestActive = Swift.min(oldestActive, first)
-            let skipped = first <= baselineStart ? 0 : Int((first - baselineStart + hour - 1) / hour)
-            let eligible = criteria.baselineHours - skipped
-            guard eligible >= AnomalyCriteria.minimumBaselineHours else {
-                young += 1
-                continue
-            }
-            judged += 1
-            series.occupiedBuckets(from: baselineStart + Int64(skipped) * hour, width: hour, count: eligible, into: &scratch)
-            let observed = series.window(from: observedStart, to: now + 1)
-            found += Self.judge(skillNames[index], observed: observed, hours: scratch, eligibleHours: eligible,
-                                criteria: criteria)
-        }
-        found.sort { left, right in
+        let found = found.sorted { left, right in
             let (a, b) = (abs(left.deviationScore), abs(right.deviationScore))
             if a != b { return a > b }
             if left.skillName != right.skillName { return left.skillName < right.skillName }
@@ -138,6 +121,53 @@ extension AnalyticsState {
                 + (young > 0 ? " (\(young) too young to judge)" : "")
         }
         return AnomalyReport(anomalies: [], skillsJudged: judged, reason: reason)
+    }
+}
+
+extension AnalyticsState {
+    /// Every skill's last hour [now − 1 h, now] against the `baselineHours` hourly buckets before it, for
+    /// completion rate, mean duration and volume; sorted by |score|, largest first. Requires `prepare()`.
+    public func anomalies(_ criteria: AnomalyCriteria, now: Int64) -> [Anomaly] {
+        anomalyReport(criteria, now: now).anomalies
+    }
+
+    /// `anomalies` with the figures behind an empty answer.
+    ///
+    /// A skill with no invocation in the window is skipped after one look at its newest invocation; hours
+    /// before a skill's first invocation are not part of its baseline (they were not quiet hours: it did not
+    /// exist), and a skill with fewer than `minimumBaselineHours` whole hours since then is not judged.
+    public func anomalyReport(_ criteria: AnomalyCriteria, now: Int64) -> AnomalyReport {
+        anomalyScan(criteria, now: now, skills: 0..<skillCount).report(criteria, skillCount: skillCount, now: now)
+    }
+
+    /// The skills numbered in `skills` judged as `anomalyReport` does: scans of consecutive ranges merge into
+    /// the whole pass, so a caller can hold the state's lock for one range at a time.
+    public func anomalyScan(_ criteria: AnomalyCriteria, now: Int64, skills: Range<Int>) -> AnomalyScan {
+        let hour: Int64 = 3_600_000
+        let observedStart = now - hour + 1
+        let baselineStart = observedStart - hour * Int64(criteria.baselineHours)
+        var scan = AnomalyScan()
+        var scratch: [OccupiedBucket] = []
+        series.withUnsafeBufferPointer { series in  // no copy of each series (see `rankSkills`)
+            for index in skills.clamped(to: series.indices) {
+                guard newestInSeries[index] >= baselineStart else { continue }  // idle: its series is not read
+                let first = totals[index].first
+                scan.oldestActive = Swift.min(scan.oldestActive, first)
+                let skipped = first <= baselineStart ? 0 : Int((first - baselineStart + hour - 1) / hour)
+                let eligible = criteria.baselineHours - skipped
+                guard eligible >= AnomalyCriteria.minimumBaselineHours else {
+                    scan.young += 1
+                    continue
+                }
+                scan.judged += 1
+                series[index].occupiedBuckets(from: baselineStart + Int64(skipped) * hour, width: hour, count: eligible,
+                                              into: &scratch)
+                let observed = series[index].window(from: observedStart, to: now + 1)
+                scan.found += Self.judge(skillNames[index], observed: observed, hours: scratch, eligibleHours: eligible,
+                                         criteria: criteria)
+            }
+        }
+        return scan
     }
 
     /// One skill: the observed hour against the occupied baseline hours (`hours`, out of `eligibleHours`).

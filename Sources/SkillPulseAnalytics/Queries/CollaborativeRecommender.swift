@@ -145,12 +145,21 @@ extension AnalyticsState {
     /// skill everyone uses and completes scores near 1.
     private func popular(excluding tried: [Bool], limit: Int) -> [SkillRecommendation] {
         guard limit > 0 else { return [] }
-        let mostUsers = totals.reduce(0) { max($0, $1.users.count) }
-        let scale = log1p(Double(max(1, mostUsers)))
+        // Through a buffer pointer: `totals[skill]` would copy each skill's totals (its dictionaries retained
+        // and released) three times per skill.
         var ranked: [(skill: Int, score: Double)] = []
-        for skill in totals.indices where !tried[skill] && totals[skill].invocations > 0 {
-            let reach = log1p(Double(totals[skill].users.count)) / scale
-            ranked.append((skill, totals[skill].outcomes.completionRate * reach))
+        totals.withUnsafeBufferPointer { totals in
+            let mostUsers = totals.reduce(0) { max($0, $1.users.count) }
+            let scale = log1p(Double(max(1, mostUsers)))
+            for skill in totals.indices where !tried[skill] && totals[skill].invocations > 0 {
+                let reach = log1p(Double(totals[skill].users.count)) / scale
+                ranked.append((skill, totals[skill].outcomes.completionRate * reach))
+            }
+        }
+        // Names are compared only among those that can make the cut (see `leaders`).
+        if ranked.count > limit {
+            let cut = ranked.map(\.score).sorted(by: >)[limit - 1]
+            ranked = ranked.filter { $0.score >= cut }
         }
         ranked.sort { left, right in
             if left.score != right.score { return left.score > right.score }

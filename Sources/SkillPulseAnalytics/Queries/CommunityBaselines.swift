@@ -53,8 +53,21 @@ extension AnalyticsState {
     /// flush does not sort every changed skill's durations.
     public mutating func communityBaselines(withPercentiles: Bool = true) -> [CommunityBaseline] {
         if withPercentiles { refreshQuantiles() }
-        let rates = totals.compactMap(\.completionRate).sorted()
-        return totals.enumerated().map { index, totals in
+        let rates = sortedCompletionRates()
+        return Self.ordered(baselineRows(skills: 0..<skillCount, rates: rates, withPercentiles: withPercentiles))
+    }
+
+    /// Every skill's lifetime completion rate, ascending: what `effectiveness_percentile` ranks against.
+    public func sortedCompletionRates() -> [Double] {
+        totals.compactMap(\.completionRate).sorted()
+    }
+
+    /// The baselines of the skills numbered in `skills` (unordered), ranked against `rates`: rows of consecutive
+    /// ranges make up the whole list, so a caller can hold the state's lock for one range at a time. Requires
+    /// `prepare()`, and `refreshQuantiles()` for the percentiles.
+    public func baselineRows(skills: Range<Int>, rates: [Double], withPercentiles: Bool) -> [CommunityBaseline] {
+        skills.clamped(to: totals.indices).map { index in
+            let totals = totals[index]
             let quantiles = durationQuantiles[index]
             return CommunityBaseline(
                 skillName: skillNames[index], totalUsers: sessionsWithSkill[index], distinctUsers: totals.users.count,
@@ -65,7 +78,11 @@ extension AnalyticsState {
                 mostCommonWorkflowPhase: mostCommonPhase(ofSkill: index),
                 effectivenessPercentile: Descriptive.percentileRank(totals.completionRate ?? 0, sorted: rates) ?? 0)
         }
-        .sorted {
+    }
+
+    /// Most effective first (session-buddy's order), then most invoked, then by name.
+    public static func ordered(_ rows: [CommunityBaseline]) -> [CommunityBaseline] {
+        rows.sorted {
             ($0.effectivenessPercentile, $0.totalInvocations, $1.skillName)
                 > ($1.effectivenessPercentile, $1.totalInvocations, $0.skillName)
         }

@@ -37,6 +37,7 @@ public struct SkillSeries: Sendable {
     public var count: Int { entries.count }
     private var sorted: Bool { sortedCount == entries.count }
     public var newest: Int64? { sorted ? entries.last?.time : entries.map(\.time).max() }
+    public var oldest: Int64? { sorted ? entries.first?.time : entries.map(\.time).min() }
 
     /// Appends an invocation; false when it left the series unsorted (a query needs `prepare()` first).
     @discardableResult
@@ -127,6 +128,13 @@ public struct SkillSeries: Sendable {
             if entries[middle].time < time { low = middle + 1 } else { high = middle }
         }
         return low
+    }
+
+    /// Invocations in the half-open window [start, end): the two searches of `window` without its prefix sums
+    /// (six more arrays to read, each a cache miss at 10,000 skills). Requires `prepare()`.
+    public func count(from start: Int64, to end: Int64) -> Int {
+        let lower = lowerBound(start)
+        return Swift.max(lower, lowerBound(end, from: lower)) - lower
     }
 
     /// Figures of the half-open window [start, end). Requires `prepare()`.

@@ -28,7 +28,10 @@ final class AnomalyRecorder: Sendable {
     func pass(now: UTCTimestamp) async throws -> [AnomalyEvent] {
         let settings = engine.settings
         let criteria = engine.anomalyCriteria(threshold: settings.anomalyThreshold, method: settings.anomalyMethod)
-        let found = engine.query { $0.anomalies(criteria, now: now.millisecondsSinceEpoch) }
+        let engine = engine
+        let found = await engine.workers.run(for: ObjectIdentifier(self)) {
+            engine.anomalyReport(criteria, now: now.millisecondsSinceEpoch).anomalies
+        }
         let stamp = now.normalized
         let events = try await store.updateAnomalies { anomalies -> [AnomalyEvent] in
             // The table is the record of what is open (another analytics run, or this one before a restart,

@@ -20,7 +20,7 @@ final class DependencyTableWriter: Sendable {
     /// Learns the rowids of the pairs already stored (a previous run's, or a migrated file's).
     func loadRowIDs(engine: AnalyticsEngine) async throws {
         let stored = try await store.dependencyRowIDs()
-        let known = engine.query { state in
+        let known = await engine.backgroundQuery(for: self) { state in
             stored.compactMap { row in state.pairKey(row.skillA, row.skillB).map { ($0, row.rowID) } }
         }
         rowIDs.withLock { $0 = Dictionary(known, uniquingKeysWith: { first, _ in first }) }

@@ -63,7 +63,10 @@ final class DerivedTableSync: Service, Sendable {
                 }
                 if ContinuousClock.now - lastPrune >= .seconds(3600) {
                     lastPrune = .now
-                    self.engine.prune(now: UTCTimestamp.now().millisecondsSinceEpoch)
+                    let engine = self.engine
+                    await engine.workers.run(for: ObjectIdentifier(self)) {
+                        engine.prune(now: UTCTimestamp.now().millisecondsSinceEpoch)
+                    }
                 }
             }
         }
@@ -77,19 +80,23 @@ final class DerivedTableSync: Service, Sendable {
         let minimum = engine.settings.minimumCoOccurrence
         let sessions = engine.figures().sessions
         let rewriteAll = Double(sessions) >= Double(sessionsAtFullWrite) * 1.05 && sessionsAtFullWrite != Int.max
-        let changes = engine.takeChanges(pairLimit: rewriteAll ? .max : engine.settings.flushMaxPairs)
+        let engine = engine
+        let pairLimit = rewriteAll ? .max : engine.settings.flushMaxPairs
+        let changes = await engine.workers.run(for: ObjectIdentifier(self)) { engine.takeChanges(pairLimit: pairLimit) }
         guard !changes.isEmpty || rewriteAll else { return sessionsAtFullWrite }
         do {
             let stamp = UTCTimestamp.now().normalized
             if !changes.skills.isEmpty {
-                let rows = engine.query { $0.communityBaselines(withPercentiles: false) }.map(BaselineRow.init)
+                let rows = await engine.workers.run(for: ObjectIdentifier(self)) {
+                    engine.communityBaselines(withPercentiles: false).map(BaselineRow.init)
+                }
                 for chunk in rows.chunked(Self.rowsPerTransaction) {
                     try await store.upsertBaselines(chunk, at: stamp)
                 }
             }
-            let pairs = engine.query { state in
-                rewriteAll ? state.pairsForFullWrite(minimumTogether: minimum)
-                    : state.associations(of: changes.pairs, minimumTogether: minimum)
+            let pairs = await engine.workers.run(for: ObjectIdentifier(self)) {
+                rewriteAll ? engine.pairsForFullWrite(minimumTogether: minimum)
+                    : engine.query { $0.associations(of: changes.pairs, minimumTogether: minimum) }
             }
             try await dependencies.write(pairs, at: stamp)
             storage.succeeded(.writes)

@@ -1,3 +1,4 @@
+import Foundation
 import SkillPulseAnalytics
 import SkillPulseCore
 import Synchronization
@@ -5,11 +6,15 @@ import Synchronization
 /// The daemon's one copy of `AnalyticsState`, shared by the follower (writes) and the request handlers
 /// (reads).
 ///
-/// A lock rather than an actor: the follower applies up to 100,000 invocations a second and an actor hop per
-/// event costs more than the work; every critical section is CPU-only and bounded (a query over at most the
-/// retention window, a page of events), never I/O or an await.
+/// A read/write lock rather than an actor: the follower applies up to 100,000 invocations a second and an actor
+/// hop per event costs more than the work. Queries read beside each other; a change waits only for the read
+/// slices in progress. No hold is long: a pass over every skill takes the lock a slice of `skillsPerSlice`
+/// skills at a time, a page is applied 500 rows at a time, and nothing awaits or does I/O under it.
 public final class AnalyticsEngine: Sendable {
-    private let state = Mutex(AnalyticsState())
+    private let state = ReadWriteLock(AnalyticsState())
+    /// What `health`, `stats` and the follower read, copied out at the end of every change to `state`: they
+    /// never wait for the state's lock (which a query's slice or an apply slice may hold).
+    private let published = Mutex(PublishedFigures())
     private let seeds = Mutex<[SeededDependency]>([])
     /// Apart from `state`: a prediction reads only this, and training copies its rows out without holding up
     /// the queries on `state`.
@@ -19,18 +24,78 @@ public final class AnalyticsEngine: Sendable {
     /// stream and the quiet-time poll) would otherwise feed the predictor in a different order from the state.
     private let applying = Mutex(())
     public let settings: AnalyticsSettings
+    /// Where passes over every skill or user run — queries, the anomaly pass, the derived-table flush — at a
+    /// lowered priority (see `FairWorkerPool`).
+    public let workers: FairWorkerPool
+    /// Where small reads of the state run: a dashboard's `get_real_time_metrics`, a prediction, the `metrics`
+    /// topic's tick.
+    public let interactive: FairWorkerPool
+    /// Where the follower's pages are applied.
+    private let applier: FairWorkerPool
 
-    public init(settings: AnalyticsSettings) {
+    /// `workerThreads`: threads for passes over every skill or user (two, or one on a single core).
+    ///
+    /// No async caller takes the state's lock on the cooperative pool: its two threads also answer `health`,
+    /// and one waiting for its turn at the lock behind the follower and the workers' slices is one fewer for
+    /// everything else. Each caller hops to a lane of its own instead.
+    public init(settings: AnalyticsSettings,
+                workerThreads: Int = min(2, ProcessInfo.processInfo.activeProcessorCount)) {
         self.settings = settings
+        workers = FairWorkerPool(threads: workerThreads, label: "analytics-query", niceness: 10)
+        interactive = FairWorkerPool(threads: 1, label: "analytics-fast", niceness: 0)
+        applier = FairWorkerPool(threads: 1, label: "analytics-apply", niceness: 0)
     }
 
-    public var lastInvocationID: Int64 { state.withLock { $0.lastInvocationID } }
-    public var generation: Int { state.withLock { $0.generation } }
+    /// `apply(page:through:)` on the applier's thread.
+    public func applyOffPool(page: [InvocationRecord], through lastID: Int64) async {
+        await applier.run(for: ObjectIdentifier(self)) { self.apply(page: page, through: lastID) }
+    }
+
+    /// `query` on the workers, as background work of `owner` (its turn is its own).
+    public func backgroundQuery<T: Sendable>(for owner: AnyObject, _ body: @escaping @Sendable (borrowing AnalyticsState) -> T)
+        async -> T
+    {
+        await workers.run(for: ObjectIdentifier(owner)) { self.query(body) }
+    }
+
+    public var lastInvocationID: Int64 { published.withLock { $0.lastID } }
+    public var generation: Int { published.withLock { $0.generation } }
+
+    /// The state's figures, as of its last change.
+    struct PublishedFigures {
+        var lastID: Int64 = 0
+        var applied = 0
+        var skills = 0
+        var sessions = 0
+        var generation = 0
+        var pendingPairs = 0
+    }
+
+    /// Changes the state under its lock and publishes its figures before letting go.
+    ///
+    /// Every change ends with `prepare()` (unsorted series sorted), so readers never need to change anything.
+    private func mutate<T>(_ body: (inout AnalyticsState) -> T) -> T {
+        state.withWriteLock { state in
+            let result = body(&state)
+            state.prepare()
+            let figures = PublishedFigures(lastID: state.lastInvocationID, applied: state.invocationsApplied,
+                                           skills: state.skillCount, sessions: state.sessionCount,
+                                           generation: state.generation, pendingPairs: state.pendingPairs)
+            published.withLock { $0 = figures }
+            return result
+        }
+    }
 
     /// Applies committed invocations in id order; returns how many were new.
     @discardableResult
     public func apply(_ records: some Collection<InvocationRecord>) -> Int {
-        applying.withLock { _ in admit(records) }
+        let records = Array(records)
+        return applying.withLock { _ in
+            // In slices, as pages are (a commit event may carry 10,000 rows).
+            stride(from: 0, to: records.count, by: Self.sliceSize).reduce(0) { total, start in
+                total + admit(records[start..<min(start + Self.sliceSize, records.count)])
+            }
+        }
     }
 
     /// Applies a page read from the database, moving past rows it cannot place in time.
@@ -40,7 +105,7 @@ public final class AnalyticsEngine: Sendable {
             for start in stride(from: 0, to: page.count, by: Self.sliceSize) {
                 admit(page[start..<min(start + Self.sliceSize, page.count)])
             }
-            state.withLock { $0.skip(through: lastID) }
+            mutate { $0.skip(through: lastID) }
         }
     }
 
@@ -49,7 +114,7 @@ public final class AnalyticsEngine: Sendable {
     /// The state numbers and applies the records; the predictor observes the ones that were new.
     @discardableResult
     private func admit(_ records: some Collection<InvocationRecord>) -> Int {
-        let accepted = state.withLock { state in
+        let accepted = mutate { state in
             var accepted: [NumberedInvocation] = []
             accepted.reserveCapacity(records.count)
             for record in records {
@@ -65,7 +130,7 @@ public final class AnalyticsEngine: Sendable {
     }
 
     public func markChanged(_ changes: StateChanges) {
-        state.withLock { $0.markChanged(changes) }
+        mutate { $0.markChanged(changes) }
     }
 
     /// Stored dependency rows no session supports yet (the taxonomy's seeds), shown beside observed ones.
@@ -75,16 +140,81 @@ public final class AnalyticsEngine: Sendable {
 
     public func prune(now: Int64) {
         let cutoff = now - Int64(settings.retentionDays) * 86_400_000
-        state.withLock { $0.prune(before: cutoff) }
-    }
-
-    /// Runs a query on prepared state.
-    public func query<T>(_ body: (inout AnalyticsState) -> T) -> T {
-        state.withLock { state in
-            state.prepare()
-            return body(&state)
+        let skills = published.withLock { $0.skills }
+        for start in stride(from: 0, to: skills, by: Self.skillsPerSlice) {
+            mutate { $0.prune(before: cutoff, skills: start..<min(start + Self.skillsPerSlice, skills)) }
         }
     }
+
+    /// Runs a query on the state (prepared by every change), beside other queries.
+    public func query<T>(_ body: (borrowing AnalyticsState) -> T) -> T {
+        state.withReadLock(body)
+    }
+
+    /// Skills per hold of the state's lock in a pass over every skill: a slice of an anomaly pass at 100 costs
+    /// well under a millisecond, so the follower and a dashboard's query wait at most about that per holder
+    /// ahead of them.
+    public static let skillsPerSlice = 100
+
+    /// Runs `body` over every skill's number in slices of `size`, taking the state's lock for each: skills
+    /// added meanwhile are left out, and invocations applied between slices count for the later ones.
+    public func forEachSkillSlice(size: Int = skillsPerSlice, _ body: (borrowing AnalyticsState, Range<Int>) -> Void) {
+        let skills = published.withLock { $0.skills }
+        for start in stride(from: 0, to: skills, by: size) {
+            query { body($0, start..<min(start + size, skills)) }
+        }
+    }
+
+    /// `AnalyticsState.anomalyReport`, one slice of skills at a time.
+    public func anomalyReport(_ criteria: AnomalyCriteria, now: Int64) -> AnomalyReport {
+        var scan = AnomalyScan()
+        forEachSkillSlice { state, skills in scan.merge(state.anomalyScan(criteria, now: now, skills: skills)) }
+        return scan.report(criteria, skillCount: published.withLock { $0.skills }, now: now)
+    }
+
+    /// `AnalyticsState.topSkills`, ranked one slice of skills at a time — or, `inOneHold`, under one hold of
+    /// the lock (a short window skips idle skills at a look each: about a millisecond at 10,000 skills, less
+    /// than waiting for a turn per slice).
+    public func topSkills(limit: Int, windowMillis: Int64, now: Int64, inOneHold: Bool = false) -> [TopSkill] {
+        if inOneHold { return query { $0.topSkills(limit: limit, windowMillis: windowMillis, now: now) } }
+        var ranked: [RankedSkill] = []
+        forEachSkillSlice { state, skills in ranked += state.rankSkills(windowMillis: windowMillis, now: now, skills: skills) }
+        let leaders = AnalyticsState.leaders(ranked, limit: limit)
+        var top: [TopSkill] = []
+        for start in stride(from: 0, to: leaders.count, by: Self.skillsPerSlice) {
+            let chosen = leaders[start..<min(start + Self.skillsPerSlice, leaders.count)]
+            top += query { $0.topSkillDetails(chosen, windowMillis: windowMillis, now: now) }
+        }
+        return top.sorted { ($0.invocationCount, $1.skillName) > ($1.invocationCount, $0.skillName) }
+    }
+
+    /// `AnalyticsState.communityBaselines`, one slice of skills at a time (percentiles refreshed in slices too).
+    public func communityBaselines(withPercentiles: Bool = true) -> [CommunityBaseline] {
+        if withPercentiles {
+            while mutate({ $0.refreshQuantiles(limit: Self.skillsPerSlice) }) {}
+        }
+        let rates = query { $0.sortedCompletionRates() }
+        var rows: [CommunityBaseline] = []
+        forEachSkillSlice { state, skills in
+            rows += state.baselineRows(skills: skills, rates: rates, withPercentiles: withPercentiles)
+        }
+        return AnalyticsState.ordered(rows)
+    }
+
+    /// Every pair seen together in at least `minimumTogether` sessions, for a rewrite of the stored table:
+    /// the keys are copied at once, their associations computed a slice at a time.
+    public func pairsForFullWrite(minimumTogether: Int) -> [ObservedPair] {
+        let keys = mutate { $0.startFullPairWrite() }
+        var pairs: [ObservedPair] = []
+        for start in stride(from: 0, to: keys.count, by: Self.pairsPerSlice) {
+            let slice = keys[start..<min(start + Self.pairsPerSlice, keys.count)]
+            pairs += query { $0.associations(of: slice, minimumTogether: minimumTogether) }
+        }
+        return pairs
+    }
+
+    /// Pairs per hold of the state's lock in a full rewrite of the pairs (about a millisecond's work).
+    static let pairsPerSlice = 5_000
 
     public func dependencies(of skill: String, limit: Int, minimumLift: Double) -> [SkillDependency]? {
         let seeds = seeds.withLock { $0 }
@@ -109,7 +239,7 @@ public final class AnalyticsEngine: Sendable {
     /// The success prediction for `query` from the live history and the current model.
     public func predict(_ query: PredictionQuery) -> SuccessPrediction {
         // The names are numbered by the state; its lock is held for four table lookups.
-        let keys = state.withLock { $0.names.keys(of: query) }
+        let keys = state.withReadLock { $0.names.keys(of: query) }
         return predictor.withLock { $0.predict(query, keys: keys) }
     }
 
@@ -123,7 +253,11 @@ public final class AnalyticsEngine: Sendable {
 
     /// Every invocation dated in the last `days` days up to `now` that the state holds (training rows or not).
     public func invocationsInWindow(days: Int, now: Int64) -> Int {
-        query { $0.invocationCount(from: now - Int64(days) * 86_400_000, through: now) }
+        var count = 0
+        forEachSkillSlice { state, skills in
+            count += state.invocationCount(from: now - Int64(days) * 86_400_000, through: now, skills: skills)
+        }
+        return count
     }
 
     /// Records a training attempt (see `SuccessPredictor.record`); returns the version then served.
@@ -147,21 +281,21 @@ public final class AnalyticsEngine: Sendable {
         let current = generation
         if let cached = clusterCache.withLock({ $0 }), cached.generation == current { return (cached.clustering, false) }
         let minimum = settings.minimumCoOccurrence
-        let clustering = state.withLock { $0.coUsage }.skillClusters(minimumTogether: minimum)
+        let clustering = state.withReadLock { $0.coUsage }.skillClusters(minimumTogether: minimum)
         clusterCache.withLock { $0 = (current, clustering) }
         return (clustering, true)
     }
 
     /// What changed since the last call, for the derived tables.
     public func takeChanges(pairLimit: Int = .max) -> StateChanges {
-        state.withLock { $0.takeChanges(pairLimit: pairLimit) }
+        mutate { $0.takeChanges(pairLimit: pairLimit) }
     }
 
     /// Figures for `stats` and `health`.
     public func figures() -> (lastID: Int64, applied: Int, skills: Int, sessions: Int) {
-        state.withLock { ($0.lastInvocationID, $0.invocationsApplied, $0.skillCount, $0.sessionCount) }
+        published.withLock { ($0.lastID, $0.applied, $0.skills, $0.sessions) }
     }
 
     /// Changed pairs not yet written to `skill_dependencies` (for `stats`).
-    public var pendingDependencyRows: Int { state.withLock { $0.pendingPairs } }
+    public var pendingDependencyRows: Int { published.withLock { $0.pendingPairs } }
 }

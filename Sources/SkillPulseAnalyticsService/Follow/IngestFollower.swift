@@ -68,7 +68,7 @@ public final class IngestFollower: Service, Sendable {
                 throw error
             }
             guard let last = rows.last else { return true }
-            engine.apply(page: rows.compactMap(InvocationRecord.init), through: last.id)
+            await engine.applyOffPool(page: rows.compactMap(InvocationRecord.init), through: last.id)
             if rows.count < Self.pageSize { return true }
         }
         return false
@@ -79,7 +79,7 @@ public final class IngestFollower: Service, Sendable {
     public func refreshSeeds() async throws {
         let minimum = engine.settings.minimumCoOccurrence
         let stored = try await store.dependencies(coOccurrenceBelow: minimum)
-        engine.setSeeds(engine.query { state in
+        engine.setSeeds(await engine.backgroundQuery(for: self) { state in
             stored.filter { state.association($0.skillA, $0.skillB) == nil }.map {
                 SeededDependency(skillA: $0.skillA, skillB: $0.skillB, coOccurrenceCount: $0.coOccurrenceCount,
                                  liftScore: $0.liftScore ?? 0)

@@ -25,7 +25,7 @@ final class ClusterRefresher: Service, Sendable {
             while !Task.isCancelled {
                 do {
                     let engine = self.engine
-                    let clustering = try await BlockingWork.run("analytics-cluster") { engine.clusters().clustering }
+                    let clustering = try await BlockingWork.run("analytics-cluster", niceness: 10) { engine.clusters().clustering }
                     if clustering != written {
                         try await self.write(clustering)
                         written = clustering

@@ -21,6 +21,9 @@ struct TrainingAnswer: Sendable {
 final class ModelTrainer: Service, Sendable {
     let engine: AnalyticsEngine
     let logger: Logger
+    /// Trainings under way, by window: a request for a window already being trained waits for that training's
+    /// answer instead of starting another (four clients asking at once cost one fit, not four).
+    private let underWay = Mutex<[Int: Task<Result<TrainingAnswer, WireError>, Never>]>([:])
 
     static let minimumSpacing = Duration.seconds(60)
 
@@ -32,12 +35,28 @@ final class ModelTrainer: Service, Sendable {
     /// Fits a model on the training rows dated in the last `days` days and installs it. Too few rows, or too
     /// few of one outcome, is `not_found` saying what the window holds; the current model (or the prior) stays.
     func train(days: Int) async throws(WireError) -> TrainingAnswer {
+        let training = underWay.withLock { underWay in
+            if let running = underWay[days] { return running }
+            let task = Task { () -> Result<TrainingAnswer, WireError> in
+                do throws(WireError) { return .success(try await self.trainNow(days: days)) } catch { return .failure(error) }
+            }
+            underWay[days] = task
+            return task
+        }
+        let answer = await training.value
+        // Whoever comes first after it finished forgets it (only it: a newer one may have started since).
+        underWay.withLock { if $0[days] == training { $0[days] = nil } }
+        return try answer.get()
+    }
+
+    /// One training on the last `days` days (see `train(days:)`).
+    private func trainNow(days: Int) async throws(WireError) -> TrainingAnswer {
         let engine = engine
         let now = UTCTimestamp.now().millisecondsSinceEpoch
         let attempt: (outcome: Result<(model: LogisticModel, report: TrainingReport), TrainingRefusal>, observed: Int,
                       inWindow: Int)
         do {
-            attempt = try await BlockingWork.run("analytics-train") {
+            attempt = try await BlockingWork.run("analytics-train", niceness: 10) {
                 let (rows, observed) = engine.trainingRows(days: days, now: now)
                 return (SuccessModelTraining.train(rows), observed, engine.invocationsInWindow(days: days, now: now))
             }

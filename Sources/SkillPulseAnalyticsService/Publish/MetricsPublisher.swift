@@ -24,8 +24,11 @@ final class MetricsPublisher: Service, Sendable {
                 guard generation != published, self.hub.hasSubscribers(for: .metrics) else { continue }
                 published = generation
                 let now = UTCTimestamp.now()
-                let top = self.engine.query { $0.topSkills(limit: Self.limit, windowMillis: 3_600_000,
-                                                          now: now.millisecondsSinceEpoch) }
+                let engine = self.engine
+                let top = await engine.interactive.run(for: ObjectIdentifier(self)) {
+                    engine.topSkills(limit: Self.limit, windowMillis: 3_600_000, now: now.millisecondsSinceEpoch,
+                                     inOneHold: true)
+                }
                 self.hub.publish(.metrics, data: MetricsEvent(topSkills: top, timestamp: now.normalized))
             }
         }

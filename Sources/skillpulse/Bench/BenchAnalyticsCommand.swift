@@ -25,6 +25,13 @@ struct BenchAnalyticsCommand: AsyncParsableCommand {
             help: "Last: invocations committed while analytics is frozen, to time how fast it works off a backlog (0: skip; they make the last day denser, so run it after the timings you keep).")
     var catchUpEvents = 0
     @Flag(name: .customLong("skip-load"), help: "Only time the ops (the data is already loaded).") var skipLoad = false
+    @Flag(help: "Instead of timing each op alone: hostile connections pipeline the most expensive valid request of every op while ingest takes a steady load; prints health and real-time latency and analytics' lag behind ingest.")
+    var hostile = false
+    @Option(name: .customLong("hostile-connections"), help: "With --hostile: hostile connections.") var hostileConnections = 4
+    @Option(help: "With --hostile: requests each hostile connection keeps in flight.") var pipeline = 8
+    @Option(name: .customLong("hostile-seconds"), help: "With --hostile: how long.") var hostileSeconds = 20
+    @Option(name: .customLong("hostile-load-rate"), help: "With --hostile: invocations/s sent to ingest meanwhile.")
+    var hostileLoadRate: Double = 2_000
     @Flag(help: "Also print the figures as one JSON object.") var json = false
 
     func validate() throws {
@@ -33,6 +40,10 @@ struct BenchAnalyticsCommand: AsyncParsableCommand {
         }
         guard (1...90).contains(days) else { throw ValidationError("--days must be between 1 and 90") }
         guard rate > 0 else { throw ValidationError("--rate must be > 0") }
+        guard hostileConnections >= 1, (1...16).contains(pipeline), hostileSeconds >= 1, hostileLoadRate > 0 else {
+            throw ValidationError("--hostile-connections and --hostile-seconds must be ≥ 1, --pipeline 1–16 (analytics "
+                                  + "answers 16 in flight per connection), --hostile-load-rate > 0")
+        }
     }
 
     /// One row of the printed table: our figures beside the reference's (README, session-buddy §9).
@@ -52,6 +63,12 @@ struct BenchAnalyticsCommand: AsyncParsableCommand {
             // The first flush after a load writes every changed baseline and pair: time the ops in steady state.
             print("waiting 5 s for analytics to write the derived tables of the load")
             try await Task.sleep(for: .seconds(5))
+        }
+        if hostile {
+            try await runHostile(analytics)
+            await ingest.close()
+            await analytics.close()
+            return
         }
         var results = try await timeOps(analytics)
         let names = try await skillNames(analytics)
@@ -186,6 +203,42 @@ struct BenchAnalyticsCommand: AsyncParsableCommand {
         return ["analytics_events_per_cpu_second": capacity.map { .number($0) } ?? .null,"loaded_events": .integer(Int64(tally.ackedEvents)), "load_seconds": .number(loadSeconds),
                 "max_backlog_events": .integer(lag.maxBacklog), "max_lag_seconds": .number(lagSeconds),
                 "catch_up_seconds": .number(catchUp)]
+    }
+
+    /// The `--hostile` run and its printed figures.
+    private func runHostile(_ analytics: WireClient) async throws {
+        let names = try await skillNames(analytics)
+        let skillCount = try DaemonConnection.result(try await analytics.call("stats"))["skills"]?.intValue ?? 0
+        print("hostile: \(hostileConnections) connections × \(pipeline) in flight, the most expensive valid request of "
+              + "every op, \(hostileSeconds) s, at \(skillCount) skills, ingest loaded at "
+              + String(format: "%.0f", hostileLoadRate) + " invocations/s")
+        let run = BenchAnalyticsHostile(connections: hostileConnections, pipeline: pipeline,
+                                        duration: .seconds(hostileSeconds), loadRate: hostileLoadRate, users: users,
+                                        ingestPath: options.socketPath("ingest"), analyticsPath: options.socketPath("analytics"))
+        let figures = try await run.run(skills: names)
+        func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+        print(pad("hostile op", 34) + " answered errors   p50 ms    max ms")
+        for (op, row) in figures.hostile.sorted(by: { $0.key < $1.key }) {
+            print(pad(op, 34) + String(format: " %8d %6d %8.2f %9.2f", row.answered, row.errors, row.latency.p50, row.latency.max))
+        }
+        if let first = figures.firstHostileError { print("first hostile error: \(first)") }
+        let health = figures.health, realTime = figures.realTime, lag = figures.lagSeconds
+        print(String(format: "health (own connection, every 10 ms): p50 %.2f ms, p99 %.2f ms, max %.2f ms over %d "
+                     + "(target p99 < 5 ms)", health.p50, health.p99, health.max, health.count))
+        print(String(format: "get_real_time_metrics {limit 10, 1 h} (own connection, every 10 ms): p50 %.2f ms, p99 %.2f ms, "
+                     + "max %.2f ms over %d (target p99 < 10 ms)", realTime.p50, realTime.p99, realTime.max, realTime.count))
+        print(String(format: "analytics behind ingest (ack → applied, per batch): p50 %.3f s, p99 %.3f s, max %.3f s over %d "
+                     + "batches, %d invocations in %.1f s (target ≤ 1 s)", lag.p50, lag.p99, lag.max, lag.count,
+                     figures.loadedEvents, figures.seconds))
+        if json {
+            try DaemonConnection.printJSON(.object([
+                "health_p50_ms": .number(health.p50), "health_p99_ms": .number(health.p99), "health_max_ms": .number(health.max),
+                "real_time_p50_ms": .number(realTime.p50), "real_time_p99_ms": .number(realTime.p99),
+                "real_time_max_ms": .number(realTime.max), "lag_p99_seconds": .number(lag.p99),
+                "lag_max_seconds": .number(lag.max), "hostile_answered": .integer(Int64(figures.hostile.values.reduce(0) { $0 + $1.answered })),
+                "hostile_errors": .integer(Int64(figures.hostile.values.reduce(0) { $0 + $1.errors })),
+            ]))
+        }
     }
 
     /// Calls each op `calls` times on one connection and summarises the round trips.

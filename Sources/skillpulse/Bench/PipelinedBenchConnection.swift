@@ -16,6 +16,8 @@ final class PipelinedBenchConnection: Sendable {
     private let sentAt: Mutex<[Int64]>
     /// How late each request left against its schedule (steady-rate runs only); written by the sender thread.
     private let sendLagMs = Mutex<[Double]>([])
+    /// Requests written, once the sender stopped at its deadline (nil: it has not).
+    private let sentBeforeDeadline = Mutex<Int?>(nil)
 
     init(path: String) throws {
         descriptor = try BlockingUnixSocket.connect(path: path)
@@ -29,8 +31,10 @@ final class PipelinedBenchConnection: Sendable {
     /// Sends `requests` keeping at most `pipeline` unanswered, and returns once every reply arrived (or the
     /// connection failed). With `interval`, request k leaves at `start + k × interval` (its `sequence`), and
     /// its latency counts from that scheduled instant, so a slow server cannot hide behind a slowed sender.
-    func run(_ requests: [BenchRequest], pipeline: Int, start: ContinuousClock.Instant, interval: Duration?) async
-        -> WorkerTally
+    /// With `deadline`, no request leaves after it: the sender half-closes the connection and the replies of
+    /// what it sent are read (the rest of `requests` counts for nothing).
+    func run(_ requests: [BenchRequest], pipeline: Int, start: ContinuousClock.Instant, interval: Duration?,
+             deadline: ContinuousClock.Instant? = nil) async -> WorkerTally
     {
         sentAt.withLock { $0 = Array(repeating: 0, count: requests.count) }
         // Starts at 0 and is raised to `pipeline`: libdispatch traps when a semaphore is freed below its initial
@@ -41,6 +45,11 @@ final class PipelinedBenchConnection: Sendable {
             var lags: [Double] = []
             for (position, request) in requests.enumerated() {
                 permits.wait()
+                if let deadline, ContinuousClock.now >= deadline {
+                    sentBeforeDeadline.withLock { $0 = position }
+                    shutdown(descriptor, Int32(SHUT_WR))
+                    break
+                }
                 var sendInstant = ContinuousClock.now
                 if let interval {
                     let scheduled = start + interval * request.sequence
@@ -119,9 +128,10 @@ final class PipelinedBenchConnection: Sendable {
                 filled = 0
             }
         }
-        if position < requests.count {
-            tally.errors += requests.count - position
-            tally.firstError = tally.firstError ?? "the server closed the connection with \(requests.count - position) replies owed"
+        let sent = sentBeforeDeadline.withLock { $0 } ?? requests.count
+        if position < sent {
+            tally.errors += sent - position
+            tally.firstError = tally.firstError ?? "the server closed the connection with \(sent - position) replies owed"
         }
         return tally
     }
