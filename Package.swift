@@ -164,7 +164,7 @@ let package = Package(
         .testTarget(
             name: "SkillPulseAnalyticsServiceTests",
             dependencies: ["SkillPulseAnalyticsService", "SkillPulseAnalytics", "SkillPulseCore", "SkillPulseWire",
-                           .product(name: "NIOCore", package: "swift-nio")]
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "ContractTests",

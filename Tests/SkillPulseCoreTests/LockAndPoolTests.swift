@@ -21,6 +21,17 @@ struct LockAndPoolTests {
         return condition()
     }
 
+    /// `eventually` for async tests: it sleeps instead of blocking a thread of the cooperative pool, which the
+    /// tasks it waits for need.
+    static func eventually(_ seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        return condition()
+    }
+
     @Test func readersHoldTheLockTogether() {
         let lock = ReadWriteLock(0)
         let inside = Atomic<Int>(0)
@@ -125,16 +136,16 @@ struct LockAndPoolTests {
         let shared = Shared()
         // The only thread is busy until the gate opens; meanwhile A queues five jobs, then B one.
         let blocker = Task { await pool.run(for: keyA) { _ = Self.eventually(10) { shared.gate.load(ordering: .relaxed) } } }
-        let idle = Self.eventually { pool.waitingJobs == 0 }
+        let idle = await Self.eventually { pool.waitingJobs == 0 }
         #expect(idle)
         var jobs: [Task<Void, Never>] = []
         for index in 1...5 {
             jobs.append(Task { await pool.run(for: keyA) { shared.order.withLock { $0.append("A\(index)") } } })
-            let queued = Self.eventually { pool.waitingJobs == index }
+            let queued = await Self.eventually { pool.waitingJobs == index }
             #expect(queued)
         }
         jobs.append(Task { await pool.run(for: keyB) { shared.order.withLock { $0.append("B1") } } })
-        let allQueued = Self.eventually { pool.waitingJobs == 6 }
+        let allQueued = await Self.eventually { pool.waitingJobs == 6 }
         #expect(allQueued)
         shared.gate.store(true, ordering: .relaxed)
         await blocker.value
@@ -143,6 +154,30 @@ struct LockAndPoolTests {
         let order = shared.order.withLock { $0 }
         #expect(order == ["A1", "B1", "A2", "A3", "A4", "A5"])
         withExtendedLifetime((a, b)) {}
+        pool.stop()
+    }
+
+    @Test func aJobWhoseCallerWasCancelledBeforeItStartedNeverRuns() async {
+        let pool = FairWorkerPool(threads: 1, label: "test-cancel", niceness: 0)
+        let client = NSObject()
+        let key = ObjectIdentifier(client)
+        let shared = Shared()
+        let blocker = Task { await pool.run(for: key) { _ = Self.eventually(10) { shared.gate.load(ordering: .relaxed) } } }
+        let idle = await Self.eventually { pool.waitingJobs == 0 }
+        #expect(idle)
+        let abandoned = Task { await pool.runUnlessCancelled(for: key) { shared.order.withLock { $0.append("ran") } } }
+        let queued = await Self.eventually { pool.waitingJobs == 1 }
+        #expect(queued)
+        abandoned.cancel()
+        shared.gate.store(true, ordering: .relaxed)
+        await blocker.value
+        let result: Void? = await abandoned.value
+        #expect(result == nil)
+        let kept = await pool.runUnlessCancelled(for: key) { 7 }
+        #expect(kept == 7)
+        let ran = shared.order.withLock { $0 }
+        #expect(ran.isEmpty, "the cancelled job ran")
+        withExtendedLifetime(client) {}
         pool.stop()
     }
 }

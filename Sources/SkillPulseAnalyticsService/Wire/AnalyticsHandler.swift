@@ -55,7 +55,10 @@ public struct AnalyticsHandler: WireHandler {
             // cost as much to encode as to compute.
             let engine = engine
             let key = ObjectIdentifier(connection)
-            return .later { await engine.workers.run(for: key) { Self.answer(query, engine: engine).preEncoded() } }
+            return .later {
+                await engine.workers.runUnlessCancelled(for: key) { Self.answer(query, engine: engine).preEncoded() }
+                    ?? .failure(WireError(.unavailable, "the connection closed"))
+            }
         case .model(.predictSuccess(let query)):
             // A dot product over ten features, on the lane of small reads (the names' numbers need the lock).
             let key = ObjectIdentifier(connection)
@@ -198,10 +201,10 @@ public struct AnalyticsHandler: WireHandler {
                 return .result(AnalyticsReplies.stamped(AnalyticsReplies.training(try await trainer.train(days: days))))
             case .clusters(let limit):
                 let engine = engine
-                return await engine.workers.run(for: connection) {
+                return await engine.workers.runUnlessCancelled(for: connection) {
                     WireOutcome.result(AnalyticsReplies.clusters(engine.clusters().clustering, limit: limit,
                                                                  timestamp: UTCTimestamp.now().normalized)).preEncoded()
-                }
+                } ?? .failure(WireError(.unavailable, "the connection closed"))
             }
         }
     }

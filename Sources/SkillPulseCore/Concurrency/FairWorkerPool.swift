@@ -62,6 +62,24 @@ public final class FairWorkerPool: Sendable {
         }
     }
 
+    /// `run`, unless the calling task is cancelled before a thread takes the job: then nil, and `body` never
+    /// runs (a request whose connection closed while it waited is not computed for nobody).
+    public func runUnlessCancelled<T: Sendable>(for key: ObjectIdentifier, _ body: @escaping @Sendable () -> T) async -> T? {
+        let cancelled = CancellationFlag()
+        return await withTaskCancellationHandler {
+            await run(for: key) { cancelled.isSet ? nil : body() }
+        } onCancel: {
+            cancelled.set()
+        }
+    }
+
+    /// Set once, from any thread.
+    private final class CancellationFlag: Sendable {
+        private let flag = Atomic<Bool>(false)
+        var isSet: Bool { flag.load(ordering: .acquiring) }
+        func set() { flag.store(true, ordering: .releasing) }
+    }
+
     /// Lets the threads finish the jobs already queued, then end.
     public func stop() {
         queues.withLock { $0.stopped = true }

@@ -230,12 +230,16 @@ struct BenchAnalyticsCommand: AsyncParsableCommand {
         print(String(format: "analytics behind ingest (ack → applied, per batch): p50 %.3f s, p99 %.3f s, max %.3f s over %d "
                      + "batches, %d invocations in %.1f s (target ≤ 1 s)", lag.p50, lag.p99, lag.max, lag.count,
                      figures.loadedEvents, figures.seconds))
+        if figures.unappliedBatches > 0 {
+            print("\(figures.unappliedBatches) acknowledged batches were not applied by analytics within 1 s of the end")
+        }
         if json {
             try DaemonConnection.printJSON(.object([
                 "health_p50_ms": .number(health.p50), "health_p99_ms": .number(health.p99), "health_max_ms": .number(health.max),
                 "real_time_p50_ms": .number(realTime.p50), "real_time_p99_ms": .number(realTime.p99),
                 "real_time_max_ms": .number(realTime.max), "lag_p99_seconds": .number(lag.p99),
-                "lag_max_seconds": .number(lag.max), "hostile_answered": .integer(Int64(figures.hostile.values.reduce(0) { $0 + $1.answered })),
+                "lag_max_seconds": .number(lag.max), "unapplied_batches": .integer(Int64(figures.unappliedBatches)),
+                "hostile_answered": .integer(Int64(figures.hostile.values.reduce(0) { $0 + $1.answered })),
                 "hostile_errors": .integer(Int64(figures.hostile.values.reduce(0) { $0 + $1.errors })),
             ]))
         }

@@ -25,6 +25,8 @@ struct BenchAnalyticsHostile {
         var hostile: [String: (answered: Int, errors: Int, latency: LatencySummary)]
         var firstHostileError: String?
         var loadedEvents: Int
+        /// Acknowledged batches analytics had not applied by the end of the sampling.
+        var unappliedBatches: Int
         var seconds: Double
     }
 
@@ -82,10 +84,11 @@ struct BenchAnalyticsHostile {
         stop.raise()
         let (hostileTally, healthSamples, realTimeSamples, acks, samples) = try await (hostile, health, realTime, load, applied)
         _ = try? await control.call("stop_ab_test", params: ["test_id": .integer(testID)])
+        let lags = Self.lags(acks: acks, applied: samples)
         return Figures(health: LatencySummary(samples: healthSamples), realTime: LatencySummary(samples: realTimeSamples),
-                       lagSeconds: LatencySummary(samples: Self.lags(acks: acks, applied: samples)),
+                       lagSeconds: LatencySummary(samples: lags),
                        hostile: hostileTally.byOp, firstHostileError: hostileTally.firstError,
-                       loadedEvents: acks.reduce(0) { $0 + $1.events }, seconds: (ContinuousClock.now - started).seconds)
+                       loadedEvents: acks.reduce(0) { $0 + $1.events }, unappliedBatches: acks.count - lags.count, seconds: (ContinuousClock.now - started).seconds)
     }
 
     private struct HostileTally: Sendable {
@@ -218,7 +221,7 @@ struct BenchAnalyticsHostile {
             while cursor < applied.count, applied[cursor].at < ack.at { cursor += 1 }
             var probe = cursor
             while probe < applied.count, applied[probe].lastID < ack.lastID { probe += 1 }
-            guard probe < applied.count else { lags.append(.infinity); continue }
+            guard probe < applied.count else { continue }  // never seen applied: counted by `unapplied`
             lags.append(max(0, (applied[probe].at - ack.at).seconds))
         }
         return lags
