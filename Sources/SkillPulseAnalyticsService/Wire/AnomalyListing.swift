@@ -83,18 +83,24 @@ struct AnomalyListResult: Encodable, Sendable {
     let nextSinceID: Int64
     /// Whether rows past `next_since_id` were left for the next page.
     let hasMore: Bool
+    /// Why `anomalies` is empty (absent when it is not).
+    let reason: String?
     let timestamp: String
 
     enum CodingKeys: String, CodingKey {
-        case anomalies, state, nextSinceID = "next_since_id", hasMore = "has_more", timestamp
+        case anomalies, state, nextSinceID = "next_since_id", hasMore = "has_more", reason, timestamp
     }
 
     /// Reads one page (one row more than asked, to know whether another page follows).
     static func page(_ request: AnomalyListRequest, from store: AnalyticsStore) async throws -> AnomalyListResult {
         let rows = try await store.anomalies(request.state, after: request.sinceID, limit: request.limit + 1)
         let page = rows.prefix(request.limit)
+        let which = request.state == .all ? "" : "\(request.state.rawValue) "
+        let reason = page.isEmpty
+            ? (request.sinceID > 0 ? "no \(which)anomaly with an id above \(request.sinceID)" : "no \(which)anomalies recorded")
+            : nil
         return AnomalyListResult(anomalies: page.map(ListedAnomaly.init), state: request.state.rawValue,
                                  nextSinceID: page.last?.id ?? request.sinceID, hasMore: rows.count > request.limit,
-                                 timestamp: UTCTimestamp.now().normalized)
+                                 reason: reason, timestamp: UTCTimestamp.now().normalized)
     }
 }
