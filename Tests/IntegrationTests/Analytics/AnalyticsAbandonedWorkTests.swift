@@ -60,4 +60,49 @@ struct AnalyticsAbandonedWorkTests {
         #expect(busy < min(5, wouldBe / 4), "\(busy) CPU s in the 3 s after the hang-up; every request would take \(wouldBe) s")
         #expect(await analytics.stop() == 0)
     }
+
+    /// Review finding: clients that pipelined 16 heavy requests, waited 50 ms (so all were read and queued on
+    /// the query workers) and hung up had every request computed — 100 of them kept two cores busy for 100 s,
+    /// a new client's query waited 90 s and `connections_active` stayed up. A job whose connection is gone
+    /// before a worker takes it is skipped: about one request per connection is computed (the first, whose
+    /// reply finds the peer gone).
+    @Test func heavyRequestsQueuedOnTheWorkersForClientsThatLeftAreSkipped() async throws {
+        let directory = try TemporaryDirectory("analytics-left-queued")
+        let database = directory.path("skillpulse.db")
+        try #require(try Binaries.skillpulse(["migrate", "--db", database]).status == 0)
+        try await AnalyticsStartupTests.bulkInsert(database, count: 200_000)
+        let analytics = try await DaemonProcess("analytics", directory: directory)
+        let client = try await analytics.client()
+        let params: JSONValue = ["time_window_hours": 2160, "method": "mad"]
+        let one = ContinuousClock.now
+        _ = try await client.call("detect_anomalies", params: params).get()
+        let each = (ContinuousClock.now - one).seconds
+        let connections = 8
+        let payload = Array(#"{"id":1,"op":"detect_anomalies","params":{"time_window_hours":2160,"method":"mad"}}"#.utf8)
+        let frames = Array((0..<16).map { _ in RawSocket.header(UInt32(payload.count)) + payload }.joined())
+        let cpuBefore = Self.cpuSeconds(analytics.pid)
+        for _ in 0..<connections {
+            let socket = try RawSocket(path: analytics.socketPath)
+            socket.send(frames)
+            try await Task.sleep(for: .milliseconds(50))
+        }  // each closed without reading a reply
+        // The connections are gone once their owed work is: wait for that.
+        var active = Int64.max
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            active = try await client.call("stats").get()["connections_active"]?.intValue ?? .max
+            if active <= 1 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let busy = Self.cpuSeconds(analytics.pid) - cpuBefore
+        #expect(active <= 1, "\(active) connections still counted")
+        // Every request computed would be 16 per connection; a few per connection at most is the bound.
+        #expect(busy < Double(connections) * 4 * each + 1,
+                "\(busy) CPU s for \(connections) hung-up connections; one request takes \(each) s")
+        let fresh = ContinuousClock.now
+        _ = try await client.call("get_community_baselines", params: ["limit": 5]).get()
+        #expect(ContinuousClock.now - fresh < .seconds(5))
+        await client.close()
+        #expect(await analytics.stop() == 0)
+    }
 }
