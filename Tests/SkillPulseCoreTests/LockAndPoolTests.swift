@@ -180,4 +180,33 @@ struct LockAndPoolTests {
         withExtendedLifetime(client) {}
         pool.stop()
     }
+
+    @Test func anOvertakingReaderWaitsForAWritingWriterButNotForAWaitingOne() {
+        let lock = ReadWriteLock(0)
+        let shared = Shared()
+        let readerInside = Atomic<Bool>(false)
+        let done = DispatchGroup()
+        done.enter()
+        Thread {  // a long reader
+            lock.withReadLock { _ in
+                readerInside.store(true, ordering: .relaxed)
+                _ = Self.eventually(5) { shared.gate.load(ordering: .relaxed) }
+            }
+            done.leave()
+        }.start()
+        let readerIn = Self.eventually { readerInside.load(ordering: .relaxed) }
+        #expect(readerIn)
+        done.enter()
+        Thread {  // a writer, waiting for the long reader
+            lock.withWriteLock { $0 += 1 }
+            done.leave()
+        }.start()
+        usleep(50_000)
+        // A plain reader would wait for the writer; an overtaking one reads now, before the write.
+        let seen = lock.withReadLock(overtakingWaitingWriters: true) { $0 }
+        #expect(seen == 0)
+        shared.gate.store(true, ordering: .relaxed)
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(lock.withReadLock(overtakingWaitingWriters: true) { $0 } == 1)
+    }
 }

@@ -42,7 +42,9 @@ public final class AnalyticsEngine: Sendable {
                 workerThreads: Int = min(2, ProcessInfo.processInfo.activeProcessorCount)) {
         self.settings = settings
         workers = FairWorkerPool(threads: workerThreads, label: "analytics-query", niceness: 10)
-        interactive = FairWorkerPool(threads: 1, label: "analytics-fast", niceness: 0)
+        // Two: a prediction waiting for the predictor's lock (held while the applier feeds it a slice) must not
+        // hold up a dashboard's query behind it.
+        interactive = FairWorkerPool(threads: 2, label: "analytics-fast", niceness: 0)
         applier = FairWorkerPool(threads: 1, label: "analytics-apply", niceness: 0)
     }
 
@@ -151,6 +153,13 @@ public final class AnalyticsEngine: Sendable {
         state.withReadLock(body)
     }
 
+    /// `query` for the lane of small reads: it overtakes a change that waits for the lock (but not one that
+    /// holds it), so a dashboard's query does not wait for the read slices the change waits for. Two threads
+    /// run these, each well under a millisecond, so the follower is never held back by more than two.
+    public func smallQuery<T>(_ body: (borrowing AnalyticsState) -> T) -> T {
+        state.withReadLock(overtakingWaitingWriters: true, body)
+    }
+
     /// Skills per hold of the state's lock in a pass over every skill: a slice of an anomaly pass at 100 costs
     /// well under a millisecond, so the follower and a dashboard's query wait at most about that per holder
     /// ahead of them.
@@ -176,7 +185,7 @@ public final class AnalyticsEngine: Sendable {
     /// the lock (a short window skips idle skills at a look each: about a millisecond at 10,000 skills, less
     /// than waiting for a turn per slice).
     public func topSkills(limit: Int, windowMillis: Int64, now: Int64, inOneHold: Bool = false) -> [TopSkill] {
-        if inOneHold { return query { $0.topSkills(limit: limit, windowMillis: windowMillis, now: now) } }
+        if inOneHold { return smallQuery { $0.topSkills(limit: limit, windowMillis: windowMillis, now: now) } }
         var ranked: [RankedSkill] = []
         forEachSkillSlice { state, skills in ranked += state.rankSkills(windowMillis: windowMillis, now: now, skills: skills) }
         let leaders = AnalyticsState.leaders(ranked, limit: limit)
@@ -239,7 +248,7 @@ public final class AnalyticsEngine: Sendable {
     /// The success prediction for `query` from the live history and the current model.
     public func predict(_ query: PredictionQuery) -> SuccessPrediction {
         // The names are numbered by the state; its lock is held for four table lookups.
-        let keys = state.withReadLock { $0.names.keys(of: query) }
+        let keys = state.withReadLock(overtakingWaitingWriters: true) { $0.names.keys(of: query) }
         return predictor.withLock { $0.predict(query, keys: keys) }
     }
 

@@ -95,7 +95,7 @@ public struct AnalyticsHandler: WireHandler {
     }
 
     private func prediction(_ query: PredictionQuery) -> WireOutcome {
-        let known = engine.query { $0.knows(skill: query.skillName) }
+        let known = engine.smallQuery { $0.knows(skill: query.skillName) }
         return .result(AnalyticsReplies.stamped(AnalyticsReplies.prediction(engine.predict(query), skill: query.skillName,
                                                                             known: known)))
     }

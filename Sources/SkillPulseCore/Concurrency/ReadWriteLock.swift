@@ -21,10 +21,12 @@ public final class ReadWriteLock<Value: Sendable>: @unchecked Sendable {
         self.value = value
     }
 
-    /// Runs `body` with the value shared with other readers.
-    public func withReadLock<T>(_ body: (borrowing Value) throws -> T) rethrows -> T {
+    /// Runs `body` with the value shared with other readers. `overtakingWaitingWriters`: it waits only for a
+    /// writer that holds the lock, not for one that waits — for a few short, latency-critical reads (a dashboard's
+    /// query), which would otherwise wait for the writer, and so for every read slice the writer waits for.
+    public func withReadLock<T>(overtakingWaitingWriters: Bool = false, _ body: (borrowing Value) throws -> T) rethrows -> T {
         condition.lock()
-        while writing || writersWaiting > 0 { condition.wait() }
+        while writing || (writersWaiting > 0 && !overtakingWaitingWriters) { condition.wait() }
         readers += 1
         condition.unlock()
         defer {
